@@ -1,0 +1,30 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace LlmLab.Benchmarks;
+
+/// <summary>
+/// BenchmarkDotNet over every kernel. Extra flags: --quick (few short iterations: a smoke run in seconds per case),
+/// --inProcess (no child build: the GPU machine has a runtime but no SDK). Backends come from LLMLAB_BENCH_BACKENDS
+/// (comma-separated, default "cpu" plus "cuda" where a CUDA device exists).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        bool inProcess = args.Contains("--inProcess") || args.Contains("--inprocess");
+        var rest = args.Where(a => a is not ("--quick" or "--inProcess" or "--inprocess")).ToArray();
+
+        var job = quick
+            ? Job.Default.WithWarmupCount(1).WithIterationCount(3).WithLaunchCount(1).WithInvocationCount(1).WithUnrollFactor(1)
+            : Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1);
+        if (inProcess) job = job.WithToolchain(InProcessEmitToolchain.Instance);
+
+        var config = DefaultConfig.Instance.AddJob(job.AsDefault()).WithOptions(ConfigOptions.JoinSummary);
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, config);
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+}

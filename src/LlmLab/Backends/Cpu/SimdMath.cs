@@ -1,0 +1,185 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace LlmLab.Backends.Cpu;
+
+/// <summary>
+/// Transcendental functions and reductions with one managed implementation, so results are the same bits on every
+/// machine (the determinism contract): the vector code is written once over <see cref="Vector256{T}"/> and scalar
+/// tails are padded into a vector rather than computed by a different formula or by the C library. Vector256 is
+/// hardware on x64 (AVX2) and emulated lane by lane elsewhere; the IEEE operations and FMA give identical lanes.
+/// Reductions keep 16 partial sums (two Vector256): element i always goes to lane i % 16, then lanes are summed in a
+/// fixed tree.
+/// </summary>
+public static class SimdMath
+{
+    /// <summary>An elementwise function of a vector, for <see cref="Map{TOp}"/>.</summary>
+    public interface IUnaryOp
+    {
+        static abstract Vector256<float> Invoke(Vector256<float> x);
+    }
+
+    // ---- exp: Cephes expf (range reduction by ln 2 in two parts, degree-5 polynomial), |rel err| < 2e-7 ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        var overflow = Vector256.GreaterThan(x, Vector256.Create(88.72283f));
+        var underflow = Vector256.LessThan(x, Vector256.Create(-87.33654f));
+        var n = Vector256.Round(x * Vector256.Create(1.44269504088896341f));
+        n = Vector256.Min(n, Vector256.Create(127f));
+        n = Vector256.Max(n, Vector256.Create(-126f));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
+        var p = Vector256.Create(1.9875691500e-4f);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        var y = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
+        var pow2 = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        y *= pow2;
+        y = Vector256.ConditionalSelect(overflow, Vector256.Create(float.PositiveInfinity), y);
+        y = Vector256.ConditionalSelect(underflow, Vector256<float>.Zero, y);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), y, x); // NaN stays NaN
+    }
+
+    /// <summary>tanh: Cephes' odd polynomial below 0.625, 1 - 2 / (e^(2|x|) + 1) above, sign restored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Tanh(Vector256<float> x)
+    {
+        var ax = Vector256.Abs(x);
+        var z = x * x;
+        var p = Vector256.Create(-5.70498872745e-3f);
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(2.06390887954e-2f));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(-5.37397155531e-2f));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(1.33314422036e-1f));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(-3.33332819422e-1f));
+        var small = Vector256.FusedMultiplyAdd(p * z, x, x);
+        var e = Exp(ax + ax);
+        var large = Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
+        large = Vector256.CopySign(large, x);
+        return Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(0.625f)), small, large);
+    }
+
+    /// <summary>sigmoid(x) = 1 / (1 + e^-x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+
+    /// <summary>e^x of one float, by the same lanes as the vector code.</summary>
+    public static float Exp(float x) => Exp(Vector256.Create(x)).ToScalar();
+    public static float Tanh(float x) => Tanh(Vector256.Create(x)).ToScalar();
+
+    /// <summary>
+    /// Natural log of a float, managed: split off the exponent, then 2 atanh((m-1)/(m+1)) in double. Correctly
+    /// rounded in practice and the same on every machine. log(0) = -inf, log(negative or NaN) = NaN.
+    /// </summary>
+    public static float Log(float x)
+    {
+        if (float.IsNaN(x) || x < 0) return float.NaN;
+        if (x == 0) return float.NegativeInfinity;
+        if (float.IsPositiveInfinity(x)) return x;
+        double m = x;
+        int exponent = 0;
+        if (x < 1.17549435e-38f) { m *= 1 << 24; exponent = -24; } // subnormal: scale into the normal range
+        long bits = BitConverter.DoubleToInt64Bits(m);
+        exponent += (int)((bits >> 52) & 0x7FF) - 1023;
+        m = BitConverter.Int64BitsToDouble((bits & 0x000FFFFFFFFFFFFFL) | 0x3FF0000000000000L); // [1, 2)
+        if (m > 1.4142135623730951) { m *= 0.5; exponent++; }
+        double s = (m - 1) / (m + 1), s2 = s * s;
+        // 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...); |s| <= 0.1716, so nine terms reach double precision.
+        double series = 1.0 / 17;
+        for (int k = 15; k >= 1; k -= 2) series = series * s2 + 1.0 / k;
+        return (float)(2 * s * series + exponent * 0.6931471805599453);
+    }
+
+    /// <summary>y[i] = TOp(x[i]); the tail is padded into one vector so every element takes the same path.</summary>
+    public static void Map<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IUnaryOp
+    {
+        if (y.Length < x.Length) throw new ArgumentException("destination is shorter than the source");
+        int i = 0;
+        for (; i <= x.Length - 8; i += 8)
+            TOp.Invoke(Vector256.Create(x.Slice(i, 8))).CopyTo(y.Slice(i, 8));
+        if (i < x.Length)
+        {
+            Span<float> pad = stackalloc float[8];
+            pad.Clear();
+            x[i..].CopyTo(pad);
+            TOp.Invoke(Vector256.Create(pad)).CopyTo(pad);
+            pad[..(x.Length - i)].CopyTo(y[i..]);
+        }
+    }
+
+    // ---- reductions with a fixed order --------------------------------------------------------------------
+
+    /// <summary>Sum with 16 partial sums (lane i % 16) then a fixed pairwise tree.</summary>
+    public static float Sum(ReadOnlySpan<float> x)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i <= x.Length - 16; i += 16)
+        {
+            a0 += Vector256.Create(x.Slice(i, 8));
+            a1 += Vector256.Create(x.Slice(i + 8, 8));
+        }
+        if (i < x.Length)
+        {
+            Span<float> pad = stackalloc float[16];
+            pad.Clear();
+            x[i..].CopyTo(pad);
+            a0 += Vector256.Create(pad[..8]);
+            a1 += Vector256.Create(pad[8..]);
+        }
+        return Horizontal(a0 + a1);
+    }
+
+    /// <summary>Sum of x[i] * y[i] with FMA into 16 fixed lanes.</summary>
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        if (y.Length != x.Length) throw new ArgumentException($"dot of lengths {x.Length} and {y.Length}");
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i <= x.Length - 16; i += 16)
+        {
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Create(x.Slice(i, 8)), Vector256.Create(y.Slice(i, 8)), a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Create(x.Slice(i + 8, 8)), Vector256.Create(y.Slice(i + 8, 8)), a1);
+        }
+        if (i < x.Length)
+        {
+            Span<float> px = stackalloc float[16], py = stackalloc float[16];
+            px.Clear();
+            py.Clear();
+            x[i..].CopyTo(px);
+            y[i..].CopyTo(py);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Create(px[..8]), Vector256.Create(py[..8]), a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Create(px[8..]), Vector256.Create(py[8..]), a1);
+        }
+        return Horizontal(a0 + a1);
+    }
+
+    /// <summary>Largest element (NaN if any is NaN); -infinity for an empty span.</summary>
+    public static float Max(ReadOnlySpan<float> x)
+    {
+        var m = Vector256.Create(float.NegativeInfinity);
+        var nan = Vector256<float>.Zero;
+        int i = 0;
+        for (; i <= x.Length - 8; i += 8)
+        {
+            var v = Vector256.Create(x.Slice(i, 8));
+            nan |= ~Vector256.Equals(v, v);
+            m = Vector256.Max(m, v);
+        }
+        float result = float.NegativeInfinity;
+        for (int l = 0; l < 8; l++) result = Math.Max(result, m.GetElement(l));
+        for (; i < x.Length; i++) result = Math.Max(result, x[i]);
+        return nan != Vector256<float>.Zero ? float.NaN : result;
+    }
+
+    // (l0+l4)+(l2+l6) + (l1+l5)+(l3+l7): the same tree whatever produced the lanes.
+    private static float Horizontal(Vector256<float> v)
+    {
+        var h = v.GetLower() + v.GetUpper();
+        return (h.GetElement(0) + h.GetElement(2)) + (h.GetElement(1) + h.GetElement(3));
+    }
+}

@@ -1,0 +1,124 @@
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends;
+
+/// <summary>
+/// A place where tensors live and ops run: <c>cpu</c> (managed SIMD), <c>cuda</c>/<c>opencl</c> (ILGPU on a GPU)
+/// or <c>ilgpu-cpu</c> (the same ILGPU kernels on ILGPU's CPU simulator). Every op takes tensors of this backend,
+/// checks shapes and dtypes (one clear <see cref="ArgumentException"/> naming both shapes), and returns a new tensor.
+/// Layouts follow PyTorch: row-major, linear weights stored [out, in], attention tensors [batch, heads, time, dim].
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>The name it is chosen by: cpu, cuda, opencl, ilgpu-cpu.</summary>
+    string Name { get; }
+
+    // ---- memory ---------------------------------------------------------------------------------------------
+
+    /// <summary>Zeroed device memory.</summary>
+    TensorStorage Allocate(long byteLength);
+    void Write(TensorStorage destination, long byteOffset, ReadOnlySpan<byte> source);
+    void Read(TensorStorage source, long byteOffset, Span<byte> destination);
+    void Copy(TensorStorage source, long sourceOffset, TensorStorage destination, long destinationOffset, long byteLength);
+    /// <summary>Waits until every launched kernel has finished (needed before reading a clock).</summary>
+    void Synchronize();
+
+    // ---- linear algebra -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// C = op(A) op(B) + bias. A is [..., M, K] ([..., K, M] when <paramref name="transposeA"/>); B is [..., K, N]
+    /// ([..., N, K] when <paramref name="transposeB"/>, the layout of a linear layer's weight) with the same batch
+    /// dimensions as A or none (shared by every batch). Bias is [N]. Result [..., M, N].
+    /// </summary>
+    Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false, Tensor? bias = null);
+
+    // ---- elementwise ----------------------------------------------------------------------------------------
+
+    /// <summary>a + b; b has a's shape or a's trailing dimensions (broadcast over the leading ones).</summary>
+    Tensor Add(Tensor a, Tensor b);
+    /// <summary>a * b elementwise, broadcasting as <see cref="Add"/>.</summary>
+    Tensor Mul(Tensor a, Tensor b);
+    Tensor Scale(Tensor x, float factor);
+    /// <summary>GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
+    Tensor Gelu(Tensor x);
+    /// <summary>SiLU: x * sigmoid(x).</summary>
+    Tensor Silu(Tensor x);
+    Tensor Relu(Tensor x);
+
+    // ---- row-wise -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Softmax over the last axis. <paramref name="mask"/> (i32, x's shape or its trailing dimensions) keeps
+    /// entries where it is non-zero; masked entries get 0, and a fully masked row is all zeros.
+    /// </summary>
+    Tensor Softmax(Tensor x, Tensor? mask = null);
+    /// <summary>Log-softmax over the last axis; masked entries get -infinity (a fully masked row: all -infinity).</summary>
+    Tensor LogSoftmax(Tensor x, Tensor? mask = null);
+    /// <summary>(x - mean) / sqrt(var + eps) * weight + bias over the last axis (biased variance, as PyTorch).</summary>
+    Tensor LayerNorm(Tensor x, Tensor weight, Tensor? bias, float epsilon = 1e-5f);
+    /// <summary>x / sqrt(mean(x^2) + eps) * weight over the last axis (Llama, T5).</summary>
+    Tensor RmsNorm(Tensor x, Tensor weight, float epsilon = 1e-6f);
+    /// <summary>Rows of <paramref name="table"/> [vocab, dim] picked by <paramref name="ids"/> (i32 or i64, any shape): [..ids, dim].</summary>
+    Tensor Embedding(Tensor table, Tensor ids);
+    /// <summary>
+    /// Rotary position embedding on x [batch, heads, time, dim] in Hugging Face Llama's "rotate half" layout
+    /// (dimension i pairs with i + dim/2), frequency theta^(-2i/dim). <paramref name="positions"/> (i32) is [time]
+    /// or [batch, time].
+    /// </summary>
+    Tensor Rope(Tensor x, Tensor positions, float theta = 10000f);
+    /// <summary>
+    /// Per-row cross-entropy of logits [N, V] against targets [N] (i32 or i64); rows whose target is
+    /// <paramref name="ignoreIndex"/> give 0. Result [N]; the mean over counted rows is the usual loss.
+    /// </summary>
+    Tensor CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex = -100);
+
+    // ---- attention ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// softmax(q k^T * scale + bias + masks) v, fused with an online softmax (no [Tq, Tk] matrix is kept).
+    /// q [B, Hq, Tq, D]; k, v [B, Hkv, Tk, D] with Hq a multiple of Hkv (grouped-query attention). With a
+    /// <see cref="AttentionOptions.Cache"/>, k and v are appended to it first and q attends to everything cached.
+    /// Query i sits at absolute position (keys - Tq + i). A query that can see no key gives zeros.
+    /// </summary>
+    Tensor Attention(Tensor query, Tensor key, Tensor value, AttentionOptions? options = null);
+
+    // ---- LoRA -----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// W x + bias + scale * B (A x) for x [..., in], W [out, in], A [r, in], B [out, r] (PEFT's lora_A/lora_B
+    /// layouts), fused so the low-rank path never makes a second pass over the output.
+    /// </summary>
+    Tensor LoraLinear(Tensor x, Tensor weight, Tensor? bias, Tensor loraA, Tensor loraB, float scale);
+    /// <summary>In place: W += scale * B A. Unmerging is merging with -scale.</summary>
+    void LoraMerge(Tensor weight, Tensor loraA, Tensor loraB, float scale);
+
+    // ---- quantisation ---------------------------------------------------------------------------------------
+
+    /// <summary>int8 quantisation of a 2-D (or flattened to 2-D) f32 tensor with the given scheme.</summary>
+    Int8Tensor QuantizeInt8(Tensor x, Int8Scheme scheme);
+    /// <summary>Back to f32: q / scale, or (q - zeroPoint) / scale (see <see cref="Int8Tensor"/>).</summary>
+    Tensor Dequantize(Int8Tensor q);
+    /// <summary>ggml Q8_0 or Q4_0 blocks of an f32 tensor whose last dimension is a multiple of 32, bit-exact with ggml.</summary>
+    Tensor QuantizeBlocks(Tensor x, DType format);
+    /// <summary>An f32 tensor from Q8_0 or Q4_0 blocks.</summary>
+    Tensor DequantizeBlocks(Tensor q);
+    /// <summary>x [..., K] times a quantised weight [N, K] transposed (a linear layer), dequantising on the fly: [..., N].
+    /// The weight is an <see cref="Int8Tensor"/> with absmax scales, or a Q8_0/Q4_0 tensor.</summary>
+    Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null);
+
+    // ---- sampling -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Hugging Face's logits warpers, in its order: repetition penalty (over <paramref name="previousTokens"/>,
+    /// i32 [B, L], negative ids ignored), temperature, top-k, top-p, min-p. Removed entries become -infinity.
+    /// </summary>
+    Tensor ApplyWarpers(Tensor logits, SamplingOptions options, Tensor? previousTokens = null);
+    /// <summary>
+    /// One token per row of logits [B, V] (i32 [B]): greedy (argmax, first index wins ties) when
+    /// <see cref="SamplingOptions.IsGreedy"/>, otherwise the warpers then a draw from the softmax of what is left,
+    /// with a counter-based RNG keyed by (seed, step, row) so each row's draw is independent of the others.
+    /// </summary>
+    Tensor Sample(Tensor logits, SamplingOptions options, Tensor? previousTokens, ulong seed, long step);
+    /// <summary>Index of the largest value of each row of [B, V] (first wins ties): i32 [B].</summary>
+    Tensor Argmax(Tensor logits);
+}

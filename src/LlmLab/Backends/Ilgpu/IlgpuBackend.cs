@@ -1,0 +1,141 @@
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends.Ilgpu;
+
+/// <summary>
+/// ILGPU kernels on one accelerator: a CUDA or OpenCL GPU, or ILGPU's CPU simulator (CPUDeviceKind.Nvidia: warp 32,
+/// groups up to 1024) on which CI proves the GPU kernels correct. Kernels are explicitly grouped with shared-memory
+/// tiles (Kernels/); the ops in the partial files beside this one check shapes, allocate and launch.
+/// </summary>
+public sealed partial class IlgpuBackend : IBackend
+{
+    private readonly Context _context;
+    private readonly Dictionary<string, object> _kernels = new();
+
+    private IlgpuBackend(Context context, Accelerator accelerator, string name)
+    {
+        _context = context;
+        Accelerator = accelerator;
+        Name = name;
+    }
+
+    public string Name { get; }
+    public Accelerator Accelerator { get; }
+    public AcceleratorStream Stream => Accelerator.DefaultStream;
+
+    /// <summary>ILGPU's CPU simulator: slow (about 0.1 GFLOP/s), for testing kernels.</summary>
+    public static IlgpuBackend CreateCpuSimulator()
+    {
+        var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).EnableAlgorithms().Optimize(OptimizationLevel.O1));
+        return new IlgpuBackend(context, context.CreateCPUAccelerator(0), "ilgpu-cpu");
+    }
+
+    /// <summary>The first CUDA device, or null where there is none.</summary>
+    public static IlgpuBackend? CreateCuda() => TryCreate("cuda", b => b.Cuda(), AcceleratorType.Cuda);
+
+    /// <summary>The first OpenCL device ILGPU accepts, or null.</summary>
+    public static IlgpuBackend? CreateOpenCL() => TryCreate("opencl", b => b.OpenCL(), AcceleratorType.OpenCL);
+
+    private static IlgpuBackend? TryCreate(string name, Func<Context.Builder, Context.Builder> configure, AcceleratorType type)
+    {
+        Context? context = null;
+        try
+        {
+            context = Context.Create(b => configure(b).EnableAlgorithms().Math(MathMode.Fast32BitOnly).Optimize(OptimizationLevel.O2));
+            var device = context.Devices.FirstOrDefault(d => d.AcceleratorType == type);
+            if (device is null)
+            {
+                context.Dispose();
+                return null;
+            }
+            return new IlgpuBackend(context, device.CreateAccelerator(context), name);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A missing driver library shows up as a load failure: the device is simply not there.
+            context?.Dispose();
+            return null;
+        }
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------------------
+
+    public TensorStorage Allocate(long byteLength)
+    {
+        var buffer = Accelerator.Allocate1D<byte>(Math.Max(byteLength, 1));
+        buffer.MemSetToZero(Stream);
+        return new IlgpuStorage(this, buffer);
+    }
+
+    public void Write(TensorStorage destination, long byteOffset, ReadOnlySpan<byte> source)
+    {
+        if (source.Length == 0) return;
+        Own(destination).Buffer.View.SubView(byteOffset, source.Length).CopyFromCPU(Stream, source);
+        Stream.Synchronize();
+    }
+
+    public void Read(TensorStorage source, long byteOffset, Span<byte> destination)
+    {
+        if (destination.Length == 0) return;
+        Stream.Synchronize();
+        Own(source).Buffer.View.SubView(byteOffset, destination.Length).CopyToCPU(Stream, destination);
+        Stream.Synchronize();
+    }
+
+    public void Copy(TensorStorage source, long sourceOffset, TensorStorage destination, long destinationOffset, long byteLength)
+    {
+        if (byteLength == 0) return;
+        Own(source).Buffer.View.SubView(sourceOffset, byteLength)
+            .CopyTo(Stream, Own(destination).Buffer.View.SubView(destinationOffset, byteLength));
+    }
+
+    public void Synchronize() => Stream.Synchronize();
+
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    // ---- views and launches for the ops ---------------------------------------------------------------------
+
+    /// <summary>The tensor's elements as a typed view (checked against its dtype).</summary>
+    internal ArrayView<T> View<T>(Tensor t) where T : unmanaged
+    {
+        t.RequireType(DTypeInfo.Of<T>());
+        return Bytes(t).Cast<T>();
+    }
+
+    /// <summary>The tensor's raw bytes (block formats).</summary>
+    internal ArrayView<byte> Bytes(Tensor t) =>
+        Own(t.Storage).Buffer.View.SubView(t.ByteOffset, Math.Max(t.ByteLength, 1)).AsContiguous();
+
+    /// <summary>A kernel compiled once per backend and cached by name.</summary>
+    internal TDelegate Kernel<TDelegate>(string name, Func<Accelerator, TDelegate> load) where TDelegate : Delegate
+    {
+        lock (_kernels)
+        {
+            if (!_kernels.TryGetValue(name, out var k))
+                _kernels[name] = k = load(Accelerator);
+            return (TDelegate)k;
+        }
+    }
+
+    internal Tensor NewF32(Shape shape) => Tensor.Zeros(this, shape);
+
+    private IlgpuStorage Own(TensorStorage storage)
+    {
+        if (storage is IlgpuStorage own && ReferenceEquals(own.Backend, this))
+        {
+            if (own.IsDisposed) throw new ObjectDisposedException("tensor", "the tensor's storage was disposed");
+            return own;
+        }
+        throw new ArgumentException($"a tensor on backend '{storage.Backend.Name}' was passed to another backend ('{Name}'); move it with tensor.To(backend)");
+    }
+}

@@ -1,0 +1,28 @@
+using LlmLab.Backends;
+
+namespace LlmLab.Tensors;
+
+/// <summary>A block of device memory owned by a backend. Tensors are views into one.</summary>
+public abstract class TensorStorage : IDisposable
+{
+    protected TensorStorage(IBackend backend, long byteLength)
+    {
+        Backend = backend;
+        ByteLength = byteLength;
+    }
+
+    /// <summary>The backend that owns this memory.</summary>
+    public IBackend Backend { get; }
+    public long ByteLength { get; }
+    public bool IsDisposed { get; private set; }
+
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Release();
+}
