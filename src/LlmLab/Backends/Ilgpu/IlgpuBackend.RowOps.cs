@@ -68,8 +68,8 @@ public sealed partial class IlgpuBackend
         var y = NewF32(x.Shape);
         if (x.ElementCount == 0) return y;
         int heads = x.Shape[1], time = x.Shape[2], dim = x.Shape[3];
-        int pairs = Count(x.ElementCount / 2, "rope's pairs");
         const int Threads = 256;
+        int pairs = Count(x.ElementCount / 2 + Threads, "rope's pairs") - Threads; // the last group's index stays in int
         var kernel = Kernel("rope", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ulong>, int, int, int, int, ArrayView<float>>(RopeKernel.Rope));
         kernel(new KernelConfig((pairs + Threads - 1) / Threads, Threads),
             View<float>(x), View<int>(positions), positions.Rank == 2 ? 1 : 0, RopeTurns(dim, theta), heads, time, dim / 2, pairs, View<float>(y));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LlmLab.Backends.Cpu.Kernels;
 
 /// <summary>
@@ -9,6 +10,7 @@ internal static class BlockedSum
 {
     public const int Block = 1024;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Sum(ReadOnlySpan<float> x)
     {
         float total = 0;
@@ -18,6 +20,7 @@ internal static class BlockedSum
     }
 
     /// <summary>Sum of x[i]^2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Squares(ReadOnlySpan<float> x)
     {
         float total = 0;
@@ -30,6 +33,7 @@ internal static class BlockedSum
     }
 
     /// <summary>Sum of (x[i] - centre)^2, each difference rounded to float first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float CentredSquares(ReadOnlySpan<float> x, float centre)
     {
         Span<float> d = stackalloc float[Block];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LlmLab.Backends.Cpu.Kernels;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// </summary>
 internal static class CrossEntropy
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Row(ReadOnlySpan<float> logits, int target)
     {
         float max = SimdMath.Max(logits);

@@ -1,8 +1,10 @@
+using System.Runtime.CompilerServices;
 namespace LlmLab.Backends.Cpu.Kernels;
 
 /// <summary>Row gather: output row k is table row ids[k] (ids already checked against the vocabulary).</summary>
 internal static class Embedding
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather<TId>(ReadOnlySpan<float> table, ReadOnlySpan<TId> ids, int dim, long start, long end, Span<float> y)
         where TId : unmanaged, System.Numerics.IBinaryInteger<TId>
     {

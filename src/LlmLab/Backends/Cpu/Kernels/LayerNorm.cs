@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
@@ -10,6 +11,7 @@ namespace LlmLab.Backends.Cpu.Kernels;
 internal static class LayerNorm
 {
     /// <summary>One row; an empty <paramref name="bias"/> means none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float epsilon, Span<float> y)
     {
         int n = x.Length;

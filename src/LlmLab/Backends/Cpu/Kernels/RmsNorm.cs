@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
@@ -8,6 +9,7 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// </summary>
 internal static class RmsNorm
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float epsilon, Span<float> y)
     {
         float inverseRms = 1f / MathF.Sqrt(BlockedSum.Squares(x) / x.Length + epsilon);

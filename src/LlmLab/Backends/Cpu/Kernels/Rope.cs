@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
@@ -9,6 +10,7 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// </summary>
 internal static class Rope
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(ReadOnlySpan<float> x, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, Span<float> y)
     {
         int half = cos.Length;

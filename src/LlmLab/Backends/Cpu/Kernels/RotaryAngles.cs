@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LlmLab.Backends.Cpu.Kernels;
 
 /// <summary>
@@ -37,6 +38,7 @@ internal static class RotaryAngles
     }
 
     /// <summary>cos and sin of position * F_i for every pair i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CosSin(int position, ReadOnlySpan<ulong> turns, Span<float> cos, Span<float> sin)
     {
         for (int i = 0; i < turns.Length; i++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
@@ -16,6 +17,7 @@ internal static class RowExp
     public const int Block = 1024;
 
     /// <summary>Largest x[i] with keep[i] != 0; -infinity when nothing is kept; NaN if a kept entry is NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(ReadOnlySpan<float> x, ReadOnlySpan<int> keep)
     {
         if (keep.IsEmpty) return SimdMath.Max(x);
@@ -41,6 +43,7 @@ internal static class RowExp
     /// Sum of exp(x[i] - max) over kept entries. When <paramref name="exps"/> is not empty it receives each
     /// exp(x[i] - max) (0 where dropped), so softmax needs no second exp pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SumExp(ReadOnlySpan<float> x, ReadOnlySpan<int> keep, float max, Span<float> exps)
     {
         var m = Vector256.Create(max);
@@ -95,6 +98,7 @@ internal static class RowExp
         return (h.GetElement(0) + h.GetElement(2)) + (h.GetElement(1) + h.GetElement(3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Exp(ReadOnlySpan<float> x, ReadOnlySpan<int> keep, Vector256<float> max)
     {
         var e = SimdMath.Exp(Vector256.Create(x) - max);

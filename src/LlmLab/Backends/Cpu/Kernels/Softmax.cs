@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -9,6 +10,7 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// </summary>
 internal static class Softmax
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(ReadOnlySpan<float> x, ReadOnlySpan<int> keep, Span<float> y)
     {
         float max = RowExp.Max(x, keep);
@@ -22,6 +24,7 @@ internal static class Softmax
     }
 
     /// <summary>log softmax = (x - max) - log(sum exp(x - max)): subtracting max first keeps large logits exact.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogRow(ReadOnlySpan<float> x, ReadOnlySpan<int> keep, Span<float> y)
     {
         float max = RowExp.Max(x, keep);
