@@ -15,7 +15,7 @@ internal readonly struct RunningSoftmax(float max, float sum)
     public RunningSoftmax Add(float v0, float v1, float v2, float v3)
     {
         float m = XMath.Max(XMath.Max(v0, v1), XMath.Max(v2, v3));
-        if (!(m > float.NegativeInfinity)) return this;
+        if (m == float.NegativeInfinity) return this; // (a NaN is not skipped: it makes the sum NaN)
         float max = XMath.Max(Max, m);
         float sum = Sum * XMath.Exp(Max - max); // Max = -inf: Sum is 0 and exp gives 0
         return new RunningSoftmax(max, sum + ((XMath.Exp(v0 - max) + XMath.Exp(v1 - max)) + (XMath.Exp(v2 - max) + XMath.Exp(v3 - max))));
@@ -23,7 +23,7 @@ internal readonly struct RunningSoftmax(float max, float sum)
 
     public RunningSoftmax Add(float v)
     {
-        if (!(v > float.NegativeInfinity)) return this;
+        if (v == float.NegativeInfinity) return this;
         if (v > Max) return new RunningSoftmax(v, Sum * XMath.Exp(Max - v) + 1f);
         return new RunningSoftmax(Max, Sum + XMath.Exp(v - Max));
     }
