@@ -1,0 +1,17 @@
+using System.Runtime.CompilerServices;
+namespace LlmLab.Backends.Cpu.Kernels;
+
+/// <summary>
+/// Cross-entropy of one row of logits against a class: logsumexp(row) - row[target], computed as
+/// log(sum exp(row - max)) - (row[target] - max) so logits of any size neither overflow nor lose the small terms.
+/// </summary>
+internal static class CrossEntropy
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Row(ReadOnlySpan<float> logits, int target)
+    {
+        float max = SimdMath.Max(logits);
+        float sum = RowExp.SumExp(logits, default, max, default);
+        return SimdMath.Log(sum) - (logits[target] - max);
+    }
+}
