@@ -75,6 +75,7 @@ public static class SimdMath
     /// Natural log of a float, managed: split off the exponent, then 2 atanh((m-1)/(m+1)) in double. Correctly
     /// rounded in practice and the same on every machine. log(0) = -inf, log(negative or NaN) = NaN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static float Log(float x)
     {
         if (float.IsNaN(x) || x < 0) return float.NaN;
@@ -95,6 +96,7 @@ public static class SimdMath
     }
 
     /// <summary>y[i] = TOp(x[i]); the tail is padded into one vector so every element takes the same path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static void Map<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : IUnaryOp
     {
         if (y.Length < x.Length) throw new ArgumentException("destination is shorter than the source");
@@ -114,6 +116,7 @@ public static class SimdMath
     // ---- reductions with a fixed order --------------------------------------------------------------------
 
     /// <summary>Sum with 16 partial sums (lane i % 16) then a fixed pairwise tree.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static float Sum(ReadOnlySpan<float> x)
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
@@ -135,6 +138,7 @@ public static class SimdMath
     }
 
     /// <summary>Sum of x[i] * y[i] with FMA into 16 fixed lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         if (y.Length != x.Length) throw new ArgumentException($"dot of lengths {x.Length} and {y.Length}");
@@ -159,6 +163,7 @@ public static class SimdMath
     }
 
     /// <summary>Largest element (NaN if any is NaN); -infinity for an empty span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static float Max(ReadOnlySpan<float> x)
     {
         var m = Vector256.Create(float.NegativeInfinity);

@@ -10,5 +10,5 @@ internal sealed class IlgpuStorage(IlgpuBackend backend, MemoryBuffer1D<byte, St
 {
     public MemoryBuffer1D<byte, Stride1D.Dense> Buffer { get; } = buffer;
 
-    protected override void Release() => Buffer.Dispose();
+    protected override void Release() => backend.Recycle(Buffer);
 }
