@@ -51,7 +51,7 @@ public static class Bleu
         var total = new long[maxOrder];
         for (int n = 1; n <= maxOrder; n++)
         {
-            var keys = NgramCounts.SortedKeys(sequences, n, ids.MaxId);
+            var keys = NgramCounts.Keys(sequences, n, ids.MaxId);
             total[n - 1] = keys[0].Length;
             correct[n - 1] = NgramCounts.ClippedByMaxReference(keys[0], keys[1..]);
         }

@@ -49,26 +49,17 @@ public static class Chrf
         var kept = ReferenceStreams.NonEmpty(references);
         int order = options.CharOrder;
 
-        var charIds = new Dictionary<int, int>();
+        var ids = CharacterIds.ForThread;
+        ids.Reset();
         var sequences = new int[kept.Count + 1][];
-        sequences[0] = CharacterIds(hypothesis, options, charIds);
-        for (int r = 0; r < kept.Count; r++) sequences[r + 1] = CharacterIds(kept[r], options, charIds);
-        int maxId = Math.Max(0, charIds.Count - 1);
+        sequences[0] = ids.Map(hypothesis, options);
+        for (int r = 0; r < kept.Count; r++) sequences[r + 1] = ids.Map(kept[r], options);
 
         var perReference = new long[kept.Count][];
         for (int r = 0; r < kept.Count; r++) perReference[r] = new long[3 * order];
-        for (int n = 1; n <= order; n++)
-        {
-            var keys = NgramCounts.SortedKeys(sequences, n, maxId);
-            for (int r = 0; r < kept.Count; r++)
-            {
-                var refKeys = keys[r + 1];
-                var stats = perReference[r];
-                stats[3 * (n - 1)] = refKeys.Length > 0 ? keys[0].Length : 0;
-                stats[3 * (n - 1) + 1] = refKeys.Length;
-                stats[3 * (n - 1) + 2] = NgramCounts.Overlap(keys[0], refKeys);
-            }
-        }
+        int bits = NgramCounts.BitsFor(ids.MaxId);
+        if (order <= 7 && order * bits <= 61) AllOrdersAtOnce(sequences, order, bits, perReference);
+        else OrderByOrder(sequences, order, ids.MaxId, perReference);
 
         long[] best = perReference[0];
         double bestScore = -1.0;
@@ -82,6 +73,82 @@ public static class Chrf
             }
         }
         return best;
+    }
+
+    /// <summary>
+    /// The common case: every n-gram of every order packed into one key, tagged with its order in the top three
+    /// bits, so one table holds the hypothesis and each reference is matched in a single pass.
+    /// </summary>
+    private static void AllOrdersAtOnce(int[][] sequences, int order, int bits, long[][] perReference)
+    {
+        int[] hypothesis = sequences[0];
+        var table = NgramTable.ForThread;
+        table.Reset(order * hypothesis.Length);
+        for (int i = 0; i < hypothesis.Length; i++)
+        {
+            ulong key = 0;
+            int top = Math.Min(order, hypothesis.Length - i);
+            for (int n = 1; n <= top; n++)
+            {
+                key = (key << bits) | (uint)hypothesis[i + n - 1];
+                table.Add(key | ((ulong)n << 61));
+            }
+        }
+
+        Span<long> matches = stackalloc long[order];
+        for (int r = 0; r < perReference.Length; r++)
+        {
+            int[] reference = sequences[r + 1];
+            matches.Clear();
+            table.BeginPass();
+            for (int i = 0; i < reference.Length; i++)
+            {
+                ulong key = 0;
+                int top = Math.Min(order, reference.Length - i);
+                for (int n = 1; n <= top; n++)
+                {
+                    key = (key << bits) | (uint)reference[i + n - 1];
+                    int slot = table.Find(key | ((ulong)n << 61));
+                    if (slot < 0) break; // the hypothesis has no n-gram here, so no longer one either
+                    if (table.Take(slot)) matches[n - 1]++;
+                }
+            }
+            var stats = perReference[r];
+            for (int n = 1; n <= order; n++)
+            {
+                long hypCount = Math.Max(0, hypothesis.Length - n + 1), refCount = Math.Max(0, reference.Length - n + 1);
+                stats[3 * (n - 1)] = refCount > 0 ? hypCount : 0;
+                stats[3 * (n - 1) + 1] = refCount;
+                stats[3 * (n - 1) + 2] = matches[n - 1];
+            }
+        }
+    }
+
+    /// <summary>The general case (over a thousand distinct characters, or very high orders): one order at a time.</summary>
+    private static void OrderByOrder(int[][] sequences, int order, int maxId, long[][] perReference)
+    {
+        var table = NgramTable.ForThread;
+        for (int n = 1; n <= order; n++)
+        {
+            var keys = NgramCounts.Keys(sequences, n, maxId);
+            table.Reset(keys[0].Length);
+            foreach (ulong key in keys[0]) table.Add(key);
+            for (int r = 0; r < perReference.Length; r++)
+            {
+                var refKeys = keys[r + 1];
+                long matches = 0;
+                table.BeginPass();
+                foreach (ulong key in refKeys)
+                {
+                    int slot = table.Find(key);
+                    if (slot >= 0 && table.Take(slot)) matches++;
+                }
+                var stats = perReference[r];
+                stats[3 * (n - 1)] = refKeys.Length > 0 ? keys[0].Length : 0;
+                stats[3 * (n - 1) + 1] = refKeys.Length;
+                stats[3 * (n - 1) + 2] = matches;
+            }
+        }
     }
 
     /// <summary>sacrebleu's <c>CHRF._compute_f_score</c> (without eps smoothing), 0..100.</summary>
@@ -111,34 +178,74 @@ public static class Chrf
         return 100 * score;
     }
 
-    /// <summary>The segment's characters (code points, whitespace removed unless kept) as small ids.</summary>
-    private static int[] CharacterIds(string segment, ChrfOptions options, Dictionary<int, int> ids)
+    /// <summary>
+    /// Gives the characters (code points) of one segment's texts small ids, without a dictionary lookup for the
+    /// Basic Multilingual Plane: a per-thread table stamped with a generation, so a reset costs nothing.
+    /// </summary>
+    private sealed class CharacterIds
     {
-        if (options.Lowercase) segment = segment.ToLowerInvariant();
-        var codePoints = new int[segment.Length];
-        int count = options.IncludeWhitespace
-            ? CodePoints(segment, codePoints)
-            : PythonText.CodePointsWithoutSpace(segment, codePoints);
-        var result = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            if (!ids.TryGetValue(codePoints[i], out int id)) ids[codePoints[i]] = id = ids.Count;
-            result[i] = id;
-        }
-        return result;
-    }
+        [ThreadStatic] private static CharacterIds? forThread;
 
-    private static int CodePoints(string s, int[] dest)
-    {
-        int n = 0;
-        for (int i = 0; i < s.Length; i++)
+        public static CharacterIds ForThread => forThread ??= new CharacterIds();
+
+        private readonly int[] bmpStamp = new int[65536];
+        private readonly int[] bmpId = new int[65536];
+        private readonly Dictionary<int, int> astral = [];
+        private int stamp, count;
+
+        public int MaxId => Math.Max(0, count - 1);
+
+        public void Reset()
         {
-            char c = s[i];
-            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
-                dest[n++] = char.ConvertToUtf32(c, s[++i]);
-            else
-                dest[n++] = c;
+            if (++stamp == int.MaxValue)
+            {
+                Array.Clear(bmpStamp);
+                stamp = 1;
+            }
+            astral.Clear();
+            count = 0;
         }
-        return n;
+
+        /// <summary>The segment's characters (code points, whitespace removed unless kept) as ids.</summary>
+        public int[] Map(string segment, ChrfOptions options)
+        {
+            if (options.Lowercase) segment = segment.ToLowerInvariant();
+            var codePoints = new int[segment.Length];
+            int n = options.IncludeWhitespace
+                ? CodePoints(segment, codePoints)
+                : PythonText.CodePointsWithoutSpace(segment, codePoints);
+            var result = new int[n];
+            for (int i = 0; i < n; i++) result[i] = Id(codePoints[i]);
+            return result;
+        }
+
+        private int Id(int codePoint)
+        {
+            if (codePoint < 65536)
+            {
+                if (bmpStamp[codePoint] != stamp)
+                {
+                    bmpStamp[codePoint] = stamp;
+                    bmpId[codePoint] = count++;
+                }
+                return bmpId[codePoint];
+            }
+            if (!astral.TryGetValue(codePoint, out int id)) astral[codePoint] = id = count++;
+            return id;
+        }
+
+        private static int CodePoints(string s, int[] dest)
+        {
+            int n = 0;
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                    dest[n++] = char.ConvertToUtf32(c, s[++i]);
+                else
+                    dest[n++] = c;
+            }
+            return n;
+        }
     }
 }

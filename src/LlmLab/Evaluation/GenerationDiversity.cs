@@ -15,10 +15,9 @@ public static class GenerationDiversity
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         var ids = new WordIds();
         var sequences = generations.Select(g => Words(g, ids)).ToList();
-        var keys = NgramCounts.SortedKeys(sequences, n, ids.MaxId);
+        var keys = NgramCounts.Keys(sequences, n, ids.MaxId);
         var pooled = keys.SelectMany(k => k).ToArray();
         if (pooled.Length == 0) return 0.0;
-        Array.Sort(pooled);
         return (double)NgramCounts.Distinct(pooled) / pooled.Length;
     }
 
@@ -28,7 +27,7 @@ public static class GenerationDiversity
         ArgumentNullException.ThrowIfNull(generation);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         var ids = new WordIds();
-        var keys = NgramCounts.SortedKeys(Words(generation, ids), n, ids.MaxId);
+        var keys = NgramCounts.Keys([Words(generation, ids)], n, ids.MaxId)[0];
         return keys.Length == 0 ? 0.0 : 1.0 - (double)NgramCounts.Distinct(keys) / keys.Length;
     }
 

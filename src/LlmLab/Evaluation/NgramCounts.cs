@@ -4,20 +4,20 @@ namespace LlmLab.Evaluation;
 
 /// <summary>
 /// N-gram counting shared by BLEU, chrF, ROUGE-N and distinct-n. Units (words or characters) are first mapped to
-/// small integer ids, so an n-gram becomes one 64-bit key; a text's n-grams become a sorted key array, and the
-/// clipped overlap of two texts (sum over n-grams of min(count in a, count in b)) is one merge of two sorted arrays.
-/// This gives exactly the numbers of Python's Counter arithmetic, without hashing strings.
+/// small integer ids, so an n-gram becomes one 64-bit key; counting then runs on an open-addressing table
+/// (<see cref="NgramTable"/>) instead of hashing strings or tuples. The numbers are exactly those of Python's
+/// Counter arithmetic: clipped overlap = sum over n-grams of min(count in a, count in b).
 /// </summary>
 internal static class NgramCounts
 {
     /// <summary>
-    /// Sorted keys of the order-<paramref name="n"/> n-grams of each sequence; keys are comparable across the
-    /// sequences of one call. Ids must lie in [0, <paramref name="maxId"/>].
+    /// The keys of the order-<paramref name="n"/> n-grams of each sequence, in text order; equal n-grams get equal
+    /// keys across the sequences of one call. Ids must lie in [0, <paramref name="maxId"/>].
     /// </summary>
-    public static ulong[][] SortedKeys(IReadOnlyList<int[]> sequences, int n, int maxId)
+    public static ulong[][] Keys(IReadOnlyList<int[]> sequences, int n, int maxId)
     {
         var keys = new ulong[sequences.Count][];
-        int bits = Math.Max(1, 32 - BitOperations.LeadingZeroCount((uint)maxId));
+        int bits = BitsFor(maxId);
         if (n * bits <= 64)
         {
             for (int s = 0; s < sequences.Count; s++)
@@ -27,12 +27,11 @@ internal static class NgramCounts
         {
             Relabelled(sequences, n, keys);
         }
-        foreach (var k in keys) Array.Sort(k);
         return keys;
     }
 
-    /// <summary>Sorted keys of one sequence's order-n n-grams (ids in [0, maxId]).</summary>
-    public static ulong[] SortedKeys(int[] sequence, int n, int maxId) => SortedKeys([sequence], n, maxId)[0];
+    /// <summary>Bits needed for ids in [0, maxId].</summary>
+    public static int BitsFor(int maxId) => Math.Max(1, 32 - BitOperations.LeadingZeroCount((uint)maxId));
 
     /// <summary>The n-grams as id digits base 2^bits: the common case, one pass, no lookups.</summary>
     private static ulong[] Packed(int[] ids, int n, int bits)
@@ -81,58 +80,60 @@ internal static class NgramCounts
         }
     }
 
-    /// <summary>Sum over distinct keys of min(count in a, count in b), for sorted a and b.</summary>
+    /// <summary>Sum over distinct keys of min(count in a, count in b).</summary>
     public static long Overlap(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
     {
+        if (a.IsEmpty || b.IsEmpty) return 0;
+        var table = NgramTable.ForThread;
+        table.Reset(a.Length);
+        foreach (ulong key in a) table.Add(key);
+        table.BeginPass();
         long matches = 0;
-        int i = 0, j = 0;
-        while (i < a.Length && j < b.Length)
+        foreach (ulong key in b)
         {
-            if (a[i] == b[j]) { matches++; i++; j++; }
-            else if (a[i] < b[j]) i++;
-            else j++;
+            int slot = table.Find(key);
+            if (slot >= 0 && table.Take(slot)) matches++;
         }
         return matches;
     }
 
     /// <summary>
-    /// Sum over distinct hypothesis keys of min(count in hypothesis, max count in any reference): BLEU's clipped
-    /// matches against the per-n-gram maximum over references. All arrays sorted.
+    /// Sum over distinct hypothesis keys of min(count in hypothesis, max count in any one reference): BLEU's
+    /// clipped matches against the per-n-gram maximum over references.
     /// </summary>
     public static long ClippedByMaxReference(ReadOnlySpan<ulong> hypothesis, ulong[][] references)
     {
         if (references.Length == 1) return Overlap(hypothesis, references[0]);
-        Span<int> cursor = references.Length <= 64 ? stackalloc int[references.Length] : new int[references.Length];
-        cursor.Clear();
-        long matches = 0;
-        for (int i = 0; i < hypothesis.Length;)
+        if (hypothesis.IsEmpty) return 0;
+        var table = NgramTable.ForThread;
+        table.Reset(hypothesis.Length);
+        foreach (ulong key in hypothesis) table.Add(key);
+        // max over references of min(h, c_r) equals min(h, max over references of c_r).
+        var best = new Dictionary<int, int>();
+        foreach (var reference in references)
         {
-            ulong key = hypothesis[i];
-            int count = 1;
-            while (i + count < hypothesis.Length && hypothesis[i + count] == key) count++;
-            i += count;
-            int best = 0;
-            for (int r = 0; r < references.Length; r++)
+            table.BeginPass();
+            foreach (ulong key in reference)
             {
-                var refKeys = references[r];
-                int c = cursor[r];
-                while (c < refKeys.Length && refKeys[c] < key) c++;
-                int start = c;
-                while (c < refKeys.Length && refKeys[c] == key) c++;
-                cursor[r] = c;
-                best = Math.Max(best, c - start);
+                int slot = table.Find(key);
+                if (slot >= 0 && table.Take(slot))
+                {
+                    int taken = table.Taken(slot);
+                    if (!best.TryGetValue(slot, out int b) || taken > b) best[slot] = taken;
+                }
             }
-            matches += Math.Min(count, best);
         }
+        long matches = 0;
+        foreach (int b in best.Values) matches += b;
         return matches;
     }
 
-    /// <summary>Number of distinct keys in a sorted array.</summary>
-    public static int Distinct(ReadOnlySpan<ulong> sorted)
+    /// <summary>Number of distinct keys.</summary>
+    public static int Distinct(ReadOnlySpan<ulong> keys)
     {
-        int distinct = 0;
-        for (int i = 0; i < sorted.Length; i++)
-            if (i == 0 || sorted[i] != sorted[i - 1]) distinct++;
-        return distinct;
+        var table = NgramTable.ForThread;
+        table.Reset(keys.Length);
+        foreach (ulong key in keys) table.Add(key);
+        return table.Count;
     }
 }

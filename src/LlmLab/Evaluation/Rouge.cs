@@ -31,8 +31,8 @@ public static class Rouge
             texts[r + 1] = TokenizedText.Create(references[r] ?? throw new ArgumentNullException(nameof(references)), useStemmer, ids);
 
         var all = texts.Select(t => t.Tokens).ToArray();
-        var unigrams = NgramCounts.SortedKeys(all, 1, ids.MaxId);
-        var bigrams = NgramCounts.SortedKeys(all, 2, ids.MaxId);
+        var unigrams = NgramCounts.Keys(all, 1, ids.MaxId);
+        var bigrams = NgramCounts.Keys(all, 2, ids.MaxId);
 
         RougeScore best1 = default, best2 = default, bestL = default, bestLsum = default;
         for (int r = 1; r < texts.Length; r++)
@@ -58,7 +58,7 @@ public static class Rouge
         var ids = new WordIds();
         var p = TokenizedText.Create(prediction, useStemmer, ids).Tokens;
         var r = TokenizedText.Create(reference, useStemmer, ids).Tokens;
-        var keys = NgramCounts.SortedKeys([p, r], n, ids.MaxId);
+        var keys = NgramCounts.Keys([p, r], n, ids.MaxId);
         return NgramScore(keys[0], keys[1]);
     }
 
