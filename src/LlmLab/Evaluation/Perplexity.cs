@@ -1,3 +1,5 @@
+using LlmLab.Tensors;
+
 namespace LlmLab.Evaluation;
 
 /// <summary>
@@ -60,4 +62,17 @@ public static class Perplexity
     /// <summary>Perplexity straight from logits and targets (see <see cref="TokenLogLikelihoods"/>).</summary>
     public static double FromLogits(ReadOnlySpan<float> logits, int vocabularySize, ReadOnlySpan<int> targets, int ignoreIndex = -100) =>
         FromLogLikelihoods(TokenLogLikelihoods(logits, vocabularySize, targets, ignoreIndex));
+
+    /// <summary>
+    /// Perplexity from an f32 logits tensor on any backend, shaped [..., vocabulary] with one row per target
+    /// (e.g. [T, V], or [1, T, V] for one sequence); the rows are copied to the host and scored in float64.
+    /// </summary>
+    public static double FromLogits(Tensor logits, ReadOnlySpan<int> targets, int ignoreIndex = -100)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        logits.RequireType(DType.F32);
+        if (logits.Shape.Rank == 0 || logits.Shape.Rows != targets.Length)
+            throw new ArgumentException($"perplexity: logits of shape {logits.Shape} do not hold one row per target ({targets.Length} targets)");
+        return FromLogits(logits.ToArray<float>(), logits.Shape.Last, targets, ignoreIndex);
+    }
 }

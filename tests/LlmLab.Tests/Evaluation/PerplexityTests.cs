@@ -1,4 +1,6 @@
 using LlmLab.Evaluation;
+using LlmLab.Tensors;
+using LlmLab.Tests.Infrastructure;
 
 namespace LlmLab.Tests.Evaluation;
 
@@ -47,5 +49,17 @@ public class PerplexityTests
         Assert.Contains("[2, 4]", e.Message);
         e = Assert.Throws<ArgumentException>(() => Perplexity.FromLogits(new float[8], 4, [0, 7]));
         Assert.Contains("target 7", e.Message);
+    }
+
+    [Fact]
+    public void Tensor_logits_give_the_same_perplexity_as_the_host_array()
+    {
+        var logits = TestData.Uniform(5, 3 * 11, 2f);
+        int[] targets = [3, 0, 10];
+        var backend = TestBackends.Get("cpu");
+        using var tensor = Tensor.From(backend, logits, 1, 3, 11);
+        Assert.Equal(Perplexity.FromLogits(logits, 11, targets), Perplexity.FromLogits(tensor, targets));
+        var e = Assert.Throws<ArgumentException>(() => Perplexity.FromLogits(tensor, [1, 2]));
+        Assert.Contains("[1, 3, 11]", e.Message);
     }
 }
