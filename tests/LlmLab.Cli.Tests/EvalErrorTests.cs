@@ -24,6 +24,8 @@ public class EvalErrorTests
         r.AssertUserError("cannot read '/nonexistent/cases.jsonl': no such file");
         r = CliResult.Run("eval", "--predictions", "/nonexistent/hyp.txt", "--references", "/nonexistent/ref.txt");
         r.AssertUserError("cannot read '/nonexistent/hyp.txt'");
+        using var temp = new TempFolder();
+        CliResult.Run("eval", "--input", temp.Path).AssertUserError("it is a directory");
     }
 
     [Theory]

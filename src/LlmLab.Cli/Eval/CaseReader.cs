@@ -96,6 +96,7 @@ public static class CaseReader
 
     private static IEnumerable<string> ReadLines(string path)
     {
+        if (Directory.Exists(path)) throw new CliException($"cannot read '{path}': it is a directory");
         IEnumerator<string> lines;
         try
         {
