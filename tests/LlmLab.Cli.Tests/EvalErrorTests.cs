@@ -1,0 +1,64 @@
+namespace LlmLab.Cli.Tests;
+
+/// <summary>Bad input to <c>llmlab eval</c>: one clear line naming the file (and line), exit code 2, nothing printed on standard output.</summary>
+public class EvalErrorTests
+{
+    private const string Good = """{"prediction": "a b", "references": ["a b"]}""";
+
+    private static CliResult RunOn(TempFolder temp, params string[] lines) =>
+        CliResult.Run("eval", "--input", temp.Write("cases.jsonl", string.Join('\n', lines) + "\n"));
+
+    [Fact]
+    public void Malformed_json_line_is_reported_with_its_line_number_and_nothing_partial_is_printed()
+    {
+        using var temp = new TempFolder();
+        var r = RunOn(temp, Good, Good, """{"prediction": "a b", "references": ["a b"]""", Good);
+        r.AssertUserError("cases.jsonl line 3: malformed JSON");
+        Assert.Single(r.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void Missing_file_is_reported()
+    {
+        var r = CliResult.Run("eval", "--input", "/nonexistent/cases.jsonl");
+        r.AssertUserError("cannot read '/nonexistent/cases.jsonl': no such file");
+        r = CliResult.Run("eval", "--predictions", "/nonexistent/hyp.txt", "--references", "/nonexistent/ref.txt");
+        r.AssertUserError("cannot read '/nonexistent/hyp.txt'");
+        using var temp = new TempFolder();
+        CliResult.Run("eval", "--input", temp.Path).AssertUserError("it is a directory");
+    }
+
+    [Theory]
+    [InlineData("""{"prediction": "a", "references": []}""", "line 2: the case has no references")]
+    [InlineData("""{"prediction": "a"}""", "line 2: missing \"references\"")]
+    [InlineData("""{"references": ["a"]}""", "line 2: missing \"prediction\"")]
+    [InlineData("""{"prediction": 3, "references": ["a"]}""", "line 2: \"prediction\" must be a string, found a number")]
+    [InlineData("""{"prediction": "a", "references": "a"}""", "line 2: \"references\" must be an array of strings, found a string")]
+    [InlineData("""{"prediction": "a", "references": ["a", null]}""", "line 2: \"references\" must be an array of strings, found null in it")]
+    [InlineData("""["a", ["a"]]""", "line 2: expected a JSON object, found an array")]
+    [InlineData("not json", "line 2: malformed JSON at character 2: 'not json' is an invalid JSON literal")]
+    [InlineData("""{"prediction": "é😀", "references": ["a" 3]}""", "line 2: malformed JSON at character 42")]
+    public void Bad_cases_are_named_by_line(string badLine, string message)
+    {
+        using var temp = new TempFolder();
+        RunOn(temp, Good, badLine, Good).AssertUserError(message);
+    }
+
+    [Fact]
+    public void Input_without_cases_is_an_error()
+    {
+        using var temp = new TempFolder();
+        RunOn(temp, "", "   ").AssertUserError("no cases");
+    }
+
+    [Fact]
+    public void Reference_files_of_different_lengths_are_an_error()
+    {
+        using var temp = new TempFolder();
+        string hyp = temp.Write("hyp.txt", "a\nb\nc\n");
+        string ref1 = temp.Write("ref1.txt", "a\nb\nc\n");
+        string ref2 = temp.Write("ref2.txt", "a\nb\n");
+        var r = CliResult.Run("eval", "--predictions", hyp, "--references", ref1, "--references", ref2);
+        r.AssertUserError($"references file '{ref2}' has 2 lines but predictions file '{hyp}' has 3");
+    }
+}
