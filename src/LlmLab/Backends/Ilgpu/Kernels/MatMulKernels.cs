@@ -1,0 +1,235 @@
+using ILGPU;
+
+namespace LlmLab.Backends.Ilgpu.Kernels;
+
+/// <summary>
+/// Sizes and strides of one tiled-matmul launch, passed by value. Element (row, k) of an A operand sits at
+/// batch * ABatch + row * ARow + k * AK, element (k, col) of a B operand at batch * BBatch + k * BK + col * BCol.
+/// Segment 2 (K2 &gt; 0) continues the k sum with other operands: LoRA's (x A^T) and B^T after x and W^T.
+/// Public only because ILGPU's CPU runtime emits code that must see the type.
+/// </summary>
+public struct MatMulArgs
+{
+    public int M, N, K1, K2;
+    public long A1Row, A1K, A1Batch, B1K, B1Col, B1Batch;
+    public long A2Row, A2K, A2Batch, B2K, B2Col, B2Batch;
+    /// <summary>Multiplies segment 1's and segment 2's A tiles as they are loaded (LoRA's scale).</summary>
+    public float Scale1, Scale2;
+    public long CBatch;
+    /// <summary>Non-zero: add bias[col] to every row.</summary>
+    public int HasBias;
+    /// <summary>Non-zero: C = C + the product (an in-place update such as a LoRA merge).</summary>
+    public int Accumulate;
+}
+
+/// <summary>
+/// C [M, N] = A B (+ bias) per batch, tiled for a GPU: a group of 256 threads owns a 128 x 128 tile of C, each
+/// thread 8 x 8 outputs in registers (rows ty + 16 i, columns tx + 16 j, so shared-memory reads are broadcasts or
+/// conflict-free and stores are coalesced). Each step stages an 8-deep k slice of A and B in shared memory (k-major,
+/// rows padded against bank conflicts), loaded along whichever axis is contiguous in global memory, with zeros past
+/// the edges; then 8 k steps of 64 multiply-adds each, unrolled by hand.
+/// </summary>
+internal static class MatMulKernels
+{
+    public const int Tile = 128;
+    public const int Depth = 8;
+    public const int Threads = 256;
+    /// <summary>Padded shared row length: the transposing tile loads hit distinct banks.</summary>
+    private const int Pad = Tile + 4;
+
+    public static void MatMul(ArrayView<float> aFirst, ArrayView<float> bFirst, ArrayView<float> aSecond, ArrayView<float> bSecond,
+        ArrayView<float> bias, ArrayView<float> c, MatMulArgs p)
+    {
+        var tileA = SharedMemory.Allocate<float>(Depth * Pad);
+        var tileB = SharedMemory.Allocate<float>(Depth * Pad);
+        int thread = Group.IdxX, tx = thread & 15, ty = thread >> 4;
+        int n0 = Grid.IdxX * Tile, m0 = Grid.IdxY * Tile;
+        long batch = Grid.IdxZ;
+
+        float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c04 = 0f, c05 = 0f, c06 = 0f, c07 = 0f;
+        float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c14 = 0f, c15 = 0f, c16 = 0f, c17 = 0f;
+        float c20 = 0f, c21 = 0f, c22 = 0f, c23 = 0f, c24 = 0f, c25 = 0f, c26 = 0f, c27 = 0f;
+        float c30 = 0f, c31 = 0f, c32 = 0f, c33 = 0f, c34 = 0f, c35 = 0f, c36 = 0f, c37 = 0f;
+        float c40 = 0f, c41 = 0f, c42 = 0f, c43 = 0f, c44 = 0f, c45 = 0f, c46 = 0f, c47 = 0f;
+        float c50 = 0f, c51 = 0f, c52 = 0f, c53 = 0f, c54 = 0f, c55 = 0f, c56 = 0f, c57 = 0f;
+        float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f, c64 = 0f, c65 = 0f, c66 = 0f, c67 = 0f;
+        float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
+
+        int steps1 = (p.K1 + Depth - 1) / Depth, steps = steps1 + (p.K2 + Depth - 1) / Depth;
+        for (int step = 0; step < steps; step++)
+        {
+            if (step < steps1)
+            {
+                Stage(tileA, aFirst, batch * p.A1Batch, p.A1Row, p.A1K, m0, p.M, step * Depth, p.K1, p.Scale1, thread);
+                Stage(tileB, bFirst, batch * p.B1Batch, p.B1Col, p.B1K, n0, p.N, step * Depth, p.K1, 1f, thread);
+            }
+            else
+            {
+                int k0 = (step - steps1) * Depth;
+                Stage(tileA, aSecond, batch * p.A2Batch, p.A2Row, p.A2K, m0, p.M, k0, p.K2, p.Scale2, thread);
+                Stage(tileB, bSecond, batch * p.B2Batch, p.B2Col, p.B2K, n0, p.N, k0, p.K2, 1f, thread);
+            }
+            Group.Barrier();
+
+            // k = 0
+            {
+                float a0 = tileA[0 * Pad + ty + 0]; float a1 = tileA[0 * Pad + ty + 16]; float a2 = tileA[0 * Pad + ty + 32]; float a3 = tileA[0 * Pad + ty + 48]; float a4 = tileA[0 * Pad + ty + 64]; float a5 = tileA[0 * Pad + ty + 80]; float a6 = tileA[0 * Pad + ty + 96]; float a7 = tileA[0 * Pad + ty + 112];
+                float b0 = tileB[0 * Pad + tx + 0]; float b1 = tileB[0 * Pad + tx + 16]; float b2 = tileB[0 * Pad + tx + 32]; float b3 = tileB[0 * Pad + tx + 48]; float b4 = tileB[0 * Pad + tx + 64]; float b5 = tileB[0 * Pad + tx + 80]; float b6 = tileB[0 * Pad + tx + 96]; float b7 = tileB[0 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            // k = 1
+            {
+                float a0 = tileA[1 * Pad + ty + 0]; float a1 = tileA[1 * Pad + ty + 16]; float a2 = tileA[1 * Pad + ty + 32]; float a3 = tileA[1 * Pad + ty + 48]; float a4 = tileA[1 * Pad + ty + 64]; float a5 = tileA[1 * Pad + ty + 80]; float a6 = tileA[1 * Pad + ty + 96]; float a7 = tileA[1 * Pad + ty + 112];
+                float b0 = tileB[1 * Pad + tx + 0]; float b1 = tileB[1 * Pad + tx + 16]; float b2 = tileB[1 * Pad + tx + 32]; float b3 = tileB[1 * Pad + tx + 48]; float b4 = tileB[1 * Pad + tx + 64]; float b5 = tileB[1 * Pad + tx + 80]; float b6 = tileB[1 * Pad + tx + 96]; float b7 = tileB[1 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            // k = 2
+            {
+                float a0 = tileA[2 * Pad + ty + 0]; float a1 = tileA[2 * Pad + ty + 16]; float a2 = tileA[2 * Pad + ty + 32]; float a3 = tileA[2 * Pad + ty + 48]; float a4 = tileA[2 * Pad + ty + 64]; float a5 = tileA[2 * Pad + ty + 80]; float a6 = tileA[2 * Pad + ty + 96]; float a7 = tileA[2 * Pad + ty + 112];
+                float b0 = tileB[2 * Pad + tx + 0]; float b1 = tileB[2 * Pad + tx + 16]; float b2 = tileB[2 * Pad + tx + 32]; float b3 = tileB[2 * Pad + tx + 48]; float b4 = tileB[2 * Pad + tx + 64]; float b5 = tileB[2 * Pad + tx + 80]; float b6 = tileB[2 * Pad + tx + 96]; float b7 = tileB[2 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            // k = 3
+            {
+                float a0 = tileA[3 * Pad + ty + 0]; float a1 = tileA[3 * Pad + ty + 16]; float a2 = tileA[3 * Pad + ty + 32]; float a3 = tileA[3 * Pad + ty + 48]; float a4 = tileA[3 * Pad + ty + 64]; float a5 = tileA[3 * Pad + ty + 80]; float a6 = tileA[3 * Pad + ty + 96]; float a7 = tileA[3 * Pad + ty + 112];
+                float b0 = tileB[3 * Pad + tx + 0]; float b1 = tileB[3 * Pad + tx + 16]; float b2 = tileB[3 * Pad + tx + 32]; float b3 = tileB[3 * Pad + tx + 48]; float b4 = tileB[3 * Pad + tx + 64]; float b5 = tileB[3 * Pad + tx + 80]; float b6 = tileB[3 * Pad + tx + 96]; float b7 = tileB[3 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            // k = 4
+            {
+                float a0 = tileA[4 * Pad + ty + 0]; float a1 = tileA[4 * Pad + ty + 16]; float a2 = tileA[4 * Pad + ty + 32]; float a3 = tileA[4 * Pad + ty + 48]; float a4 = tileA[4 * Pad + ty + 64]; float a5 = tileA[4 * Pad + ty + 80]; float a6 = tileA[4 * Pad + ty + 96]; float a7 = tileA[4 * Pad + ty + 112];
+                float b0 = tileB[4 * Pad + tx + 0]; float b1 = tileB[4 * Pad + tx + 16]; float b2 = tileB[4 * Pad + tx + 32]; float b3 = tileB[4 * Pad + tx + 48]; float b4 = tileB[4 * Pad + tx + 64]; float b5 = tileB[4 * Pad + tx + 80]; float b6 = tileB[4 * Pad + tx + 96]; float b7 = tileB[4 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            // k = 5
+            {
+                float a0 = tileA[5 * Pad + ty + 0]; float a1 = tileA[5 * Pad + ty + 16]; float a2 = tileA[5 * Pad + ty + 32]; float a3 = tileA[5 * Pad + ty + 48]; float a4 = tileA[5 * Pad + ty + 64]; float a5 = tileA[5 * Pad + ty + 80]; float a6 = tileA[5 * Pad + ty + 96]; float a7 = tileA[5 * Pad + ty + 112];
+                float b0 = tileB[5 * Pad + tx + 0]; float b1 = tileB[5 * Pad + tx + 16]; float b2 = tileB[5 * Pad + tx + 32]; float b3 = tileB[5 * Pad + tx + 48]; float b4 = tileB[5 * Pad + tx + 64]; float b5 = tileB[5 * Pad + tx + 80]; float b6 = tileB[5 * Pad + tx + 96]; float b7 = tileB[5 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            // k = 6
+            {
+                float a0 = tileA[6 * Pad + ty + 0]; float a1 = tileA[6 * Pad + ty + 16]; float a2 = tileA[6 * Pad + ty + 32]; float a3 = tileA[6 * Pad + ty + 48]; float a4 = tileA[6 * Pad + ty + 64]; float a5 = tileA[6 * Pad + ty + 80]; float a6 = tileA[6 * Pad + ty + 96]; float a7 = tileA[6 * Pad + ty + 112];
+                float b0 = tileB[6 * Pad + tx + 0]; float b1 = tileB[6 * Pad + tx + 16]; float b2 = tileB[6 * Pad + tx + 32]; float b3 = tileB[6 * Pad + tx + 48]; float b4 = tileB[6 * Pad + tx + 64]; float b5 = tileB[6 * Pad + tx + 80]; float b6 = tileB[6 * Pad + tx + 96]; float b7 = tileB[6 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            // k = 7
+            {
+                float a0 = tileA[7 * Pad + ty + 0]; float a1 = tileA[7 * Pad + ty + 16]; float a2 = tileA[7 * Pad + ty + 32]; float a3 = tileA[7 * Pad + ty + 48]; float a4 = tileA[7 * Pad + ty + 64]; float a5 = tileA[7 * Pad + ty + 80]; float a6 = tileA[7 * Pad + ty + 96]; float a7 = tileA[7 * Pad + ty + 112];
+                float b0 = tileB[7 * Pad + tx + 0]; float b1 = tileB[7 * Pad + tx + 16]; float b2 = tileB[7 * Pad + tx + 32]; float b3 = tileB[7 * Pad + tx + 48]; float b4 = tileB[7 * Pad + tx + 64]; float b5 = tileB[7 * Pad + tx + 80]; float b6 = tileB[7 * Pad + tx + 96]; float b7 = tileB[7 * Pad + tx + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            Group.Barrier();
+        }
+
+        long rowBase = batch * p.CBatch;
+        Store(c, bias, p, rowBase, m0 + ty + 0, n0 + tx, c00, c01, c02, c03, c04, c05, c06, c07);
+        Store(c, bias, p, rowBase, m0 + ty + 16, n0 + tx, c10, c11, c12, c13, c14, c15, c16, c17);
+        Store(c, bias, p, rowBase, m0 + ty + 32, n0 + tx, c20, c21, c22, c23, c24, c25, c26, c27);
+        Store(c, bias, p, rowBase, m0 + ty + 48, n0 + tx, c30, c31, c32, c33, c34, c35, c36, c37);
+        Store(c, bias, p, rowBase, m0 + ty + 64, n0 + tx, c40, c41, c42, c43, c44, c45, c46, c47);
+        Store(c, bias, p, rowBase, m0 + ty + 80, n0 + tx, c50, c51, c52, c53, c54, c55, c56, c57);
+        Store(c, bias, p, rowBase, m0 + ty + 96, n0 + tx, c60, c61, c62, c63, c64, c65, c66, c67);
+        Store(c, bias, p, rowBase, m0 + ty + 112, n0 + tx, c70, c71, c72, c73, c74, c75, c76, c77);
+    }
+
+    /// <summary>
+    /// tile[kk * Pad + lane] = scale * src[offset + (lane0 + lane) * laneStride + (k0 + kk) * kStride] for 128 lanes and
+    /// 8 k, 0 outside [0, lanes) x [0, kEnd). Consecutive threads walk the contiguous axis so global reads coalesce.
+    /// </summary>
+    private static void Stage(ArrayView<float> tile, ArrayView<float> src, long offset, long laneStride, long kStride,
+        int lane0, int lanes, int k0, int kEnd, float scale, int thread)
+    {
+        bool alongK = kStride == 1;
+        for (int q = 0; q < Tile * Depth / Threads; q++)
+        {
+            int index = thread + q * Threads;
+            int lane = alongK ? index >> 3 : index & (Tile - 1);
+            int kk = alongK ? index & (Depth - 1) : index >> 7;
+            int l = lane0 + lane, k = k0 + kk;
+            float v = 0f;
+            if (l < lanes && k < kEnd) v = scale * src[offset + l * laneStride + k * kStride];
+            tile[kk * Pad + lane] = v;
+        }
+    }
+
+    /// <summary>One row of a thread's outputs: columns col0 + 16 j, each with bias and the in-place sum when asked.</summary>
+    private static void Store(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, long batchBase, int row, int col0,
+        float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7)
+    {
+        if (row >= p.M) return;
+        long rowBase = batchBase + (long)row * p.N;
+        Put(c, bias, p, rowBase, col0 + 0, v0);
+        Put(c, bias, p, rowBase, col0 + 16, v1);
+        Put(c, bias, p, rowBase, col0 + 32, v2);
+        Put(c, bias, p, rowBase, col0 + 48, v3);
+        Put(c, bias, p, rowBase, col0 + 64, v4);
+        Put(c, bias, p, rowBase, col0 + 80, v5);
+        Put(c, bias, p, rowBase, col0 + 96, v6);
+        Put(c, bias, p, rowBase, col0 + 112, v7);
+    }
+
+    private static void Put(ArrayView<float> c, ArrayView<float> bias, MatMulArgs p, long rowBase, int col, float v)
+    {
+        if (col >= p.N) return;
+        if (p.HasBias != 0) v += bias[col];
+        if (p.Accumulate != 0) v += c[rowBase + col];
+        c[rowBase + col] = v;
+    }
+}
