@@ -14,7 +14,7 @@ public sealed partial class CpuBackend
         Check.SameBackend(this, x, weight, bias, loraA, loraB);
         var d = Check.LoraLinear(x, weight, bias, loraA, loraB);
         var y = NewF32(x.Shape.With(-1, d.Out));
-        var xa = GC.AllocateUninitializedArray<float>(d.Rows * d.Rank, pinned: true);
+        var xa = GC.AllocateUninitializedArray<float>(d.Rows * d.Rank);
         fixed (float* px = Span<float>(x), pw = Span<float>(weight), pa = Span<float>(loraA), pb = Span<float>(loraB), py = Span<float>(y), pxa = xa)
         fixed (float* pbias = bias is null ? default : Span<float>(bias))
         {

@@ -18,7 +18,7 @@ public sealed partial class CpuBackend
         var c = NewF32(d.Output);
         int batch = d.Batch, m = d.M;
         // One weight for every batch and rows stored one after another: a single tall product packs B only once.
-        if (d.SharedB && !transposeA)
+        if (d.SharedB && !transposeA && (long)m * batch <= int.MaxValue)
         {
             m *= batch;
             batch = 1;

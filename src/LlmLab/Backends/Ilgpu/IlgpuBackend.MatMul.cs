@@ -40,10 +40,14 @@ public sealed partial class IlgpuBackend
     {
         var kernel = Kernel("matmul", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulKernels.MatMul));
-        var grid = new Index3D(
-            (args.N + MatMulKernels.Tile - 1) / MatMulKernels.Tile,
-            (args.M + MatMulKernels.Tile - 1) / MatMulKernels.Tile,
-            batch);
-        kernel(new KernelConfig(grid, new Index3D(MatMulKernels.Threads, 1, 1)), a1, b1, a2, b2, bias, c, args);
+        const int MaxGridZ = 65535;
+        for (int start = 0; start < batch; start += MaxGridZ)
+        {
+            var grid = new Index3D(
+                (args.N + MatMulKernels.Tile - 1) / MatMulKernels.Tile,
+                (args.M + MatMulKernels.Tile - 1) / MatMulKernels.Tile,
+                Math.Min(MaxGridZ, batch - start));
+            kernel(new KernelConfig(grid, new Index3D(MatMulKernels.Threads, 1, 1)), a1, b1, a2, b2, bias, c, args with { BatchStart = start });
+        }
     }
 }

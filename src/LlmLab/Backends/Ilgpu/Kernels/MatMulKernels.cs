@@ -16,6 +16,8 @@ public struct MatMulArgs
     /// <summary>Multiplies segment 1's and segment 2's A tiles as they are loaded (LoRA's scale).</summary>
     public float Scale1, Scale2;
     public long CBatch;
+    /// <summary>The batch of grid z = 0 (a grid's z is limited to 65535: big batches take several launches).</summary>
+    public int BatchStart;
     /// <summary>Non-zero: add bias[col] to every row.</summary>
     public int HasBias;
     /// <summary>Non-zero: C = C + the product (an in-place update such as a LoRA merge).</summary>
@@ -44,7 +46,7 @@ internal static class MatMulKernels
         var tileB = SharedMemory.Allocate<float>(Depth * Pad);
         int thread = Group.IdxX, tx = thread & 15, ty = thread >> 4;
         int n0 = Grid.IdxX * Tile, m0 = Grid.IdxY * Tile;
-        long batch = Grid.IdxZ;
+        long batch = p.BatchStart + Grid.IdxZ;
 
         float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c04 = 0f, c05 = 0f, c06 = 0f, c07 = 0f;
         float c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f, c14 = 0f, c15 = 0f, c16 = 0f, c17 = 0f;
