@@ -28,8 +28,9 @@ public struct MatMulArgs
 /// C [M, N] = A B (+ bias) per batch, tiled for a GPU: a group of 256 threads owns a 128 x 128 tile of C, each
 /// thread 8 x 8 outputs in registers (rows ty + 16 i, columns tx + 16 j, so shared-memory reads are broadcasts or
 /// conflict-free and stores are coalesced). Each step stages an 8-deep k slice of A and B in shared memory (k-major,
-/// rows padded against bank conflicts), loaded along whichever axis is contiguous in global memory, with zeros past
-/// the edges; then 8 k steps of 64 multiply-adds each, unrolled by hand.
+/// rows padded against bank conflicts, two buffers so the next slice's loads overlap this one's arithmetic), loaded
+/// along whichever axis is contiguous in global memory, with zeros past the edges; then 8 k steps of 64 multiply-adds
+/// each, unrolled by hand.
 /// </summary>
 internal static class MatMulKernels
 {
@@ -42,8 +43,8 @@ internal static class MatMulKernels
     public static void MatMul(ArrayView<float> aFirst, ArrayView<float> bFirst, ArrayView<float> aSecond, ArrayView<float> bSecond,
         ArrayView<float> bias, ArrayView<float> c, MatMulArgs p)
     {
-        var tileA = SharedMemory.Allocate<float>(Depth * Pad);
-        var tileB = SharedMemory.Allocate<float>(Depth * Pad);
+        var tileA = SharedMemory.Allocate<float>(2 * Depth * Pad);
+        var tileB = SharedMemory.Allocate<float>(2 * Depth * Pad);
         int thread = Group.IdxX, tx = thread & 15, ty = thread >> 4;
         int n0 = Grid.IdxX * Tile, m0 = Grid.IdxY * Tile;
         long batch = p.BatchStart + Grid.IdxZ;
@@ -57,26 +58,27 @@ internal static class MatMulKernels
         float c60 = 0f, c61 = 0f, c62 = 0f, c63 = 0f, c64 = 0f, c65 = 0f, c66 = 0f, c67 = 0f;
         float c70 = 0f, c71 = 0f, c72 = 0f, c73 = 0f, c74 = 0f, c75 = 0f, c76 = 0f, c77 = 0f;
 
+        // Double-buffered: while one shared slice feeds the multiply-adds, the next slice's global loads are in flight
+        // in registers, and land in the other buffer; one barrier per step.
         int steps1 = (p.K1 + Depth - 1) / Depth, steps = steps1 + (p.K2 + Depth - 1) / Depth;
+        var nextA = FetchA(aFirst, aSecond, p, batch, m0, 0, steps1, thread);
+        var nextB = FetchB(bFirst, bSecond, p, batch, n0, 0, steps1, thread);
+        Commit(tileA, 0, nextA, thread, (steps1 > 0 ? p.A1K : p.A2K) == 1);
+        Commit(tileB, 0, nextB, thread, (steps1 > 0 ? p.B1K : p.B2K) == 1);
+        Group.Barrier();
         for (int step = 0; step < steps; step++)
         {
-            if (step < steps1)
+            int current = (step & 1) * Depth * Pad;
+            if (step + 1 < steps)
             {
-                Stage(tileA, aFirst, batch * p.A1Batch, p.A1Row, p.A1K, m0, p.M, step * Depth, p.K1, p.Scale1, thread);
-                Stage(tileB, bFirst, batch * p.B1Batch, p.B1Col, p.B1K, n0, p.N, step * Depth, p.K1, 1f, thread);
+                nextA = FetchA(aFirst, aSecond, p, batch, m0, step + 1, steps1, thread);
+                nextB = FetchB(bFirst, bSecond, p, batch, n0, step + 1, steps1, thread);
             }
-            else
-            {
-                int k0 = (step - steps1) * Depth;
-                Stage(tileA, aSecond, batch * p.A2Batch, p.A2Row, p.A2K, m0, p.M, k0, p.K2, p.Scale2, thread);
-                Stage(tileB, bSecond, batch * p.B2Batch, p.B2Col, p.B2K, n0, p.N, k0, p.K2, 1f, thread);
-            }
-            Group.Barrier();
 
             // k = 0
             {
-                float a0 = tileA[0 * Pad + ty + 0]; float a1 = tileA[0 * Pad + ty + 16]; float a2 = tileA[0 * Pad + ty + 32]; float a3 = tileA[0 * Pad + ty + 48]; float a4 = tileA[0 * Pad + ty + 64]; float a5 = tileA[0 * Pad + ty + 80]; float a6 = tileA[0 * Pad + ty + 96]; float a7 = tileA[0 * Pad + ty + 112];
-                float b0 = tileB[0 * Pad + tx + 0]; float b1 = tileB[0 * Pad + tx + 16]; float b2 = tileB[0 * Pad + tx + 32]; float b3 = tileB[0 * Pad + tx + 48]; float b4 = tileB[0 * Pad + tx + 64]; float b5 = tileB[0 * Pad + tx + 80]; float b6 = tileB[0 * Pad + tx + 96]; float b7 = tileB[0 * Pad + tx + 112];
+                float a0 = tileA[current + 0 * Pad + ty + 0]; float a1 = tileA[current + 0 * Pad + ty + 16]; float a2 = tileA[current + 0 * Pad + ty + 32]; float a3 = tileA[current + 0 * Pad + ty + 48]; float a4 = tileA[current + 0 * Pad + ty + 64]; float a5 = tileA[current + 0 * Pad + ty + 80]; float a6 = tileA[current + 0 * Pad + ty + 96]; float a7 = tileA[current + 0 * Pad + ty + 112];
+                float b0 = tileB[current + 0 * Pad + tx + 0]; float b1 = tileB[current + 0 * Pad + tx + 16]; float b2 = tileB[current + 0 * Pad + tx + 32]; float b3 = tileB[current + 0 * Pad + tx + 48]; float b4 = tileB[current + 0 * Pad + tx + 64]; float b5 = tileB[current + 0 * Pad + tx + 80]; float b6 = tileB[current + 0 * Pad + tx + 96]; float b7 = tileB[current + 0 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -88,8 +90,8 @@ internal static class MatMulKernels
             }
             // k = 1
             {
-                float a0 = tileA[1 * Pad + ty + 0]; float a1 = tileA[1 * Pad + ty + 16]; float a2 = tileA[1 * Pad + ty + 32]; float a3 = tileA[1 * Pad + ty + 48]; float a4 = tileA[1 * Pad + ty + 64]; float a5 = tileA[1 * Pad + ty + 80]; float a6 = tileA[1 * Pad + ty + 96]; float a7 = tileA[1 * Pad + ty + 112];
-                float b0 = tileB[1 * Pad + tx + 0]; float b1 = tileB[1 * Pad + tx + 16]; float b2 = tileB[1 * Pad + tx + 32]; float b3 = tileB[1 * Pad + tx + 48]; float b4 = tileB[1 * Pad + tx + 64]; float b5 = tileB[1 * Pad + tx + 80]; float b6 = tileB[1 * Pad + tx + 96]; float b7 = tileB[1 * Pad + tx + 112];
+                float a0 = tileA[current + 1 * Pad + ty + 0]; float a1 = tileA[current + 1 * Pad + ty + 16]; float a2 = tileA[current + 1 * Pad + ty + 32]; float a3 = tileA[current + 1 * Pad + ty + 48]; float a4 = tileA[current + 1 * Pad + ty + 64]; float a5 = tileA[current + 1 * Pad + ty + 80]; float a6 = tileA[current + 1 * Pad + ty + 96]; float a7 = tileA[current + 1 * Pad + ty + 112];
+                float b0 = tileB[current + 1 * Pad + tx + 0]; float b1 = tileB[current + 1 * Pad + tx + 16]; float b2 = tileB[current + 1 * Pad + tx + 32]; float b3 = tileB[current + 1 * Pad + tx + 48]; float b4 = tileB[current + 1 * Pad + tx + 64]; float b5 = tileB[current + 1 * Pad + tx + 80]; float b6 = tileB[current + 1 * Pad + tx + 96]; float b7 = tileB[current + 1 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -101,8 +103,8 @@ internal static class MatMulKernels
             }
             // k = 2
             {
-                float a0 = tileA[2 * Pad + ty + 0]; float a1 = tileA[2 * Pad + ty + 16]; float a2 = tileA[2 * Pad + ty + 32]; float a3 = tileA[2 * Pad + ty + 48]; float a4 = tileA[2 * Pad + ty + 64]; float a5 = tileA[2 * Pad + ty + 80]; float a6 = tileA[2 * Pad + ty + 96]; float a7 = tileA[2 * Pad + ty + 112];
-                float b0 = tileB[2 * Pad + tx + 0]; float b1 = tileB[2 * Pad + tx + 16]; float b2 = tileB[2 * Pad + tx + 32]; float b3 = tileB[2 * Pad + tx + 48]; float b4 = tileB[2 * Pad + tx + 64]; float b5 = tileB[2 * Pad + tx + 80]; float b6 = tileB[2 * Pad + tx + 96]; float b7 = tileB[2 * Pad + tx + 112];
+                float a0 = tileA[current + 2 * Pad + ty + 0]; float a1 = tileA[current + 2 * Pad + ty + 16]; float a2 = tileA[current + 2 * Pad + ty + 32]; float a3 = tileA[current + 2 * Pad + ty + 48]; float a4 = tileA[current + 2 * Pad + ty + 64]; float a5 = tileA[current + 2 * Pad + ty + 80]; float a6 = tileA[current + 2 * Pad + ty + 96]; float a7 = tileA[current + 2 * Pad + ty + 112];
+                float b0 = tileB[current + 2 * Pad + tx + 0]; float b1 = tileB[current + 2 * Pad + tx + 16]; float b2 = tileB[current + 2 * Pad + tx + 32]; float b3 = tileB[current + 2 * Pad + tx + 48]; float b4 = tileB[current + 2 * Pad + tx + 64]; float b5 = tileB[current + 2 * Pad + tx + 80]; float b6 = tileB[current + 2 * Pad + tx + 96]; float b7 = tileB[current + 2 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -114,8 +116,8 @@ internal static class MatMulKernels
             }
             // k = 3
             {
-                float a0 = tileA[3 * Pad + ty + 0]; float a1 = tileA[3 * Pad + ty + 16]; float a2 = tileA[3 * Pad + ty + 32]; float a3 = tileA[3 * Pad + ty + 48]; float a4 = tileA[3 * Pad + ty + 64]; float a5 = tileA[3 * Pad + ty + 80]; float a6 = tileA[3 * Pad + ty + 96]; float a7 = tileA[3 * Pad + ty + 112];
-                float b0 = tileB[3 * Pad + tx + 0]; float b1 = tileB[3 * Pad + tx + 16]; float b2 = tileB[3 * Pad + tx + 32]; float b3 = tileB[3 * Pad + tx + 48]; float b4 = tileB[3 * Pad + tx + 64]; float b5 = tileB[3 * Pad + tx + 80]; float b6 = tileB[3 * Pad + tx + 96]; float b7 = tileB[3 * Pad + tx + 112];
+                float a0 = tileA[current + 3 * Pad + ty + 0]; float a1 = tileA[current + 3 * Pad + ty + 16]; float a2 = tileA[current + 3 * Pad + ty + 32]; float a3 = tileA[current + 3 * Pad + ty + 48]; float a4 = tileA[current + 3 * Pad + ty + 64]; float a5 = tileA[current + 3 * Pad + ty + 80]; float a6 = tileA[current + 3 * Pad + ty + 96]; float a7 = tileA[current + 3 * Pad + ty + 112];
+                float b0 = tileB[current + 3 * Pad + tx + 0]; float b1 = tileB[current + 3 * Pad + tx + 16]; float b2 = tileB[current + 3 * Pad + tx + 32]; float b3 = tileB[current + 3 * Pad + tx + 48]; float b4 = tileB[current + 3 * Pad + tx + 64]; float b5 = tileB[current + 3 * Pad + tx + 80]; float b6 = tileB[current + 3 * Pad + tx + 96]; float b7 = tileB[current + 3 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -127,8 +129,8 @@ internal static class MatMulKernels
             }
             // k = 4
             {
-                float a0 = tileA[4 * Pad + ty + 0]; float a1 = tileA[4 * Pad + ty + 16]; float a2 = tileA[4 * Pad + ty + 32]; float a3 = tileA[4 * Pad + ty + 48]; float a4 = tileA[4 * Pad + ty + 64]; float a5 = tileA[4 * Pad + ty + 80]; float a6 = tileA[4 * Pad + ty + 96]; float a7 = tileA[4 * Pad + ty + 112];
-                float b0 = tileB[4 * Pad + tx + 0]; float b1 = tileB[4 * Pad + tx + 16]; float b2 = tileB[4 * Pad + tx + 32]; float b3 = tileB[4 * Pad + tx + 48]; float b4 = tileB[4 * Pad + tx + 64]; float b5 = tileB[4 * Pad + tx + 80]; float b6 = tileB[4 * Pad + tx + 96]; float b7 = tileB[4 * Pad + tx + 112];
+                float a0 = tileA[current + 4 * Pad + ty + 0]; float a1 = tileA[current + 4 * Pad + ty + 16]; float a2 = tileA[current + 4 * Pad + ty + 32]; float a3 = tileA[current + 4 * Pad + ty + 48]; float a4 = tileA[current + 4 * Pad + ty + 64]; float a5 = tileA[current + 4 * Pad + ty + 80]; float a6 = tileA[current + 4 * Pad + ty + 96]; float a7 = tileA[current + 4 * Pad + ty + 112];
+                float b0 = tileB[current + 4 * Pad + tx + 0]; float b1 = tileB[current + 4 * Pad + tx + 16]; float b2 = tileB[current + 4 * Pad + tx + 32]; float b3 = tileB[current + 4 * Pad + tx + 48]; float b4 = tileB[current + 4 * Pad + tx + 64]; float b5 = tileB[current + 4 * Pad + tx + 80]; float b6 = tileB[current + 4 * Pad + tx + 96]; float b7 = tileB[current + 4 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -140,8 +142,8 @@ internal static class MatMulKernels
             }
             // k = 5
             {
-                float a0 = tileA[5 * Pad + ty + 0]; float a1 = tileA[5 * Pad + ty + 16]; float a2 = tileA[5 * Pad + ty + 32]; float a3 = tileA[5 * Pad + ty + 48]; float a4 = tileA[5 * Pad + ty + 64]; float a5 = tileA[5 * Pad + ty + 80]; float a6 = tileA[5 * Pad + ty + 96]; float a7 = tileA[5 * Pad + ty + 112];
-                float b0 = tileB[5 * Pad + tx + 0]; float b1 = tileB[5 * Pad + tx + 16]; float b2 = tileB[5 * Pad + tx + 32]; float b3 = tileB[5 * Pad + tx + 48]; float b4 = tileB[5 * Pad + tx + 64]; float b5 = tileB[5 * Pad + tx + 80]; float b6 = tileB[5 * Pad + tx + 96]; float b7 = tileB[5 * Pad + tx + 112];
+                float a0 = tileA[current + 5 * Pad + ty + 0]; float a1 = tileA[current + 5 * Pad + ty + 16]; float a2 = tileA[current + 5 * Pad + ty + 32]; float a3 = tileA[current + 5 * Pad + ty + 48]; float a4 = tileA[current + 5 * Pad + ty + 64]; float a5 = tileA[current + 5 * Pad + ty + 80]; float a6 = tileA[current + 5 * Pad + ty + 96]; float a7 = tileA[current + 5 * Pad + ty + 112];
+                float b0 = tileB[current + 5 * Pad + tx + 0]; float b1 = tileB[current + 5 * Pad + tx + 16]; float b2 = tileB[current + 5 * Pad + tx + 32]; float b3 = tileB[current + 5 * Pad + tx + 48]; float b4 = tileB[current + 5 * Pad + tx + 64]; float b5 = tileB[current + 5 * Pad + tx + 80]; float b6 = tileB[current + 5 * Pad + tx + 96]; float b7 = tileB[current + 5 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -153,8 +155,8 @@ internal static class MatMulKernels
             }
             // k = 6
             {
-                float a0 = tileA[6 * Pad + ty + 0]; float a1 = tileA[6 * Pad + ty + 16]; float a2 = tileA[6 * Pad + ty + 32]; float a3 = tileA[6 * Pad + ty + 48]; float a4 = tileA[6 * Pad + ty + 64]; float a5 = tileA[6 * Pad + ty + 80]; float a6 = tileA[6 * Pad + ty + 96]; float a7 = tileA[6 * Pad + ty + 112];
-                float b0 = tileB[6 * Pad + tx + 0]; float b1 = tileB[6 * Pad + tx + 16]; float b2 = tileB[6 * Pad + tx + 32]; float b3 = tileB[6 * Pad + tx + 48]; float b4 = tileB[6 * Pad + tx + 64]; float b5 = tileB[6 * Pad + tx + 80]; float b6 = tileB[6 * Pad + tx + 96]; float b7 = tileB[6 * Pad + tx + 112];
+                float a0 = tileA[current + 6 * Pad + ty + 0]; float a1 = tileA[current + 6 * Pad + ty + 16]; float a2 = tileA[current + 6 * Pad + ty + 32]; float a3 = tileA[current + 6 * Pad + ty + 48]; float a4 = tileA[current + 6 * Pad + ty + 64]; float a5 = tileA[current + 6 * Pad + ty + 80]; float a6 = tileA[current + 6 * Pad + ty + 96]; float a7 = tileA[current + 6 * Pad + ty + 112];
+                float b0 = tileB[current + 6 * Pad + tx + 0]; float b1 = tileB[current + 6 * Pad + tx + 16]; float b2 = tileB[current + 6 * Pad + tx + 32]; float b3 = tileB[current + 6 * Pad + tx + 48]; float b4 = tileB[current + 6 * Pad + tx + 64]; float b5 = tileB[current + 6 * Pad + tx + 80]; float b6 = tileB[current + 6 * Pad + tx + 96]; float b7 = tileB[current + 6 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -166,8 +168,8 @@ internal static class MatMulKernels
             }
             // k = 7
             {
-                float a0 = tileA[7 * Pad + ty + 0]; float a1 = tileA[7 * Pad + ty + 16]; float a2 = tileA[7 * Pad + ty + 32]; float a3 = tileA[7 * Pad + ty + 48]; float a4 = tileA[7 * Pad + ty + 64]; float a5 = tileA[7 * Pad + ty + 80]; float a6 = tileA[7 * Pad + ty + 96]; float a7 = tileA[7 * Pad + ty + 112];
-                float b0 = tileB[7 * Pad + tx + 0]; float b1 = tileB[7 * Pad + tx + 16]; float b2 = tileB[7 * Pad + tx + 32]; float b3 = tileB[7 * Pad + tx + 48]; float b4 = tileB[7 * Pad + tx + 64]; float b5 = tileB[7 * Pad + tx + 80]; float b6 = tileB[7 * Pad + tx + 96]; float b7 = tileB[7 * Pad + tx + 112];
+                float a0 = tileA[current + 7 * Pad + ty + 0]; float a1 = tileA[current + 7 * Pad + ty + 16]; float a2 = tileA[current + 7 * Pad + ty + 32]; float a3 = tileA[current + 7 * Pad + ty + 48]; float a4 = tileA[current + 7 * Pad + ty + 64]; float a5 = tileA[current + 7 * Pad + ty + 80]; float a6 = tileA[current + 7 * Pad + ty + 96]; float a7 = tileA[current + 7 * Pad + ty + 112];
+                float b0 = tileB[current + 7 * Pad + tx + 0]; float b1 = tileB[current + 7 * Pad + tx + 16]; float b2 = tileB[current + 7 * Pad + tx + 32]; float b3 = tileB[current + 7 * Pad + tx + 48]; float b4 = tileB[current + 7 * Pad + tx + 64]; float b5 = tileB[current + 7 * Pad + tx + 80]; float b6 = tileB[current + 7 * Pad + tx + 96]; float b7 = tileB[current + 7 * Pad + tx + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -176,6 +178,13 @@ internal static class MatMulKernels
                 c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
                 c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
                 c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            if (step + 1 < steps)
+            {
+                int next = Depth * Pad - current;
+                bool second = step + 1 >= steps1;
+                Commit(tileA, next, nextA, thread, (second ? p.A2K : p.A1K) == 1);
+                Commit(tileB, next, nextB, thread, (second ? p.B2K : p.B1K) == 1);
             }
             Group.Barrier();
         }
@@ -191,24 +200,56 @@ internal static class MatMulKernels
         Store(c, bias, p, rowBase, m0 + ty + 112, n0 + tx, c70, c71, c72, c73, c74, c75, c76, c77);
     }
 
+    /// <summary>This thread's 4 values of A's k slice <paramref name="step"/> (segment 1's steps, then segment 2's).</summary>
+    private static Slice FetchA(ArrayView<float> aFirst, ArrayView<float> aSecond, MatMulArgs p, long batch, int m0, int step, int steps1, int thread) =>
+        step < steps1
+            ? Fetch(aFirst, batch * p.A1Batch, p.A1Row, p.A1K, m0, p.M, step * Depth, p.K1, p.Scale1, thread)
+            : Fetch(aSecond, batch * p.A2Batch, p.A2Row, p.A2K, m0, p.M, (step - steps1) * Depth, p.K2, p.Scale2, thread);
+
+    private static Slice FetchB(ArrayView<float> bFirst, ArrayView<float> bSecond, MatMulArgs p, long batch, int n0, int step, int steps1, int thread) =>
+        step < steps1
+            ? Fetch(bFirst, batch * p.B1Batch, p.B1Col, p.B1K, n0, p.N, step * Depth, p.K1, 1f, thread)
+            : Fetch(bSecond, batch * p.B2Batch, p.B2Col, p.B2K, n0, p.N, (step - steps1) * Depth, p.K2, 1f, thread);
+
     /// <summary>
-    /// tile[kk * Pad + lane] = scale * src[offset + (lane0 + lane) * laneStride + (k0 + kk) * kStride] for 128 lanes and
-    /// 8 k, 0 outside [0, lanes) x [0, kEnd). Consecutive threads walk the contiguous axis so global reads coalesce.
+    /// Element q of this thread's share of a 128-lane x 8-k slice: scale * src[offset + (lane0 + lane) * laneStride +
+    /// (k0 + kk) * kStride], 0 outside [0, lanes) x [0, kEnd). Consecutive threads walk whichever axis is contiguous
+    /// in memory, so global reads coalesce.
     /// </summary>
-    private static void Stage(ArrayView<float> tile, ArrayView<float> src, long offset, long laneStride, long kStride,
-        int lane0, int lanes, int k0, int kEnd, float scale, int thread)
-    {
-        bool alongK = kStride == 1;
-        for (int q = 0; q < Tile * Depth / Threads; q++)
+    private static Slice Fetch(ArrayView<float> src, long offset, long laneStride, long kStride, int lane0, int lanes, int k0,
+        int kEnd, float scale, int thread) => new()
         {
-            int index = thread + q * Threads;
-            int lane = alongK ? index >> 3 : index & (Tile - 1);
-            int kk = alongK ? index & (Depth - 1) : index >> 7;
-            int l = lane0 + lane, k = k0 + kk;
-            float v = 0f;
-            if (l < lanes && k < kEnd) v = scale * src[offset + l * laneStride + k * kStride];
-            tile[kk * Pad + lane] = v;
-        }
+            V0 = Load(src, offset, laneStride, kStride, lane0, lanes, k0, kEnd, scale, thread),
+            V1 = Load(src, offset, laneStride, kStride, lane0, lanes, k0, kEnd, scale, thread + Threads),
+            V2 = Load(src, offset, laneStride, kStride, lane0, lanes, k0, kEnd, scale, thread + 2 * Threads),
+            V3 = Load(src, offset, laneStride, kStride, lane0, lanes, k0, kEnd, scale, thread + 3 * Threads),
+        };
+
+    private static float Load(ArrayView<float> src, long offset, long laneStride, long kStride, int lane0, int lanes, int k0,
+        int kEnd, float scale, int index)
+    {
+        int l = lane0 + Lane(index, kStride == 1), k = k0 + Kk(index, kStride == 1);
+        return l < lanes && k < kEnd ? scale * src[offset + l * laneStride + k * kStride] : 0f;
+    }
+
+    /// <summary>Stores a fetched slice k-major into the shared buffer at <paramref name="start"/>.</summary>
+    private static void Commit(ArrayView<float> tile, int start, Slice s, int thread, bool alongK)
+    {
+        tile[start + Kk(thread, alongK) * Pad + Lane(thread, alongK)] = s.V0;
+        tile[start + Kk(thread + Threads, alongK) * Pad + Lane(thread + Threads, alongK)] = s.V1;
+        tile[start + Kk(thread + 2 * Threads, alongK) * Pad + Lane(thread + 2 * Threads, alongK)] = s.V2;
+        tile[start + Kk(thread + 3 * Threads, alongK) * Pad + Lane(thread + 3 * Threads, alongK)] = s.V3;
+    }
+
+    /// <summary>Which lane and k element <paramref name="index"/> (0..1023) of a slice is: 8 consecutive indices share a
+    /// lane when memory runs along k, else 128 consecutive indices share a k.</summary>
+    private static int Lane(int index, bool alongK) => alongK ? index >> 3 : index & (Tile - 1);
+    private static int Kk(int index, bool alongK) => alongK ? index & (Depth - 1) : index >> 7;
+
+    /// <summary>The 4 values one thread carries from global to shared memory per k slice.</summary>
+    private struct Slice
+    {
+        public float V0, V1, V2, V3;
     }
 
     /// <summary>One row of a thread's outputs: columns col0 + 16 j, each with bias and the in-place sum when asked.</summary>
