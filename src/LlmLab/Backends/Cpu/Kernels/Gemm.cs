@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
 
@@ -23,7 +24,7 @@ internal static unsafe class Gemm
         if (problem.Batch == 0 || problem.M == 0 || problem.N == 0) return;
         // Tiles run vectors along N: a C narrower than a vector is computed as C^T = B^T A^T (the same bits).
         if (problem.N < 16 && problem.M > problem.N) problem = problem.Transposed();
-        if (!vector256 && GemmKernel512.IsSupported) Run<GemmKernel512>(parallel, problem);
+        if (!vector256 && Vector512.IsHardwareAccelerated) Run<GemmKernel512>(parallel, problem);
         else Run<GemmKernel256>(parallel, problem);
     }
 
@@ -33,7 +34,8 @@ internal static unsafe class Gemm
         long k = 0;
         foreach (var s in p.Segments) k += s.K;
         int mTiles = (p.M + mr - 1) / mr, nTiles = (p.N + nr - 1) / nr;
-        int parts = p.Batch >= parallel.Threads ? 1 : (parallel.Threads + p.Batch - 1) / p.Batch;
+        // Whole matrices per thread when the batches share out evenly (or are many), else each one cut in Threads parts.
+        int parts = p.Batch % parallel.Threads == 0 || p.Batch >= 8 * parallel.Threads ? 1 : parallel.Threads;
         // Each part packs its own operands: splitting N repacks A per part, splitting M repacks all of B per part;
         // the first is cheaper unless M is large.
         bool splitN = nTiles >= parts && (p.M < 512 || mTiles < parts);

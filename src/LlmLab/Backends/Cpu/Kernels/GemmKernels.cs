@@ -12,7 +12,6 @@ internal readonly unsafe struct GemmKernel512 : IGemmKernel
 {
     public static int MR => 12;
     public static int NR => 32;
-    public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
     public static void Tile(int rows, int kc, float* a, float* b, float* c, long ldc, bool load, float* bias)
     {
@@ -124,7 +123,6 @@ internal readonly unsafe struct GemmKernel256 : IGemmKernel
 {
     public static int MR => 6;
     public static int NR => 16;
-    public static bool IsSupported => Vector256.IsHardwareAccelerated;
 
     public static void Tile(int rows, int kc, float* a, float* b, float* c, long ldc, bool load, float* bias)
     {

@@ -10,7 +10,6 @@ internal unsafe interface IGemmKernel
     static abstract int MR { get; }
     /// <summary>Columns of the tile (vector lanes of packed B).</summary>
     static abstract int NR { get; }
-    static abstract bool IsSupported { get; }
 
     /// <summary>
     /// The first <paramref name="rows"/> rows of the tile at <paramref name="c"/> (row stride <paramref name="ldc"/>):
