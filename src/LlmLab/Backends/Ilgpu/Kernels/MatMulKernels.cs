@@ -69,6 +69,9 @@ internal static class MatMulKernels
         for (int step = 0; step < steps; step++)
         {
             int current = (step & 1) * Depth * Pad;
+            // This thread's lanes of the current slices: a view per operand, so the reads below use constant offsets.
+            var a = tileA.SubView(current + ty, Depth * Pad - ty);
+            var b = tileB.SubView(current + tx, Depth * Pad - tx);
             if (step + 1 < steps)
             {
                 nextA = FetchA(aFirst, aSecond, p, batch, m0, step + 1, steps1, thread);
@@ -77,8 +80,8 @@ internal static class MatMulKernels
 
             // k = 0
             {
-                float a0 = tileA[current + 0 * Pad + ty + 0]; float a1 = tileA[current + 0 * Pad + ty + 16]; float a2 = tileA[current + 0 * Pad + ty + 32]; float a3 = tileA[current + 0 * Pad + ty + 48]; float a4 = tileA[current + 0 * Pad + ty + 64]; float a5 = tileA[current + 0 * Pad + ty + 80]; float a6 = tileA[current + 0 * Pad + ty + 96]; float a7 = tileA[current + 0 * Pad + ty + 112];
-                float b0 = tileB[current + 0 * Pad + tx + 0]; float b1 = tileB[current + 0 * Pad + tx + 16]; float b2 = tileB[current + 0 * Pad + tx + 32]; float b3 = tileB[current + 0 * Pad + tx + 48]; float b4 = tileB[current + 0 * Pad + tx + 64]; float b5 = tileB[current + 0 * Pad + tx + 80]; float b6 = tileB[current + 0 * Pad + tx + 96]; float b7 = tileB[current + 0 * Pad + tx + 112];
+                float a0 = a[0 * Pad + 0]; float a1 = a[0 * Pad + 16]; float a2 = a[0 * Pad + 32]; float a3 = a[0 * Pad + 48]; float a4 = a[0 * Pad + 64]; float a5 = a[0 * Pad + 80]; float a6 = a[0 * Pad + 96]; float a7 = a[0 * Pad + 112];
+                float b0 = b[0 * Pad + 0]; float b1 = b[0 * Pad + 16]; float b2 = b[0 * Pad + 32]; float b3 = b[0 * Pad + 48]; float b4 = b[0 * Pad + 64]; float b5 = b[0 * Pad + 80]; float b6 = b[0 * Pad + 96]; float b7 = b[0 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -90,8 +93,8 @@ internal static class MatMulKernels
             }
             // k = 1
             {
-                float a0 = tileA[current + 1 * Pad + ty + 0]; float a1 = tileA[current + 1 * Pad + ty + 16]; float a2 = tileA[current + 1 * Pad + ty + 32]; float a3 = tileA[current + 1 * Pad + ty + 48]; float a4 = tileA[current + 1 * Pad + ty + 64]; float a5 = tileA[current + 1 * Pad + ty + 80]; float a6 = tileA[current + 1 * Pad + ty + 96]; float a7 = tileA[current + 1 * Pad + ty + 112];
-                float b0 = tileB[current + 1 * Pad + tx + 0]; float b1 = tileB[current + 1 * Pad + tx + 16]; float b2 = tileB[current + 1 * Pad + tx + 32]; float b3 = tileB[current + 1 * Pad + tx + 48]; float b4 = tileB[current + 1 * Pad + tx + 64]; float b5 = tileB[current + 1 * Pad + tx + 80]; float b6 = tileB[current + 1 * Pad + tx + 96]; float b7 = tileB[current + 1 * Pad + tx + 112];
+                float a0 = a[1 * Pad + 0]; float a1 = a[1 * Pad + 16]; float a2 = a[1 * Pad + 32]; float a3 = a[1 * Pad + 48]; float a4 = a[1 * Pad + 64]; float a5 = a[1 * Pad + 80]; float a6 = a[1 * Pad + 96]; float a7 = a[1 * Pad + 112];
+                float b0 = b[1 * Pad + 0]; float b1 = b[1 * Pad + 16]; float b2 = b[1 * Pad + 32]; float b3 = b[1 * Pad + 48]; float b4 = b[1 * Pad + 64]; float b5 = b[1 * Pad + 80]; float b6 = b[1 * Pad + 96]; float b7 = b[1 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -103,8 +106,8 @@ internal static class MatMulKernels
             }
             // k = 2
             {
-                float a0 = tileA[current + 2 * Pad + ty + 0]; float a1 = tileA[current + 2 * Pad + ty + 16]; float a2 = tileA[current + 2 * Pad + ty + 32]; float a3 = tileA[current + 2 * Pad + ty + 48]; float a4 = tileA[current + 2 * Pad + ty + 64]; float a5 = tileA[current + 2 * Pad + ty + 80]; float a6 = tileA[current + 2 * Pad + ty + 96]; float a7 = tileA[current + 2 * Pad + ty + 112];
-                float b0 = tileB[current + 2 * Pad + tx + 0]; float b1 = tileB[current + 2 * Pad + tx + 16]; float b2 = tileB[current + 2 * Pad + tx + 32]; float b3 = tileB[current + 2 * Pad + tx + 48]; float b4 = tileB[current + 2 * Pad + tx + 64]; float b5 = tileB[current + 2 * Pad + tx + 80]; float b6 = tileB[current + 2 * Pad + tx + 96]; float b7 = tileB[current + 2 * Pad + tx + 112];
+                float a0 = a[2 * Pad + 0]; float a1 = a[2 * Pad + 16]; float a2 = a[2 * Pad + 32]; float a3 = a[2 * Pad + 48]; float a4 = a[2 * Pad + 64]; float a5 = a[2 * Pad + 80]; float a6 = a[2 * Pad + 96]; float a7 = a[2 * Pad + 112];
+                float b0 = b[2 * Pad + 0]; float b1 = b[2 * Pad + 16]; float b2 = b[2 * Pad + 32]; float b3 = b[2 * Pad + 48]; float b4 = b[2 * Pad + 64]; float b5 = b[2 * Pad + 80]; float b6 = b[2 * Pad + 96]; float b7 = b[2 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -116,8 +119,8 @@ internal static class MatMulKernels
             }
             // k = 3
             {
-                float a0 = tileA[current + 3 * Pad + ty + 0]; float a1 = tileA[current + 3 * Pad + ty + 16]; float a2 = tileA[current + 3 * Pad + ty + 32]; float a3 = tileA[current + 3 * Pad + ty + 48]; float a4 = tileA[current + 3 * Pad + ty + 64]; float a5 = tileA[current + 3 * Pad + ty + 80]; float a6 = tileA[current + 3 * Pad + ty + 96]; float a7 = tileA[current + 3 * Pad + ty + 112];
-                float b0 = tileB[current + 3 * Pad + tx + 0]; float b1 = tileB[current + 3 * Pad + tx + 16]; float b2 = tileB[current + 3 * Pad + tx + 32]; float b3 = tileB[current + 3 * Pad + tx + 48]; float b4 = tileB[current + 3 * Pad + tx + 64]; float b5 = tileB[current + 3 * Pad + tx + 80]; float b6 = tileB[current + 3 * Pad + tx + 96]; float b7 = tileB[current + 3 * Pad + tx + 112];
+                float a0 = a[3 * Pad + 0]; float a1 = a[3 * Pad + 16]; float a2 = a[3 * Pad + 32]; float a3 = a[3 * Pad + 48]; float a4 = a[3 * Pad + 64]; float a5 = a[3 * Pad + 80]; float a6 = a[3 * Pad + 96]; float a7 = a[3 * Pad + 112];
+                float b0 = b[3 * Pad + 0]; float b1 = b[3 * Pad + 16]; float b2 = b[3 * Pad + 32]; float b3 = b[3 * Pad + 48]; float b4 = b[3 * Pad + 64]; float b5 = b[3 * Pad + 80]; float b6 = b[3 * Pad + 96]; float b7 = b[3 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -129,8 +132,8 @@ internal static class MatMulKernels
             }
             // k = 4
             {
-                float a0 = tileA[current + 4 * Pad + ty + 0]; float a1 = tileA[current + 4 * Pad + ty + 16]; float a2 = tileA[current + 4 * Pad + ty + 32]; float a3 = tileA[current + 4 * Pad + ty + 48]; float a4 = tileA[current + 4 * Pad + ty + 64]; float a5 = tileA[current + 4 * Pad + ty + 80]; float a6 = tileA[current + 4 * Pad + ty + 96]; float a7 = tileA[current + 4 * Pad + ty + 112];
-                float b0 = tileB[current + 4 * Pad + tx + 0]; float b1 = tileB[current + 4 * Pad + tx + 16]; float b2 = tileB[current + 4 * Pad + tx + 32]; float b3 = tileB[current + 4 * Pad + tx + 48]; float b4 = tileB[current + 4 * Pad + tx + 64]; float b5 = tileB[current + 4 * Pad + tx + 80]; float b6 = tileB[current + 4 * Pad + tx + 96]; float b7 = tileB[current + 4 * Pad + tx + 112];
+                float a0 = a[4 * Pad + 0]; float a1 = a[4 * Pad + 16]; float a2 = a[4 * Pad + 32]; float a3 = a[4 * Pad + 48]; float a4 = a[4 * Pad + 64]; float a5 = a[4 * Pad + 80]; float a6 = a[4 * Pad + 96]; float a7 = a[4 * Pad + 112];
+                float b0 = b[4 * Pad + 0]; float b1 = b[4 * Pad + 16]; float b2 = b[4 * Pad + 32]; float b3 = b[4 * Pad + 48]; float b4 = b[4 * Pad + 64]; float b5 = b[4 * Pad + 80]; float b6 = b[4 * Pad + 96]; float b7 = b[4 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -142,8 +145,8 @@ internal static class MatMulKernels
             }
             // k = 5
             {
-                float a0 = tileA[current + 5 * Pad + ty + 0]; float a1 = tileA[current + 5 * Pad + ty + 16]; float a2 = tileA[current + 5 * Pad + ty + 32]; float a3 = tileA[current + 5 * Pad + ty + 48]; float a4 = tileA[current + 5 * Pad + ty + 64]; float a5 = tileA[current + 5 * Pad + ty + 80]; float a6 = tileA[current + 5 * Pad + ty + 96]; float a7 = tileA[current + 5 * Pad + ty + 112];
-                float b0 = tileB[current + 5 * Pad + tx + 0]; float b1 = tileB[current + 5 * Pad + tx + 16]; float b2 = tileB[current + 5 * Pad + tx + 32]; float b3 = tileB[current + 5 * Pad + tx + 48]; float b4 = tileB[current + 5 * Pad + tx + 64]; float b5 = tileB[current + 5 * Pad + tx + 80]; float b6 = tileB[current + 5 * Pad + tx + 96]; float b7 = tileB[current + 5 * Pad + tx + 112];
+                float a0 = a[5 * Pad + 0]; float a1 = a[5 * Pad + 16]; float a2 = a[5 * Pad + 32]; float a3 = a[5 * Pad + 48]; float a4 = a[5 * Pad + 64]; float a5 = a[5 * Pad + 80]; float a6 = a[5 * Pad + 96]; float a7 = a[5 * Pad + 112];
+                float b0 = b[5 * Pad + 0]; float b1 = b[5 * Pad + 16]; float b2 = b[5 * Pad + 32]; float b3 = b[5 * Pad + 48]; float b4 = b[5 * Pad + 64]; float b5 = b[5 * Pad + 80]; float b6 = b[5 * Pad + 96]; float b7 = b[5 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -155,8 +158,8 @@ internal static class MatMulKernels
             }
             // k = 6
             {
-                float a0 = tileA[current + 6 * Pad + ty + 0]; float a1 = tileA[current + 6 * Pad + ty + 16]; float a2 = tileA[current + 6 * Pad + ty + 32]; float a3 = tileA[current + 6 * Pad + ty + 48]; float a4 = tileA[current + 6 * Pad + ty + 64]; float a5 = tileA[current + 6 * Pad + ty + 80]; float a6 = tileA[current + 6 * Pad + ty + 96]; float a7 = tileA[current + 6 * Pad + ty + 112];
-                float b0 = tileB[current + 6 * Pad + tx + 0]; float b1 = tileB[current + 6 * Pad + tx + 16]; float b2 = tileB[current + 6 * Pad + tx + 32]; float b3 = tileB[current + 6 * Pad + tx + 48]; float b4 = tileB[current + 6 * Pad + tx + 64]; float b5 = tileB[current + 6 * Pad + tx + 80]; float b6 = tileB[current + 6 * Pad + tx + 96]; float b7 = tileB[current + 6 * Pad + tx + 112];
+                float a0 = a[6 * Pad + 0]; float a1 = a[6 * Pad + 16]; float a2 = a[6 * Pad + 32]; float a3 = a[6 * Pad + 48]; float a4 = a[6 * Pad + 64]; float a5 = a[6 * Pad + 80]; float a6 = a[6 * Pad + 96]; float a7 = a[6 * Pad + 112];
+                float b0 = b[6 * Pad + 0]; float b1 = b[6 * Pad + 16]; float b2 = b[6 * Pad + 32]; float b3 = b[6 * Pad + 48]; float b4 = b[6 * Pad + 64]; float b5 = b[6 * Pad + 80]; float b6 = b[6 * Pad + 96]; float b7 = b[6 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
@@ -168,8 +171,8 @@ internal static class MatMulKernels
             }
             // k = 7
             {
-                float a0 = tileA[current + 7 * Pad + ty + 0]; float a1 = tileA[current + 7 * Pad + ty + 16]; float a2 = tileA[current + 7 * Pad + ty + 32]; float a3 = tileA[current + 7 * Pad + ty + 48]; float a4 = tileA[current + 7 * Pad + ty + 64]; float a5 = tileA[current + 7 * Pad + ty + 80]; float a6 = tileA[current + 7 * Pad + ty + 96]; float a7 = tileA[current + 7 * Pad + ty + 112];
-                float b0 = tileB[current + 7 * Pad + tx + 0]; float b1 = tileB[current + 7 * Pad + tx + 16]; float b2 = tileB[current + 7 * Pad + tx + 32]; float b3 = tileB[current + 7 * Pad + tx + 48]; float b4 = tileB[current + 7 * Pad + tx + 64]; float b5 = tileB[current + 7 * Pad + tx + 80]; float b6 = tileB[current + 7 * Pad + tx + 96]; float b7 = tileB[current + 7 * Pad + tx + 112];
+                float a0 = a[7 * Pad + 0]; float a1 = a[7 * Pad + 16]; float a2 = a[7 * Pad + 32]; float a3 = a[7 * Pad + 48]; float a4 = a[7 * Pad + 64]; float a5 = a[7 * Pad + 80]; float a6 = a[7 * Pad + 96]; float a7 = a[7 * Pad + 112];
+                float b0 = b[7 * Pad + 0]; float b1 = b[7 * Pad + 16]; float b2 = b[7 * Pad + 32]; float b3 = b[7 * Pad + 48]; float b4 = b[7 * Pad + 64]; float b5 = b[7 * Pad + 80]; float b6 = b[7 * Pad + 96]; float b7 = b[7 * Pad + 112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
