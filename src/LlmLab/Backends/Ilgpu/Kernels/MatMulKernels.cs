@@ -215,9 +215,9 @@ internal static class MatMulKernels
             : Fetch(bSecond, batch * p.B2Batch, p.B2Col, p.B2K, n0, p.N, (step - steps1) * Depth, p.K2, 1f, thread);
 
     /// <summary>
-    /// Element q of this thread's share of a 128-lane x 8-k slice: scale * src[offset + (lane0 + lane) * laneStride +
-    /// (k0 + kk) * kStride], 0 outside [0, lanes) x [0, kEnd). Consecutive threads walk whichever axis is contiguous
-    /// in memory, so global reads coalesce.
+    /// This thread's 4 elements (indices thread + q * 256) of a 128-lane x 8-k slice: scale * src[offset + (lane0 + lane)
+    /// * laneStride + (k0 + kk) * kStride], 0 outside [0, lanes) x [0, kEnd). Consecutive threads walk whichever axis
+    /// is contiguous in memory, so global reads coalesce.
     /// </summary>
     private static Slice Fetch(ArrayView<float> src, long offset, long laneStride, long kStride, int lane0, int lanes, int k0,
         int kEnd, float scale, int thread) => new()
