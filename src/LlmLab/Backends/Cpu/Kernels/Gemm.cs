@@ -4,10 +4,10 @@ using System.Runtime.Intrinsics;
 namespace LlmLab.Backends.Cpu.Kernels;
 
 /// <summary>
-/// Single-precision GEMM in the GotoBLAS/BLIS shape. For each block of <see cref="NC"/> columns and each block of
-/// <see cref="KC"/> k: B's block is packed into NR-wide panels that stay in L2; then for each MR-row panel of A
-/// (packed, it stays in L1) the micro-kernel sweeps the B panels, each call finishing kc steps of an MR x NR tile
-/// of C in registers. The next k block reloads the stored partial sums and goes on, so every element is
+/// Single-precision GEMM in the GotoBLAS/BLIS shape. For each block of <see cref="MC"/> rows and each block of
+/// <see cref="KC"/> k, A's block is packed into MR-row panels once; then for each block of <see cref="NC"/> columns
+/// B's block is packed into NR-wide panels that stay in L2, and for each A panel (it stays in L1) the micro-kernel
+/// sweeps the B panels, each call finishing kc steps of an MR x NR tile of C in registers. The next k block reloads the stored partial sums and goes on, so every element is
 /// acc = fma(a[i,k], b[k,j], acc) over k = 0..K-1 in order whatever the blocking, the thread count or the vector
 /// width. Edge tiles run the same kernel on zero-padded panels through a small tile buffer.
 /// </summary>
@@ -17,6 +17,8 @@ internal static unsafe class Gemm
     public const int KC = 256;
     /// <summary>Columns per block: a packed B block (KC x NC, 512 KiB) fits a core's L2.</summary>
     public const int NC = 512;
+    /// <summary>Rows per block (a multiple of every MR): its packed A (KC x MC, 1.5 MiB) serves all of N from L3.</summary>
+    public const int MC = 1536;
 
     /// <summary>Runs the problem on the AVX-512 kernel where Vector512 is hardware, else (or when asked) the Vector256 one.</summary>
     public static void Run(CpuParallel parallel, GemmProblem problem, bool vector256 = false)
@@ -59,9 +61,9 @@ internal static unsafe class Gemm
     private static void Block<TKernel>(in GemmProblem p, int batch, int m0, int m1, int n0, int n1) where TKernel : IGemmKernel
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        float* packedB = GemmScratch.Get(KC * NC + KC * mr + mr * nr);
+        float* packedB = GemmScratch.Get(KC * NC + KC * MC + mr * nr);
         float* packedA = packedB + KC * NC;
-        float* tile = packedA + KC * mr;
+        float* tile = packedA + KC * MC;
         var c = p.C.Offset(batch * p.CBatchStride);
 
         int lastSegment = -1;
@@ -73,9 +75,9 @@ internal static unsafe class Gemm
             return;
         }
 
-        for (int jc = n0; jc < n1; jc += NC)
+        for (int ic = m0; ic < m1; ic += MC)
         {
-            int nc = Math.Min(NC, n1 - jc);
+            int mc = Math.Min(MC, m1 - ic);
             bool load = p.Accumulate;
             for (int s = 0; s <= lastSegment; s++)
             {
@@ -87,22 +89,31 @@ internal static unsafe class Gemm
                     int kc = Math.Min(KC, segment.K - pc);
                     bool last = s == lastSegment && pc + kc == segment.K;
                     float* bias = last ? p.Bias : null;
-                    for (int jr = 0; jr < nc; jr += nr)
-                        GemmPacking.Panel(packedB + jr * kc, nr, Math.Min(nr, nc - jr), kc, b.At(pc, jc + jr), b.ColStride, b.RowStride, segment.ScaleB);
+                    // A's rows for this k block are packed once, then reused by every column block.
+                    for (int ir = 0; ir < mc; ir += mr)
+                        GemmPacking.Panel(packedA + ir * kc, mr, Math.Min(mr, mc - ir), kc, a.At(ic + ir, pc), a.RowStride, a.ColStride, segment.ScaleA);
 
-                    for (int ir = m0; ir < m1; ir += mr)
+                    for (int jc = n0; jc < n1; jc += NC)
                     {
-                        int rows = Math.Min(mr, m1 - ir);
-                        GemmPacking.Panel(packedA, mr, rows, kc, a.At(ir, pc), a.RowStride, a.ColStride, segment.ScaleA);
+                        int nc = Math.Min(NC, n1 - jc);
                         for (int jr = 0; jr < nc; jr += nr)
+                            GemmPacking.Panel(packedB + jr * kc, nr, Math.Min(nr, nc - jr), kc, b.At(pc, jc + jr), b.ColStride, b.RowStride, segment.ScaleB);
+
+                        for (int ir = 0; ir < mc; ir += mr)
                         {
-                            int cols = Math.Min(nr, nc - jr);
-                            float* panel = packedB + jr * kc;
-                            if (cols == nr && c.ColStride == 1 && (bias == null || !p.BiasPerRow))
-                                TKernel.Tile(rows, kc, packedA, panel, c.At(ir, jc + jr), c.RowStride, load, bias == null ? null : bias + jc + jr);
-                            else
-                                EdgeTile<TKernel>(rows, cols, kc, packedA, panel, c.Offset(ir * c.RowStride + (jc + jr) * c.ColStride),
-                                    load, bias == null ? null : p.BiasPerRow ? bias + ir : bias + jc + jr, p.BiasPerRow, tile);
+                            int rows = Math.Min(mr, mc - ir);
+                            float* panelA = packedA + ir * kc;
+                            for (int jr = 0; jr < nc; jr += nr)
+                            {
+                                int cols = Math.Min(nr, nc - jr);
+                                float* panelB = packedB + jr * kc;
+                                int i = ic + ir, j = jc + jr;
+                                if (cols == nr && c.ColStride == 1 && (bias == null || !p.BiasPerRow))
+                                    TKernel.Tile(rows, kc, panelA, panelB, c.At(i, j), c.RowStride, load, bias == null ? null : bias + j);
+                                else
+                                    EdgeTile<TKernel>(rows, cols, kc, panelA, panelB, c.Offset(i * c.RowStride + j * c.ColStride),
+                                        load, bias == null ? null : p.BiasPerRow ? bias + i : bias + j, p.BiasPerRow, tile);
+                            }
                         }
                     }
                     load = true;
