@@ -7,9 +7,10 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// Single-precision GEMM in the GotoBLAS/BLIS shape. For each block of <see cref="MC"/> rows and each block of
 /// <see cref="KC"/> k, A's block is packed into MR-row panels once; then for each block of <see cref="NC"/> columns
 /// B's block is packed into NR-wide panels that stay in L2, and for each A panel (it stays in L1) the micro-kernel
-/// sweeps the B panels, each call finishing kc steps of an MR x NR tile of C in registers. The next k block reloads the stored partial sums and goes on, so every element is
-/// acc = fma(a[i,k], b[k,j], acc) over k = 0..K-1 in order whatever the blocking, the thread count or the vector
-/// width. Edge tiles run the same kernel on zero-padded panels through a small tile buffer.
+/// sweeps the B panels, each call finishing kc steps of an MR x NR tile of C in registers. The next k block reloads
+/// the stored partial sums and goes on, so every element is acc = fma(a[i,k], b[k,j], acc) over k = 0..K-1 in order
+/// whatever the blocking, the thread count or the vector width. Edge tiles run the same kernel on zero-padded panels
+/// through a small tile buffer.
 /// </summary>
 internal static unsafe class Gemm
 {
