@@ -18,11 +18,11 @@ public class MatMulTests
 
     private const double Rel = 1e-5, Abs = 1e-6;
 
-    /// <summary>(M, N, K): sizes 1, 3, 17, 64, 100, 1000 and shapes that cut tiles, k blocks and column blocks.</summary>
+    /// <summary>(M, N, K): sizes 1, 3, 17, 64, 100, 1000 and shapes that cut tiles and k, column and row blocks.</summary>
     private static readonly (int M, int N, int K)[] CpuShapes =
     [
         (1, 1, 1), (3, 17, 5), (17, 3, 64), (64, 100, 17), (100, 64, 1000), (1000, 17, 3), (3, 1000, 100),
-        (1, 1000, 1000), (1000, 1, 1000), (1000, 100, 64), (257, 300, 513),
+        (1, 1000, 1000), (1000, 1, 1000), (1000, 100, 64), (257, 300, 513), (3100, 40, 300),
     ];
 
     /// <summary>The simulator runs about 0.1 GFLOP/s: up to ~100, plus one shape over a 128 x 128 tile each way.</summary>
@@ -75,7 +75,8 @@ public class MatMulTests
     {
         var one = TestBackends.CpuWithThreads(1);
         var two = TestBackends.CpuWithThreads(2);
-        foreach (var (m, n, k, tb) in new[] { (300, 700, 600, false), (2, 1000, 300, true), (1000, 5, 300, true), (64, 64, 64, false) })
+        // (1700, ...) spans two row blocks on one thread and one on each of two threads.
+        foreach (var (m, n, k, tb) in new[] { (300, 700, 600, false), (2, 1000, 300, true), (1000, 5, 300, true), (64, 64, 64, false), (1700, 40, 300, true) })
         {
             var a = TestData.Uniform(m, (long)m * k);
             var b = TestData.Uniform(n, (long)k * n);
