@@ -37,11 +37,17 @@ internal static class AttentionTileKernel
         long qBase = (long)bh * p.QueryLength * dim;
         long kvBase = ((long)b * p.KvHeads + h / p.Group) * p.KeyRowsPerHead * dim;
 
-        // Q^T: lanes take consecutive queries so the shared stores hit 32 banks (read once per group).
-        for (int idx = tid; idx < Tile * Tile; idx += Threads)
+        // Q^T: lanes take consecutive queries so the shared stores hit 32 banks (read once per group); eight loads
+        // are issued before their stores so their latencies overlap (ILGPU does not unroll loops).
+        int qRow = tid & 63, qDim = tid >> 6;
+        long qAt = qBase + (long)(q0 + qRow) * dim;
+        bool qLive = q0 + qRow < p.QueryLength;
+        for (int d0 = qDim; d0 < Tile; d0 += 16)
         {
-            int r = idx & 63, d = idx >> 6;
-            qt[idx] = q0 + r < p.QueryLength && d < dim ? q[qBase + (long)(q0 + r) * dim + d] * p.ScaleLog2 : 0f;
+            var x = new AttentionRow8(
+                QueryAt(q, qAt, qLive, d0, dim), QueryAt(q, qAt, qLive, d0 + 2, dim), QueryAt(q, qAt, qLive, d0 + 4, dim), QueryAt(q, qAt, qLive, d0 + 6, dim),
+                QueryAt(q, qAt, qLive, d0 + 8, dim), QueryAt(q, qAt, qLive, d0 + 10, dim), QueryAt(q, qAt, qLive, d0 + 12, dim), QueryAt(q, qAt, qLive, d0 + 14, dim));
+            AttentionRow8.Scale(x, p.ScaleLog2).Store(qt, (d0 << 6) + qRow, 128);
         }
 
         int lastQuery = XMath.Min(q0 + Tile, p.QueryLength) - 1;
@@ -62,18 +68,35 @@ internal static class AttentionTileKernel
 
             // K^T: a warp stores 8 dims x 4 keys (keys 8 apart); the swizzle key ^ (dim & 7) spreads them over 32
             // banks, and the score loop reads 8 keys tx + 8j of one dim at offsets (tx ^ (dim & 7)) + 8j.
-            for (int it = 0; it < Tile * Tile / Threads; it++)
+            // Pass g of the 128 (a warp's share is g = warp + 4 it) covers keys cg + 8 (lane >> 3), dims dg + tx.
+            int laneKey = (lane >> 3) << 3;
+            for (int it0 = 0; it0 < Tile * Tile / Threads; it0 += 8)
             {
-                int g = warp + 4 * it;
-                int c = ((g & 7) | ((g & 8) << 2)) + ((lane >> 3) << 3);
-                int d = ((g >> 4) << 3) | tx;
-                int key = k0 + c;
-                kp[(d << 6) + (c ^ (d & 7))] = key < keyEnd && d < dim ? keys[kvBase + (long)key * dim + d] : 0f;
+                var x = new AttentionRow8(
+                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * it0, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 1), laneKey, tx),
+                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 2), laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 3), laneKey, tx),
+                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 4), laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 5), laneKey, tx),
+                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 6), laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 7), laneKey, tx));
+                kp[KeySlot(warp + 4 * it0, laneKey, tx)] = x.X0;
+                kp[KeySlot(warp + 4 * (it0 + 1), laneKey, tx)] = x.X1;
+                kp[KeySlot(warp + 4 * (it0 + 2), laneKey, tx)] = x.X2;
+                kp[KeySlot(warp + 4 * (it0 + 3), laneKey, tx)] = x.X3;
+                kp[KeySlot(warp + 4 * (it0 + 4), laneKey, tx)] = x.X4;
+                kp[KeySlot(warp + 4 * (it0 + 5), laneKey, tx)] = x.X5;
+                kp[KeySlot(warp + 4 * (it0 + 6), laneKey, tx)] = x.X6;
+                kp[KeySlot(warp + 4 * (it0 + 7), laneKey, tx)] = x.X7;
             }
-            for (int idx = tid; idx < Tile * Tile; idx += Threads)
+            // V [key][dim]: lanes take consecutive dims (coalesced loads, conflict-free stores); thread tid holds
+            // dim tid & 63 of keys (tid >> 6) + 2i.
+            int vDim = tid & 63, vKey = tid >> 6;
+            for (int c0 = vKey; c0 < Tile; c0 += 16)
             {
-                int c = idx >> 6, d = idx & 63, key = k0 + c;
-                vs[idx] = key < keyEnd && d < dim ? values[kvBase + (long)key * dim + d] : 0f;
+                var x = new AttentionRow8(
+                    ValueAt(values, kvBase, k0 + c0, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 2, keyEnd, vDim, dim),
+                    ValueAt(values, kvBase, k0 + c0 + 4, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 6, keyEnd, vDim, dim),
+                    ValueAt(values, kvBase, k0 + c0 + 8, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 10, keyEnd, vDim, dim),
+                    ValueAt(values, kvBase, k0 + c0 + 12, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 14, keyEnd, vDim, dim));
+                x.Store(vs, (c0 << 6) + vDim, 128);
             }
             Group.Barrier();
 
@@ -144,6 +167,29 @@ internal static class AttentionTileKernel
         public readonly float Max = max, Sum = sum;
         public readonly AttentionRow8 Out = output, P = probabilities;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float QueryAt(ArrayView<float> q, long row, bool live, int d, int dim) => live && d < dim ? q[row + d] : 0f;
+
+    /// <summary>Key (cg + laneKey), dim (dg + tx) of K-load pass g: cg = g's low 3 bits, plus 32 if bit 3; dg = 8 (g >> 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float KeyAt(ArrayView<float> keys, long kvBase, int k0, int keyEnd, int dim, int g, int laneKey, int tx)
+    {
+        int key = k0 + ((g & 7) | ((g & 8) << 2)) + laneKey, d = ((g >> 4) << 3) | tx;
+        return key < keyEnd && d < dim ? keys[kvBase + (long)key * dim + d] : 0f;
+    }
+
+    /// <summary>Where pass g's element goes in K^T: [dim][key ^ (dim &amp; 7)].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KeySlot(int g, int laneKey, int tx)
+    {
+        int c = ((g & 7) | ((g & 8) << 2)) + laneKey, d = ((g >> 4) << 3) | tx;
+        return (d << 6) + (c ^ (d & 7));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ValueAt(ArrayView<float> values, long kvBase, int key, int keyEnd, int d, int dim) =>
+        key < keyEnd && d < dim ? values[kvBase + (long)key * dim + d] : 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float KeyAdd(ArrayView<int> mask, AttentionParams p, int b, int key, int keyEnd) =>
