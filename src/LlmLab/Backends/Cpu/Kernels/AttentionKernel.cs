@@ -35,6 +35,7 @@ internal static class AttentionKernel
         4.0 * QueryBlock * s.TotalKeys * s.HeadDim * (s.Causal ? 0.5 : 1);
 
     /// <summary>Packs panels [start, end) of the (kv head, key block) list.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 code
     public static void Pack(in AttentionShape s, ReadOnlySpan<float> keys, Span<float> panels, long start, long end)
     {
         int perHead = PanelsPerHead(s), dim = s.HeadDim, size = dim * KeyBlock;
@@ -48,6 +49,7 @@ internal static class AttentionKernel
     }
 
     /// <summary>Work items [start, end); <paramref name="panels"/> is empty unless <see cref="UsesPackedKeys"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TL, TV>(in AttentionShape s, ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
         ReadOnlySpan<int> mask, ReadOnlySpan<float> bias, ReadOnlySpan<float> panels, Span<float> output, long start, long end)
         where TL : IAttentionLanes<TV> where TV : struct
@@ -67,6 +69,7 @@ internal static class AttentionKernel
         public readonly float[] BiasRow = new float[KeyBlock];               // a bias row cut short by the last key
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<TL, TV>(in AttentionShape s, ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
         ReadOnlySpan<int> mask, ReadOnlySpan<float> bias, ReadOnlySpan<float> panels, Span<float> output, long item, Scratch w)
         where TL : IAttentionLanes<TV> where TV : struct
@@ -152,6 +155,7 @@ internal static class AttentionKernel
     /// One row of a key block: scores become scale * s + bias, masked ones -infinity; then the running max and sum
     /// advance, the row's accumulator is rescaled, and the row holds p = e^(s - m) for the P V product.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OnlineSoftmaxRow(ref float row, float scale, ReadOnlySpan<float> bias, int[] keyVisible, int lastVisible,
         ref float max, ref float sum, Span<float> o)
     {

@@ -37,18 +37,24 @@ internal static class AttentionTileKernel
         long qBase = (long)bh * p.QueryLength * dim;
         long kvBase = ((long)b * p.KvHeads + h / p.Group) * p.KeyRowsPerHead * dim;
 
-        // Q^T: lanes take consecutive queries so the shared stores hit 32 banks (read once per group); eight loads
-        // are issued before their stores so their latencies overlap (ILGPU does not unroll loops).
+        // Q^T: lanes take consecutive queries so the shared stores hit 32 banks (read once per group); thread tid
+        // holds query tid & 63, dims (tid >> 6) + 2i, all 32 loads issued before the stores.
         int qRow = tid & 63, qDim = tid >> 6;
         long qAt = qBase + (long)(q0 + qRow) * dim;
         bool qLive = q0 + qRow < p.QueryLength;
-        for (int d0 = qDim; d0 < Tile; d0 += 16)
-        {
-            var x = new AttentionRow8(
-                QueryAt(q, qAt, qLive, d0, dim), QueryAt(q, qAt, qLive, d0 + 2, dim), QueryAt(q, qAt, qLive, d0 + 4, dim), QueryAt(q, qAt, qLive, d0 + 6, dim),
-                QueryAt(q, qAt, qLive, d0 + 8, dim), QueryAt(q, qAt, qLive, d0 + 10, dim), QueryAt(q, qAt, qLive, d0 + 12, dim), QueryAt(q, qAt, qLive, d0 + 14, dim));
-            AttentionRow8.Scale(x, p.ScaleLog2).Store(qt, (d0 << 6) + qRow, 128);
-        }
+        var qa = LoadQuery(q, qAt, qLive, qDim, dim);
+        var qb = LoadQuery(q, qAt, qLive, qDim + 16, dim);
+        var qc = LoadQuery(q, qAt, qLive, qDim + 32, dim);
+        var qd = LoadQuery(q, qAt, qLive, qDim + 48, dim);
+        AttentionRow8.Scale(qa, p.ScaleLog2).Store(qt, (qDim << 6) + qRow, 128);
+        AttentionRow8.Scale(qb, p.ScaleLog2).Store(qt, ((qDim + 16) << 6) + qRow, 128);
+        AttentionRow8.Scale(qc, p.ScaleLog2).Store(qt, ((qDim + 32) << 6) + qRow, 128);
+        AttentionRow8.Scale(qd, p.ScaleLog2).Store(qt, ((qDim + 48) << 6) + qRow, 128);
+
+        int laneKey = (lane >> 3) << 3, vDim = tid & 63, vKey = tid >> 6;
+        int dimPadded = (dim + 7) & ~7; // Q^T and K^T are zero past the head dim
+        int kx1 = tx ^ 1, kx2 = tx ^ 2, kx3 = tx ^ 3, kx4 = tx ^ 4, kx5 = tx ^ 5, kx6 = tx ^ 6, kx7 = tx ^ 7;
+        int px1 = row0 ^ 4, px2 = row0 ^ 8, px3 = row0 ^ 12, px4 = row0 ^ 16, px5 = row0 ^ 20, px6 = row0 ^ 24, px7 = row0 ^ 28;
 
         int lastQuery = XMath.Min(q0 + Tile, p.QueryLength) - 1;
         int keyEnd = p.Causal != 0 ? XMath.Min(p.TotalKeys, p.QueryOffset + lastQuery + 1) : p.TotalKeys;
@@ -64,55 +70,46 @@ internal static class AttentionTileKernel
         for (int kt = 0; kt < keyTiles; kt++)
         {
             int k0 = kt * Tile;
-            Group.Barrier(); // the previous tile's P and V are no longer read
 
             // K^T: a warp stores 8 dims x 4 keys (keys 8 apart); the swizzle key ^ (dim & 7) spreads them over 32
             // banks, and the score loop reads 8 keys tx + 8j of one dim at offsets (tx ^ (dim & 7)) + 8j.
             // Pass g of the 128 (a warp's share is g = warp + 4 it) covers keys cg + 8 (lane >> 3), dims dg + tx.
-            int laneKey = (lane >> 3) << 3;
-            for (int it0 = 0; it0 < Tile * Tile / Threads; it0 += 8)
-            {
-                var x = new AttentionRow8(
-                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * it0, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 1), laneKey, tx),
-                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 2), laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 3), laneKey, tx),
-                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 4), laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 5), laneKey, tx),
-                    KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 6), laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, warp + 4 * (it0 + 7), laneKey, tx));
-                kp[KeySlot(warp + 4 * it0, laneKey, tx)] = x.X0;
-                kp[KeySlot(warp + 4 * (it0 + 1), laneKey, tx)] = x.X1;
-                kp[KeySlot(warp + 4 * (it0 + 2), laneKey, tx)] = x.X2;
-                kp[KeySlot(warp + 4 * (it0 + 3), laneKey, tx)] = x.X3;
-                kp[KeySlot(warp + 4 * (it0 + 4), laneKey, tx)] = x.X4;
-                kp[KeySlot(warp + 4 * (it0 + 5), laneKey, tx)] = x.X5;
-                kp[KeySlot(warp + 4 * (it0 + 6), laneKey, tx)] = x.X6;
-                kp[KeySlot(warp + 4 * (it0 + 7), laneKey, tx)] = x.X7;
-            }
             // V [key][dim]: lanes take consecutive dims (coalesced loads, conflict-free stores); thread tid holds
-            // dim tid & 63 of keys (tid >> 6) + 2i.
-            int vDim = tid & 63, vKey = tid >> 6;
-            for (int c0 = vKey; c0 < Tile; c0 += 16)
-            {
-                var x = new AttentionRow8(
-                    ValueAt(values, kvBase, k0 + c0, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 2, keyEnd, vDim, dim),
-                    ValueAt(values, kvBase, k0 + c0 + 4, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 6, keyEnd, vDim, dim),
-                    ValueAt(values, kvBase, k0 + c0 + 8, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 10, keyEnd, vDim, dim),
-                    ValueAt(values, kvBase, k0 + c0 + 12, keyEnd, vDim, dim), ValueAt(values, kvBase, k0 + c0 + 14, keyEnd, vDim, dim));
-                x.Store(vs, (c0 << 6) + vDim, 128);
-            }
+            // dim tid & 63 of keys (tid >> 6) + 2i. All 64 loads are issued before any store, so the tile costs
+            // one memory latency (ILGPU does not unroll loops, so this is spelled out).
+            var ka = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp, laneKey, tx);
+            var kb = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 32, laneKey, tx);
+            var kc = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 64, laneKey, tx);
+            var kd = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 96, laneKey, tx);
+            var va = LoadValues(values, kvBase, k0 + vKey, keyEnd, vDim, dim);
+            var vb = LoadValues(values, kvBase, k0 + vKey + 16, keyEnd, vDim, dim);
+            var vc = LoadValues(values, kvBase, k0 + vKey + 32, keyEnd, vDim, dim);
+            var vd = LoadValues(values, kvBase, k0 + vKey + 48, keyEnd, vDim, dim);
+            Group.Barrier(); // the previous tile's P and V are no longer read (the loads above overlap its end)
+            StoreKeys(kp, ka, warp, laneKey, tx);
+            StoreKeys(kp, kb, warp + 32, laneKey, tx);
+            StoreKeys(kp, kc, warp + 64, laneKey, tx);
+            StoreKeys(kp, kd, warp + 96, laneKey, tx);
+            va.Store(vs, (vKey << 6) + vDim, 128);
+            vb.Store(vs, ((vKey + 16) << 6) + vDim, 128);
+            vc.Store(vs, ((vKey + 32) << 6) + vDim, 128);
+            vd.Store(vs, ((vKey + 48) << 6) + vDim, 128);
             Group.Barrier();
 
-            // Scores: 4 rows x 8 keys per thread, a dot product over dims.
-            var s0 = AttentionRow8.Zero;
-            var s1 = AttentionRow8.Zero;
-            var s2 = AttentionRow8.Zero;
-            var s3 = AttentionRow8.Zero;
-            for (int d = 0; d < dim; d++)
+            // Scores: 4 rows x 8 keys per thread, a dot product over dims, unrolled by 8 so the swizzle offsets
+            // tx ^ (dim & 7) are the registers kx1..kx7.
+            var st = AttentionTile4x8.Zero;
+            for (int d = 0; d < dimPadded; d += 8)
             {
-                int qa = (d << 6) + row0;
-                var k = AttentionRow8.Load(kp, (d << 6) + (tx ^ (d & 7)), 8);
-                s0 = AttentionRow8.MulAdd(qt[qa], k, s0);
-                s1 = AttentionRow8.MulAdd(qt[qa + 1], k, s1);
-                s2 = AttentionRow8.MulAdd(qt[qa + 2], k, s2);
-                s3 = AttentionRow8.MulAdd(qt[qa + 3], k, s3);
+                int at = d << 6;
+                st = ScoreStep(qt, kp, at + row0, at + tx, st);
+                st = ScoreStep(qt, kp, at + 64 + row0, at + 64 + kx1, st);
+                st = ScoreStep(qt, kp, at + 128 + row0, at + 128 + kx2, st);
+                st = ScoreStep(qt, kp, at + 192 + row0, at + 192 + kx3, st);
+                st = ScoreStep(qt, kp, at + 256 + row0, at + 256 + kx4, st);
+                st = ScoreStep(qt, kp, at + 320 + row0, at + 320 + kx5, st);
+                st = ScoreStep(qt, kp, at + 384 + row0, at + 384 + kx6, st);
+                st = ScoreStep(qt, kp, at + 448 + row0, at + 448 + kx7, st);
             }
 
             // Keys that exist and are not padding: 0, else -infinity (the same for all four rows).
@@ -124,10 +121,10 @@ internal static class AttentionTileKernel
                 KeyAdd(mask, p, b, firstKey + 48, keyEnd), KeyAdd(mask, p, b, firstKey + 56, keyEnd));
             Group.Barrier(); // every thread is done with K^T: P^T may overwrite it
             int query = q0 + row0;
-            var r0 = Step(Masked(s0, keyAdd, bias, p, b, h, query, firstKey), m0, l0, o0);
-            var r1 = Step(Masked(s1, keyAdd, bias, p, b, h, query + 1, firstKey), m1, l1, o1);
-            var r2 = Step(Masked(s2, keyAdd, bias, p, b, h, query + 2, firstKey), m2, l2, o2);
-            var r3 = Step(Masked(s3, keyAdd, bias, p, b, h, query + 3, firstKey), m3, l3, o3);
+            var r0 = Step(Masked(st.R0, keyAdd, bias, p, b, h, query, firstKey), m0, l0, o0);
+            var r1 = Step(Masked(st.R1, keyAdd, bias, p, b, h, query + 1, firstKey), m1, l1, o1);
+            var r2 = Step(Masked(st.R2, keyAdd, bias, p, b, h, query + 2, firstKey), m2, l2, o2);
+            var r3 = Step(Masked(st.R3, keyAdd, bias, p, b, h, query + 3, firstKey), m3, l3, o3);
             m0 = r0.Max; l0 = r0.Sum; o0 = r0.Out;
             m1 = r1.Max; l1 = r1.Sum; o1 = r1.Out;
             m2 = r2.Max; l2 = r2.Sum; o2 = r2.Out;
@@ -142,17 +139,26 @@ internal static class AttentionTileKernel
             r3.P.Store(kp, pa + 3, 512);
             Group.Barrier();
 
-            // O += P V over the keys this tile can show.
-            int tileKeys = XMath.Min(Tile, keyEnd - k0);
-            for (int c = 0; c < tileKeys; c++)
+            // O += P V over the keys this tile can show (rounded up to 8: past them p = 0 and v = 0), unrolled by
+            // 8 so the P^T swizzle offsets row0 ^ 4(key & 7) are the registers px1..px7.
+            var ot = new AttentionTile4x8(o0, o1, o2, o3);
+            int tileKeys = (XMath.Min(Tile, keyEnd - k0) + 7) & ~7;
+            for (int c = 0; c < tileKeys; c += 8)
             {
-                int at = (c << 6) + (row0 ^ ((c & 7) << 2));
-                var v = AttentionRow8.Load(vs, (c << 6) + tx, 8);
-                o0 = AttentionRow8.MulAdd(kp[at], v, o0);
-                o1 = AttentionRow8.MulAdd(kp[at + 1], v, o1);
-                o2 = AttentionRow8.MulAdd(kp[at + 2], v, o2);
-                o3 = AttentionRow8.MulAdd(kp[at + 3], v, o3);
+                int at = c << 6;
+                ot = OutputStep(kp, vs, at + row0, at + tx, ot);
+                ot = OutputStep(kp, vs, at + 64 + px1, at + 64 + tx, ot);
+                ot = OutputStep(kp, vs, at + 128 + px2, at + 128 + tx, ot);
+                ot = OutputStep(kp, vs, at + 192 + px3, at + 192 + tx, ot);
+                ot = OutputStep(kp, vs, at + 256 + px4, at + 256 + tx, ot);
+                ot = OutputStep(kp, vs, at + 320 + px5, at + 320 + tx, ot);
+                ot = OutputStep(kp, vs, at + 384 + px6, at + 384 + tx, ot);
+                ot = OutputStep(kp, vs, at + 448 + px7, at + 448 + tx, ot);
             }
+            o0 = ot.R0;
+            o1 = ot.R1;
+            o2 = ot.R2;
+            o3 = ot.R3;
         }
 
         Write(output, p, qBase, q0 + row0, tx, RowSum(l0), o0);
@@ -167,6 +173,69 @@ internal static class AttentionTileKernel
         public readonly float Max = max, Sum = sum;
         public readonly AttentionRow8 Out = output, P = probabilities;
     }
+
+    /// <summary>Four rows of eight: a thread's block of scores or of the output.</summary>
+    private readonly struct AttentionTile4x8(AttentionRow8 r0, AttentionRow8 r1, AttentionRow8 r2, AttentionRow8 r3)
+    {
+        public readonly AttentionRow8 R0 = r0, R1 = r1, R2 = r2, R3 = r3;
+
+        public static AttentionTile4x8 Zero => new(AttentionRow8.Zero, AttentionRow8.Zero, AttentionRow8.Zero, AttentionRow8.Zero);
+    }
+
+    /// <summary>One dim of the scores: rows q[qa + i] times keys k[ka + 8j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static AttentionTile4x8 ScoreStep(ArrayView<float> qt, ArrayView<float> kp, int qa, int ka, AttentionTile4x8 s)
+    {
+        var k = AttentionRow8.Load(kp, ka, 8);
+        return new AttentionTile4x8(
+            AttentionRow8.MulAdd(qt[qa], k, s.R0), AttentionRow8.MulAdd(qt[qa + 1], k, s.R1),
+            AttentionRow8.MulAdd(qt[qa + 2], k, s.R2), AttentionRow8.MulAdd(qt[qa + 3], k, s.R3));
+    }
+
+    /// <summary>One key of the output: rows p[pa + i] times dims v[va + 8j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static AttentionTile4x8 OutputStep(ArrayView<float> pt, ArrayView<float> vs, int pa, int va, AttentionTile4x8 o)
+    {
+        var v = AttentionRow8.Load(vs, va, 8);
+        return new AttentionTile4x8(
+            AttentionRow8.MulAdd(pt[pa], v, o.R0), AttentionRow8.MulAdd(pt[pa + 1], v, o.R1),
+            AttentionRow8.MulAdd(pt[pa + 2], v, o.R2), AttentionRow8.MulAdd(pt[pa + 3], v, o.R3));
+    }
+
+    /// <summary>K-load passes g, g + 4, ..., g + 28 (eight of a thread's 32 elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static AttentionRow8 LoadKeys(ArrayView<float> keys, long kvBase, int k0, int keyEnd, int dim, int g, int laneKey, int tx) => new(
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 4, laneKey, tx),
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 8, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 12, laneKey, tx),
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 16, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 20, laneKey, tx),
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 24, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 28, laneKey, tx));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreKeys(ArrayView<float> kp, AttentionRow8 x, int g, int laneKey, int tx)
+    {
+        kp[KeySlot(g, laneKey, tx)] = x.X0;
+        kp[KeySlot(g + 4, laneKey, tx)] = x.X1;
+        kp[KeySlot(g + 8, laneKey, tx)] = x.X2;
+        kp[KeySlot(g + 12, laneKey, tx)] = x.X3;
+        kp[KeySlot(g + 16, laneKey, tx)] = x.X4;
+        kp[KeySlot(g + 20, laneKey, tx)] = x.X5;
+        kp[KeySlot(g + 24, laneKey, tx)] = x.X6;
+        kp[KeySlot(g + 28, laneKey, tx)] = x.X7;
+    }
+
+    /// <summary>Dim d of keys key, key + 2, ..., key + 14.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static AttentionRow8 LoadValues(ArrayView<float> values, long kvBase, int key, int keyEnd, int d, int dim) => new(
+        ValueAt(values, kvBase, key, keyEnd, d, dim), ValueAt(values, kvBase, key + 2, keyEnd, d, dim),
+        ValueAt(values, kvBase, key + 4, keyEnd, d, dim), ValueAt(values, kvBase, key + 6, keyEnd, d, dim),
+        ValueAt(values, kvBase, key + 8, keyEnd, d, dim), ValueAt(values, kvBase, key + 10, keyEnd, d, dim),
+        ValueAt(values, kvBase, key + 12, keyEnd, d, dim), ValueAt(values, kvBase, key + 14, keyEnd, d, dim));
+
+    /// <summary>Dims d, d + 2, ..., d + 14 of one query row (0 past the head dim or the last query).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static AttentionRow8 LoadQuery(ArrayView<float> q, long row, bool live, int d, int dim) => new(
+        QueryAt(q, row, live, d, dim), QueryAt(q, row, live, d + 2, dim), QueryAt(q, row, live, d + 4, dim), QueryAt(q, row, live, d + 6, dim),
+        QueryAt(q, row, live, d + 8, dim), QueryAt(q, row, live, d + 10, dim), QueryAt(q, row, live, d + 12, dim), QueryAt(q, row, live, d + 14, dim));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float QueryAt(ArrayView<float> q, long row, bool live, int d, int dim) => live && d < dim ? q[row + d] : 0f;
