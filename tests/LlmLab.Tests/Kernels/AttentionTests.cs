@@ -188,6 +188,44 @@ public class AttentionTests
     }
 
     [Fact]
+    public void Ilgpu_prefetching_tile_kernel_matches_float64()
+    {
+        var backend = (IlgpuBackend)TestBackends.Get("ilgpu-cpu");
+        var mask = new int[2 * 130];
+        for (int j = 0; j < mask.Length; j++) mask[j] = j % 5 == 1 ? 0 : 1;
+        var cases = new[]
+        {
+            new Case(2, 2, 1, 70, 130, 64) { Causal = true, Mask = mask, Bias = TestData.Normal(12, 2 * 70 * 130) },
+            new Case(1, 2, 2, 1, 130, 17),
+        };
+        foreach (var c in cases)
+        {
+            var (q, k, v) = Inputs(c, c.Dim + 2);
+            var got = RunWith(backend, c, q, k, v, (qt, kt, vt, o) => backend.Attention(qt, kt, vt, o, IlgpuBackend.AttentionKernelChoice.PrefetchedTiles));
+            AssertClose.Within(AttentionReference.Attention(c, q, k, v), got, Abs, Rel, $"prefetching tiles Tq={c.QueryLength} D={c.Dim}");
+        }
+    }
+
+    [Fact]
+    public void Ilgpu_wide_tile_kernel_matches_float64()
+    {
+        var backend = TestBackends.Get("ilgpu-cpu"); // head dims 65..128 take the wide tiled kernel
+        var mask = new int[2 * 100];
+        for (int j = 0; j < mask.Length; j++) mask[j] = j % 9 == 2 ? 0 : 1;
+        var cases = new[]
+        {
+            new Case(1, 2, 1, 70, 70, 128) { Causal = true },
+            new Case(2, 1, 1, 3, 100, 80) { Causal = true, Mask = mask, Bias = TestData.Normal(10, 2 * 3 * 100), BiasPerBatch = true },
+            new Case(1, 2, 2, 1, 40, 65),
+        };
+        foreach (var c in cases)
+        {
+            var (q, k, v) = Inputs(c, c.Dim + 1);
+            AssertClose.Within(AttentionReference.Attention(c, q, k, v), Run(backend, c, q, k, v), Abs, Rel, $"wide tiles D={c.Dim}");
+        }
+    }
+
+    [Fact]
     public void Ilgpu_refuses_head_dims_past_256()
     {
         var backend = TestBackends.Get("ilgpu-cpu");

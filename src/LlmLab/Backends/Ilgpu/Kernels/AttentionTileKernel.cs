@@ -20,7 +20,20 @@ internal static class AttentionTileKernel
     public const int MaxDim = 64;
 
     public static void Run(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
-        ArrayView<float> bias, ArrayView<float> output, AttentionParams p)
+        ArrayView<float> bias, ArrayView<float> output, AttentionParams p) =>
+        Body(q, keys, values, mask, bias, output, p, prefetch: false);
+
+    /// <summary>
+    /// The same kernel with the next tile's K and V loaded into registers while this tile computes (64 more live
+    /// registers, so fewer groups fit on a multiprocessor; which wins is measured).
+    /// </summary>
+    public static void RunPrefetched(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
+        ArrayView<float> bias, ArrayView<float> output, AttentionParams p) =>
+        Body(q, keys, values, mask, bias, output, p, prefetch: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Body(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
+        ArrayView<float> bias, ArrayView<float> output, AttentionParams p, bool prefetch)
     {
         var qt = SharedMemory.Allocate<float>(Tile * Tile); // Q^T [dim][query], pre-scaled into base 2
         var kp = SharedMemory.Allocate<float>(Tile * Tile); // K^T [dim][key ^ (dim & 7)], then P^T [key][query ^ 4(key & 7)]
@@ -53,8 +66,6 @@ internal static class AttentionTileKernel
 
         int laneKey = (lane >> 3) << 3, vDim = tid & 63, vKey = tid >> 6;
         int dimPadded = (dim + 7) & ~7; // Q^T and K^T are zero past the head dim
-        int kx1 = tx ^ 1, kx2 = tx ^ 2, kx3 = tx ^ 3, kx4 = tx ^ 4, kx5 = tx ^ 5, kx6 = tx ^ 6, kx7 = tx ^ 7;
-        int px1 = row0 ^ 4, px2 = row0 ^ 8, px3 = row0 ^ 12, px4 = row0 ^ 16, px5 = row0 ^ 20, px6 = row0 ^ 24, px7 = row0 ^ 28;
 
         int lastQuery = XMath.Min(q0 + Tile, p.QueryLength) - 1;
         int keyEnd = p.Causal != 0 ? XMath.Min(p.TotalKeys, p.QueryOffset + lastQuery + 1) : p.TotalKeys;
@@ -67,24 +78,40 @@ internal static class AttentionTileKernel
         var o2 = AttentionRow8.Zero;
         var o3 = AttentionRow8.Zero;
 
+        // K^T: a warp stores 8 dims x 4 keys (keys 8 apart); the swizzle key ^ (dim & 7) spreads them over 32
+        // banks, and the score loop reads 8 keys tx + 8j of one dim at offsets (tx ^ (dim & 7)) + 8j.
+        // Pass g of the 128 (a warp's share is g = warp + 4 it) covers keys cg + 8 (lane >> 3), dims dg + tx.
+        // V [key][dim]: lanes take consecutive dims (coalesced loads, conflict-free stores); thread tid holds
+        // dim tid & 63 of keys (tid >> 6) + 2i. All 64 loads are issued before any store, so a tile costs one
+        // memory latency (ILGPU does not unroll loops, so this is spelled out). Past keyEnd nothing is read.
+        // Without prefetching, the loads sit at the top of each iteration, so nothing stays live across the loop.
+        AttentionRow8 ka = default, kb = default, kc = default, kd = default, va = default, vb = default, vc = default, vd = default;
+        if (prefetch)
+        {
+            ka = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp, laneKey, tx, dim);
+            kb = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp + 32, laneKey, tx, dim);
+            kc = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp + 64, laneKey, tx, dim);
+            kd = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp + 96, laneKey, tx, dim);
+            va = LoadValues(values, kvBase, vKey, keyEnd, vDim, dim, dim);
+            vb = LoadValues(values, kvBase, vKey + 16, keyEnd, vDim, dim, dim);
+            vc = LoadValues(values, kvBase, vKey + 32, keyEnd, vDim, dim, dim);
+            vd = LoadValues(values, kvBase, vKey + 48, keyEnd, vDim, dim, dim);
+        }
+
         for (int kt = 0; kt < keyTiles; kt++)
         {
             int k0 = kt * Tile;
-
-            // K^T: a warp stores 8 dims x 4 keys (keys 8 apart); the swizzle key ^ (dim & 7) spreads them over 32
-            // banks, and the score loop reads 8 keys tx + 8j of one dim at offsets (tx ^ (dim & 7)) + 8j.
-            // Pass g of the 128 (a warp's share is g = warp + 4 it) covers keys cg + 8 (lane >> 3), dims dg + tx.
-            // V [key][dim]: lanes take consecutive dims (coalesced loads, conflict-free stores); thread tid holds
-            // dim tid & 63 of keys (tid >> 6) + 2i. All 64 loads are issued before any store, so the tile costs
-            // one memory latency (ILGPU does not unroll loops, so this is spelled out).
-            var ka = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp, laneKey, tx);
-            var kb = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 32, laneKey, tx);
-            var kc = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 64, laneKey, tx);
-            var kd = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 96, laneKey, tx);
-            var va = LoadValues(values, kvBase, k0 + vKey, keyEnd, vDim, dim);
-            var vb = LoadValues(values, kvBase, k0 + vKey + 16, keyEnd, vDim, dim);
-            var vc = LoadValues(values, kvBase, k0 + vKey + 32, keyEnd, vDim, dim);
-            var vd = LoadValues(values, kvBase, k0 + vKey + 48, keyEnd, vDim, dim);
+            if (!prefetch)
+            {
+                ka = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp, laneKey, tx, dim);
+                kb = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 32, laneKey, tx, dim);
+                kc = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 64, laneKey, tx, dim);
+                kd = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 96, laneKey, tx, dim);
+                va = LoadValues(values, kvBase, k0 + vKey, keyEnd, vDim, dim, dim);
+                vb = LoadValues(values, kvBase, k0 + vKey + 16, keyEnd, vDim, dim, dim);
+                vc = LoadValues(values, kvBase, k0 + vKey + 32, keyEnd, vDim, dim, dim);
+                vd = LoadValues(values, kvBase, k0 + vKey + 48, keyEnd, vDim, dim, dim);
+            }
             Group.Barrier(); // the previous tile's P and V are no longer read (the loads above overlap its end)
             StoreKeys(kp, ka, warp, laneKey, tx);
             StoreKeys(kp, kb, warp + 32, laneKey, tx);
@@ -95,22 +122,21 @@ internal static class AttentionTileKernel
             vc.Store(vs, ((vKey + 32) << 6) + vDim, 128);
             vd.Store(vs, ((vKey + 48) << 6) + vDim, 128);
             Group.Barrier();
-
-            // Scores: 4 rows x 8 keys per thread, a dot product over dims, unrolled by 8 so the swizzle offsets
-            // tx ^ (dim & 7) are the registers kx1..kx7.
-            var st = AttentionTile4x8.Zero;
-            for (int d = 0; d < dimPadded; d += 8)
+            if (prefetch)
             {
-                int at = d << 6;
-                st = ScoreStep(qt, kp, at + row0, at + tx, st);
-                st = ScoreStep(qt, kp, at + 64 + row0, at + 64 + kx1, st);
-                st = ScoreStep(qt, kp, at + 128 + row0, at + 128 + kx2, st);
-                st = ScoreStep(qt, kp, at + 192 + row0, at + 192 + kx3, st);
-                st = ScoreStep(qt, kp, at + 256 + row0, at + 256 + kx4, st);
-                st = ScoreStep(qt, kp, at + 320 + row0, at + 320 + kx5, st);
-                st = ScoreStep(qt, kp, at + 384 + row0, at + 384 + kx6, st);
-                st = ScoreStep(qt, kp, at + 448 + row0, at + 448 + kx7, st);
+                int next = k0 + Tile;
+                ka = LoadKeys(keys, kvBase, next, keyEnd, dim, warp, laneKey, tx, dim);
+                kb = LoadKeys(keys, kvBase, next, keyEnd, dim, warp + 32, laneKey, tx, dim);
+                kc = LoadKeys(keys, kvBase, next, keyEnd, dim, warp + 64, laneKey, tx, dim);
+                kd = LoadKeys(keys, kvBase, next, keyEnd, dim, warp + 96, laneKey, tx, dim);
+                va = LoadValues(values, kvBase, next + vKey, keyEnd, vDim, dim, dim);
+                vb = LoadValues(values, kvBase, next + vKey + 16, keyEnd, vDim, dim, dim);
+                vc = LoadValues(values, kvBase, next + vKey + 32, keyEnd, vDim, dim, dim);
+                vd = LoadValues(values, kvBase, next + vKey + 48, keyEnd, vDim, dim, dim);
             }
+
+            // Scores: 4 rows x 8 keys per thread, a dot product over dims.
+            var st = ScoreLoop(qt, kp, row0, tx, dimPadded, AttentionTile4x8.Zero);
 
             // Keys that exist and are not padding: 0, else -infinity (the same for all four rows).
             int firstKey = k0 + tx;
@@ -121,14 +147,14 @@ internal static class AttentionTileKernel
                 KeyAdd(mask, p, b, firstKey + 48, keyEnd), KeyAdd(mask, p, b, firstKey + 56, keyEnd));
             Group.Barrier(); // every thread is done with K^T: P^T may overwrite it
             int query = q0 + row0;
-            var r0 = Step(Masked(st.R0, keyAdd, bias, p, b, h, query, firstKey), m0, l0, o0);
-            var r1 = Step(Masked(st.R1, keyAdd, bias, p, b, h, query + 1, firstKey), m1, l1, o1);
-            var r2 = Step(Masked(st.R2, keyAdd, bias, p, b, h, query + 2, firstKey), m2, l2, o2);
-            var r3 = Step(Masked(st.R3, keyAdd, bias, p, b, h, query + 3, firstKey), m3, l3, o3);
-            m0 = r0.Max; l0 = r0.Sum; o0 = r0.Out;
-            m1 = r1.Max; l1 = r1.Sum; o1 = r1.Out;
-            m2 = r2.Max; l2 = r2.Sum; o2 = r2.Out;
-            m3 = r3.Max; l3 = r3.Sum; o3 = r3.Out;
+            var r0 = Step(Masked(st.R0, keyAdd, bias, p, b, h, query, firstKey), m0, l0);
+            var r1 = Step(Masked(st.R1, keyAdd, bias, p, b, h, query + 1, firstKey), m1, l1);
+            var r2 = Step(Masked(st.R2, keyAdd, bias, p, b, h, query + 2, firstKey), m2, l2);
+            var r3 = Step(Masked(st.R3, keyAdd, bias, p, b, h, query + 3, firstKey), m3, l3);
+            m0 = r0.Max; l0 = r0.Sum; o0 = AttentionRow8.Scale(o0, r0.Alpha);
+            m1 = r1.Max; l1 = r1.Sum; o1 = AttentionRow8.Scale(o1, r1.Alpha);
+            m2 = r2.Max; l2 = r2.Sum; o2 = AttentionRow8.Scale(o2, r2.Alpha);
+            m3 = r3.Max; l3 = r3.Sum; o3 = AttentionRow8.Scale(o3, r3.Alpha);
 
             // P^T [key][query ^ 4(key & 7)]: for key tx + 8j the swizzle is 4 tx, so this thread's four rows stay
             // consecutive (row0 ^ 4 tx) + i, and the reads below (one key, four rows per lane group) hit 4 banks.
@@ -139,22 +165,8 @@ internal static class AttentionTileKernel
             r3.P.Store(kp, pa + 3, 512);
             Group.Barrier();
 
-            // O += P V over the keys this tile can show (rounded up to 8: past them p = 0 and v = 0), unrolled by
-            // 8 so the P^T swizzle offsets row0 ^ 4(key & 7) are the registers px1..px7.
-            var ot = new AttentionTile4x8(o0, o1, o2, o3);
-            int tileKeys = (XMath.Min(Tile, keyEnd - k0) + 7) & ~7;
-            for (int c = 0; c < tileKeys; c += 8)
-            {
-                int at = c << 6;
-                ot = OutputStep(kp, vs, at + row0, at + tx, ot);
-                ot = OutputStep(kp, vs, at + 64 + px1, at + 64 + tx, ot);
-                ot = OutputStep(kp, vs, at + 128 + px2, at + 128 + tx, ot);
-                ot = OutputStep(kp, vs, at + 192 + px3, at + 192 + tx, ot);
-                ot = OutputStep(kp, vs, at + 256 + px4, at + 256 + tx, ot);
-                ot = OutputStep(kp, vs, at + 320 + px5, at + 320 + tx, ot);
-                ot = OutputStep(kp, vs, at + 384 + px6, at + 384 + tx, ot);
-                ot = OutputStep(kp, vs, at + 448 + px7, at + 448 + tx, ot);
-            }
+            // O += P V over the keys this tile can show (rounded up to 8: past them p = 0 and v = 0).
+            var ot = OutputLoop(kp, vs, row0, tx, (XMath.Min(Tile, keyEnd - k0) + 7) & ~7, new AttentionTile4x8(o0, o1, o2, o3));
             o0 = ot.R0;
             o1 = ot.R1;
             o2 = ot.R2;
@@ -168,23 +180,67 @@ internal static class AttentionTileKernel
     }
 
     /// <summary>One row's state after a key tile, and the tile's probabilities.</summary>
-    private readonly struct RowStep(float max, float sum, AttentionRow8 output, AttentionRow8 probabilities)
+    internal readonly struct RowStep(float max, float sum, float alpha, AttentionRow8 probabilities)
     {
-        public readonly float Max = max, Sum = sum;
-        public readonly AttentionRow8 Out = output, P = probabilities;
+        public readonly float Max = max, Sum = sum, Alpha = alpha;
+        public readonly AttentionRow8 P = probabilities;
     }
 
     /// <summary>Four rows of eight: a thread's block of scores or of the output.</summary>
-    private readonly struct AttentionTile4x8(AttentionRow8 r0, AttentionRow8 r1, AttentionRow8 r2, AttentionRow8 r3)
+    internal readonly struct AttentionTile4x8(AttentionRow8 r0, AttentionRow8 r1, AttentionRow8 r2, AttentionRow8 r3)
     {
         public readonly AttentionRow8 R0 = r0, R1 = r1, R2 = r2, R3 = r3;
 
         public static AttentionTile4x8 Zero => new(AttentionRow8.Zero, AttentionRow8.Zero, AttentionRow8.Zero, AttentionRow8.Zero);
     }
 
+    /// <summary>
+    /// s += Q K^T over dims [0, dims) (a multiple of 8) for rows row0..row0+3 and keys tx + 8j, unrolled by 8 so
+    /// the swizzle tx ^ (dim &amp; 7) is a constant per step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static AttentionTile4x8 ScoreLoop(ArrayView<float> qt, ArrayView<float> kp, int row0, int tx, int dims, AttentionTile4x8 st)
+    {
+        for (int d = 0; d < dims; d += 8)
+        {
+            int at = d << 6;
+            st = ScoreStep(qt, kp, at + row0, at + tx, st);
+            st = ScoreStep(qt, kp, at + 64 + row0, at + 64 + (tx ^ 1), st);
+            st = ScoreStep(qt, kp, at + 128 + row0, at + 128 + (tx ^ 2), st);
+            st = ScoreStep(qt, kp, at + 192 + row0, at + 192 + (tx ^ 3), st);
+            st = ScoreStep(qt, kp, at + 256 + row0, at + 256 + (tx ^ 4), st);
+            st = ScoreStep(qt, kp, at + 320 + row0, at + 320 + (tx ^ 5), st);
+            st = ScoreStep(qt, kp, at + 384 + row0, at + 384 + (tx ^ 6), st);
+            st = ScoreStep(qt, kp, at + 448 + row0, at + 448 + (tx ^ 7), st);
+        }
+        return st;
+    }
+
+    /// <summary>
+    /// o += P V over keys [0, keys) (a multiple of 8) for rows row0..row0+3 and dims tx + 8j, unrolled by 8 so the
+    /// P^T swizzle row0 ^ 4(key &amp; 7) is a constant per step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static AttentionTile4x8 OutputLoop(ArrayView<float> pt, ArrayView<float> vs, int row0, int tx, int keys, AttentionTile4x8 ot)
+    {
+        for (int c = 0; c < keys; c += 8)
+        {
+            int at = c << 6;
+            ot = OutputStep(pt, vs, at + row0, at + tx, ot);
+            ot = OutputStep(pt, vs, at + 64 + (row0 ^ 4), at + 64 + tx, ot);
+            ot = OutputStep(pt, vs, at + 128 + (row0 ^ 8), at + 128 + tx, ot);
+            ot = OutputStep(pt, vs, at + 192 + (row0 ^ 12), at + 192 + tx, ot);
+            ot = OutputStep(pt, vs, at + 256 + (row0 ^ 16), at + 256 + tx, ot);
+            ot = OutputStep(pt, vs, at + 320 + (row0 ^ 20), at + 320 + tx, ot);
+            ot = OutputStep(pt, vs, at + 384 + (row0 ^ 24), at + 384 + tx, ot);
+            ot = OutputStep(pt, vs, at + 448 + (row0 ^ 28), at + 448 + tx, ot);
+        }
+        return ot;
+    }
+
     /// <summary>One dim of the scores: rows q[qa + i] times keys k[ka + 8j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AttentionTile4x8 ScoreStep(ArrayView<float> qt, ArrayView<float> kp, int qa, int ka, AttentionTile4x8 s)
+    internal static AttentionTile4x8 ScoreStep(ArrayView<float> qt, ArrayView<float> kp, int qa, int ka, AttentionTile4x8 s)
     {
         var k = AttentionRow8.Load(kp, ka, 8);
         return new AttentionTile4x8(
@@ -194,7 +250,7 @@ internal static class AttentionTileKernel
 
     /// <summary>One key of the output: rows p[pa + i] times dims v[va + 8j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AttentionTile4x8 OutputStep(ArrayView<float> pt, ArrayView<float> vs, int pa, int va, AttentionTile4x8 o)
+    internal static AttentionTile4x8 OutputStep(ArrayView<float> pt, ArrayView<float> vs, int pa, int va, AttentionTile4x8 o)
     {
         var v = AttentionRow8.Load(vs, va, 8);
         return new AttentionTile4x8(
@@ -204,14 +260,14 @@ internal static class AttentionTileKernel
 
     /// <summary>K-load passes g, g + 4, ..., g + 28 (eight of a thread's 32 elements).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AttentionRow8 LoadKeys(ArrayView<float> keys, long kvBase, int k0, int keyEnd, int dim, int g, int laneKey, int tx) => new(
-        KeyAt(keys, kvBase, k0, keyEnd, dim, g, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 4, laneKey, tx),
-        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 8, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 12, laneKey, tx),
-        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 16, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 20, laneKey, tx),
-        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 24, laneKey, tx), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 28, laneKey, tx));
+    internal static AttentionRow8 LoadKeys(ArrayView<float> keys, long kvBase, int k0, int keyEnd, int dim, int g, int laneKey, int tx, int rowLength) => new(
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g, laneKey, tx, rowLength), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 4, laneKey, tx, rowLength),
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 8, laneKey, tx, rowLength), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 12, laneKey, tx, rowLength),
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 16, laneKey, tx, rowLength), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 20, laneKey, tx, rowLength),
+        KeyAt(keys, kvBase, k0, keyEnd, dim, g + 24, laneKey, tx, rowLength), KeyAt(keys, kvBase, k0, keyEnd, dim, g + 28, laneKey, tx, rowLength));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreKeys(ArrayView<float> kp, AttentionRow8 x, int g, int laneKey, int tx)
+    internal static void StoreKeys(ArrayView<float> kp, AttentionRow8 x, int g, int laneKey, int tx)
     {
         kp[KeySlot(g, laneKey, tx)] = x.X0;
         kp[KeySlot(g + 4, laneKey, tx)] = x.X1;
@@ -225,27 +281,30 @@ internal static class AttentionTileKernel
 
     /// <summary>Dim d of keys key, key + 2, ..., key + 14.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AttentionRow8 LoadValues(ArrayView<float> values, long kvBase, int key, int keyEnd, int d, int dim) => new(
-        ValueAt(values, kvBase, key, keyEnd, d, dim), ValueAt(values, kvBase, key + 2, keyEnd, d, dim),
-        ValueAt(values, kvBase, key + 4, keyEnd, d, dim), ValueAt(values, kvBase, key + 6, keyEnd, d, dim),
-        ValueAt(values, kvBase, key + 8, keyEnd, d, dim), ValueAt(values, kvBase, key + 10, keyEnd, d, dim),
-        ValueAt(values, kvBase, key + 12, keyEnd, d, dim), ValueAt(values, kvBase, key + 14, keyEnd, d, dim));
+    internal static AttentionRow8 LoadValues(ArrayView<float> values, long kvBase, int key, int keyEnd, int d, int dim, int rowLength) => new(
+        ValueAt(values, kvBase, key, keyEnd, d, dim, rowLength), ValueAt(values, kvBase, key + 2, keyEnd, d, dim, rowLength),
+        ValueAt(values, kvBase, key + 4, keyEnd, d, dim, rowLength), ValueAt(values, kvBase, key + 6, keyEnd, d, dim, rowLength),
+        ValueAt(values, kvBase, key + 8, keyEnd, d, dim, rowLength), ValueAt(values, kvBase, key + 10, keyEnd, d, dim, rowLength),
+        ValueAt(values, kvBase, key + 12, keyEnd, d, dim, rowLength), ValueAt(values, kvBase, key + 14, keyEnd, d, dim, rowLength));
 
     /// <summary>Dims d, d + 2, ..., d + 14 of one query row (0 past the head dim or the last query).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AttentionRow8 LoadQuery(ArrayView<float> q, long row, bool live, int d, int dim) => new(
+    internal static AttentionRow8 LoadQuery(ArrayView<float> q, long row, bool live, int d, int dim) => new(
         QueryAt(q, row, live, d, dim), QueryAt(q, row, live, d + 2, dim), QueryAt(q, row, live, d + 4, dim), QueryAt(q, row, live, d + 6, dim),
         QueryAt(q, row, live, d + 8, dim), QueryAt(q, row, live, d + 10, dim), QueryAt(q, row, live, d + 12, dim), QueryAt(q, row, live, d + 14, dim));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float QueryAt(ArrayView<float> q, long row, bool live, int d, int dim) => live && d < dim ? q[row + d] : 0f;
 
-    /// <summary>Key (cg + laneKey), dim (dg + tx) of K-load pass g: cg = g's low 3 bits, plus 32 if bit 3; dg = 8 (g >> 4).</summary>
+    /// <summary>
+    /// Key (cg + laneKey), dim (dg + tx) of K-load pass g: cg = g's low 3 bits, plus 32 if bit 3; dg = 8 (g >> 4).
+    /// kvBase may point at a later dim (a 64-dim chunk); <paramref name="dim"/> is then what is left of the row.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float KeyAt(ArrayView<float> keys, long kvBase, int k0, int keyEnd, int dim, int g, int laneKey, int tx)
+    private static float KeyAt(ArrayView<float> keys, long kvBase, int k0, int keyEnd, int dim, int g, int laneKey, int tx, int rowLength)
     {
         int key = k0 + ((g & 7) | ((g & 8) << 2)) + laneKey, d = ((g >> 4) << 3) | tx;
-        return key < keyEnd && d < dim ? keys[kvBase + (long)key * dim + d] : 0f;
+        return key < keyEnd && d < dim ? keys[kvBase + (long)key * rowLength + d] : 0f;
     }
 
     /// <summary>Where pass g's element goes in K^T: [dim][key ^ (dim &amp; 7)].</summary>
@@ -257,16 +316,16 @@ internal static class AttentionTileKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ValueAt(ArrayView<float> values, long kvBase, int key, int keyEnd, int d, int dim) =>
-        key < keyEnd && d < dim ? values[kvBase + (long)key * dim + d] : 0f;
+    private static float ValueAt(ArrayView<float> values, long kvBase, int key, int keyEnd, int d, int dim, int rowLength) =>
+        key < keyEnd && d < dim ? values[kvBase + (long)key * rowLength + d] : 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float KeyAdd(ArrayView<int> mask, AttentionParams p, int b, int key, int keyEnd) =>
+    internal static float KeyAdd(ArrayView<int> mask, AttentionParams p, int b, int key, int keyEnd) =>
         key < keyEnd && (p.HasMask == 0 || mask[(long)b * p.TotalKeys + key] != 0) ? 0f : float.NegativeInfinity;
 
     /// <summary>Scores of query <paramref name="query"/> plus bias (base 2), -infinity where the key is missing, padding, or in the future.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AttentionRow8 Masked(AttentionRow8 s, AttentionRow8 keyAdd, ArrayView<float> bias, AttentionParams p,
+    internal static AttentionRow8 Masked(AttentionRow8 s, AttentionRow8 keyAdd, ArrayView<float> bias, AttentionParams p,
         int b, int h, int query, int firstKey)
     {
         if (p.HasBias != 0 && query < p.QueryLength)
@@ -288,11 +347,11 @@ internal static class AttentionTileKernel
 
     /// <summary>
     /// The online softmax step of one row: the tile's max over the 8 lanes sharing the row, the new running max,
-    /// the rescale 2^(m_old - m_new) of the sum and the output, and p = 2^(s - m_new). A row that has seen no key
+    /// the rescale alpha = 2^(m_old - m_new) of the sum (the caller rescales the output), and p = 2^(s - m_new). A row that has seen no key
     /// keeps m = -infinity and gets p = 0 (m is taken as 0 there, so no -inf - -inf).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static RowStep Step(AttentionRow8 s, float max, float sum, AttentionRow8 o)
+    internal static RowStep Step(AttentionRow8 s, float max, float sum)
     {
         float tileMax = AttentionRow8.Max(s);
         tileMax = XMath.Max(tileMax, Warp.ShuffleXor(tileMax, 1));
@@ -302,11 +361,11 @@ internal static class AttentionTileKernel
         float m = newMax == float.NegativeInfinity ? 0f : newMax;
         float alpha = XMath.Exp2(max - m);
         var probabilities = AttentionRow8.Exp2Minus(s, m);
-        return new RowStep(newMax, sum * alpha + AttentionRow8.Sum(probabilities), AttentionRow8.Scale(o, alpha), probabilities);
+        return new RowStep(newMax, sum * alpha + AttentionRow8.Sum(probabilities), alpha, probabilities);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float RowSum(float partial)
+    internal static float RowSum(float partial)
     {
         partial += Warp.ShuffleXor(partial, 1);
         partial += Warp.ShuffleXor(partial, 2);
@@ -314,12 +373,12 @@ internal static class AttentionTileKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Write(ArrayView<float> output, AttentionParams p, long qBase, int row, int tx, float sum, AttentionRow8 o)
+    internal static void Write(ArrayView<float> output, AttentionParams p, long qBase, int row, int tx, float sum, AttentionRow8 o, int dimOffset = 0)
     {
         if (row >= p.QueryLength) return;
         float inverse = sum > 0 ? 1f / sum : 0f; // a row that saw no key gives zeros
-        long at = qBase + (long)row * p.HeadDim;
-        int dim = p.HeadDim;
+        long at = qBase + (long)row * p.HeadDim + dimOffset;
+        int dim = p.HeadDim - dimOffset;
         if (tx < dim) output[at + tx] = o.X0 * inverse;
         if (tx + 8 < dim) output[at + tx + 8] = o.X1 * inverse;
         if (tx + 16 < dim) output[at + tx + 16] = o.X2 * inverse;
