@@ -188,25 +188,6 @@ public class AttentionTests
     }
 
     [Fact]
-    public void Ilgpu_prefetching_tile_kernel_matches_float64()
-    {
-        var backend = (IlgpuBackend)TestBackends.Get("ilgpu-cpu");
-        var mask = new int[2 * 130];
-        for (int j = 0; j < mask.Length; j++) mask[j] = j % 5 == 1 ? 0 : 1;
-        var cases = new[]
-        {
-            new Case(2, 2, 1, 70, 130, 64) { Causal = true, Mask = mask, Bias = TestData.Normal(12, 2 * 70 * 130) },
-            new Case(1, 2, 2, 1, 130, 17),
-        };
-        foreach (var c in cases)
-        {
-            var (q, k, v) = Inputs(c, c.Dim + 2);
-            var got = RunWith(backend, c, q, k, v, (qt, kt, vt, o) => backend.Attention(qt, kt, vt, o, IlgpuBackend.AttentionKernelChoice.PrefetchedTiles));
-            AssertClose.Within(AttentionReference.Attention(c, q, k, v), got, Abs, Rel, $"prefetching tiles Tq={c.QueryLength} D={c.Dim}");
-        }
-    }
-
-    [Fact]
     public void Ilgpu_wide_tile_kernel_matches_float64()
     {
         var backend = TestBackends.Get("ilgpu-cpu"); // head dims 65..128 take the wide tiled kernel
@@ -222,6 +203,28 @@ public class AttentionTests
         {
             var (q, k, v) = Inputs(c, c.Dim + 1);
             AssertClose.Within(AttentionReference.Attention(c, q, k, v), Run(backend, c, q, k, v), Abs, Rel, $"wide tiles D={c.Dim}");
+        }
+    }
+
+    [Fact]
+    public void Ilgpu_key_splits_merge_to_the_same_answer()
+    {
+        // Split-K (flash-decoding): groups take a share of the key tiles and a combine pass merges them. Causal
+        // query tiles that end before a split's keys leave that split empty (m = -infinity, l = 0).
+        var backend = (IlgpuBackend)TestBackends.Get("ilgpu-cpu");
+        var mask = new int[2 * 200];
+        for (int j = 0; j < mask.Length; j++) mask[j] = j % 6 == 0 ? 0 : 1;
+        var cases = new (Case Case, IlgpuBackend.AttentionKernelChoice Kernel, int Splits)[]
+        {
+            (new Case(2, 2, 1, 1, 200, 64) { Causal = true, Mask = mask }, IlgpuBackend.AttentionKernelChoice.Tiles, 3),
+            (new Case(1, 1, 1, 70, 200, 24) { Causal = true, Bias = TestData.Normal(13, 70 * 200) }, IlgpuBackend.AttentionKernelChoice.Tiles, 4),
+            (new Case(1, 2, 2, 2, 150, 96) { Causal = true }, IlgpuBackend.AttentionKernelChoice.WideTiles, 2),
+        };
+        foreach (var (c, kernel, splits) in cases)
+        {
+            var (q, k, v) = Inputs(c, c.Dim + 3);
+            var got = RunWith(backend, c, q, k, v, (qt, kt, vt, o) => backend.Attention(qt, kt, vt, o, kernel, splits));
+            AssertClose.Within(AttentionReference.Attention(c, q, k, v), got, Abs, Rel, $"{kernel}, {splits} key splits, Tq={c.QueryLength} Tk={c.KeyLength}");
         }
     }
 

@@ -11,13 +11,19 @@ public sealed partial class IlgpuBackend
     /// Which attention kernel runs: the tiled one for head dims up to 64, the wide tiled one up to 128, the
     /// warp-per-row one above (up to 256).
     /// </summary>
-    internal enum AttentionKernelChoice { Auto, Tiles, PrefetchedTiles, WideTiles, Rows }
+    internal enum AttentionKernelChoice { Auto, Tiles, WideTiles, Rows }
+
+    /// <summary>Partial outputs of key splits, kept between calls (grown when a call needs more).</summary>
+    private MemoryBuffer1D<float, Stride1D.Dense>? _attentionPartial;
 
     public Tensor Attention(Tensor query, Tensor key, Tensor value, AttentionOptions? options = null) =>
         Attention(query, key, value, options, AttentionKernelChoice.Auto);
 
-    /// <summary>Attention with the kernel chosen (tests run the row kernel on small head dims too).</summary>
-    internal Tensor Attention(Tensor query, Tensor key, Tensor value, AttentionOptions? options, AttentionKernelChoice choice)
+    /// <summary>
+    /// Attention with the kernel chosen (tests run the row kernel on small head dims too) and, for the tiled
+    /// kernels, the number of key splits (null: chosen from the grid size).
+    /// </summary>
+    internal Tensor Attention(Tensor query, Tensor key, Tensor value, AttentionOptions? options, AttentionKernelChoice choice, int? keySplits = null)
     {
         options ??= new AttentionOptions();
         var s = Check.Attention(this, query, key, value, options);
@@ -28,7 +34,7 @@ public sealed partial class IlgpuBackend
             choice = s.HeadDim <= AttentionTileKernel.MaxDim ? AttentionKernelChoice.Tiles
                 : s.HeadDim <= AttentionWideTileKernel.MaxDim ? AttentionKernelChoice.WideTiles
                 : AttentionKernelChoice.Rows;
-        if ((choice is AttentionKernelChoice.Tiles or AttentionKernelChoice.PrefetchedTiles && s.HeadDim > AttentionTileKernel.MaxDim) ||
+        if ((choice == AttentionKernelChoice.Tiles && s.HeadDim > AttentionTileKernel.MaxDim) ||
             (choice == AttentionKernelChoice.WideTiles && (s.HeadDim <= AttentionTileKernel.MaxDim || s.HeadDim > AttentionWideTileKernel.MaxDim)))
             throw new ArgumentException($"the {choice} attention kernel does not take query {query.Shape}");
 
@@ -58,19 +64,50 @@ public sealed partial class IlgpuBackend
         else
         {
             int queryTiles = (s.QueryLength + AttentionTileKernel.Tile - 1) / AttentionTileKernel.Tile;
-            var kernel = choice switch
+            int groups = queryTiles * s.Batch * s.QueryHeads;
+            int keyTiles = (s.TotalKeys + AttentionTileKernel.Tile - 1) / AttentionTileKernel.Tile;
+            int splits = Math.Clamp(keySplits ?? KeySplits(groups, keyTiles), 1, keyTiles);
+            int tilesPerSplit = (keyTiles + splits - 1) / splits;
+            splits = (keyTiles + tilesPerSplit - 1) / tilesPerSplit;
+            long rows = (long)s.Batch * s.QueryHeads * s.QueryLength;
+            var partial = splits > 1 ? AttentionPartial(splits * rows * (s.HeadDim + 2)) : View<float>(output);
+            var kernel = choice == AttentionKernelChoice.Tiles
+                ? Kernel("attention-tiles", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                    ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionTileKernel.Run))
+                : Kernel("attention-wide-tiles", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                    ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionWideTileKernel.Run));
+            kernel(new KernelConfig(groups * splits, AttentionTileKernel.Threads),
+                View<float>(query), View<float>(keys), View<float>(values), mask, bias, View<float>(output), partial,
+                AttentionParams.From(s, queryTiles, splits, tilesPerSplit));
+            if (splits > 1)
             {
-                AttentionKernelChoice.Tiles => Kernel("attention-tiles", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                    ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionTileKernel.Run)),
-                AttentionKernelChoice.PrefetchedTiles => Kernel("attention-tiles-prefetched", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                    ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionTileKernel.RunPrefetched)),
-                _ => Kernel("attention-wide-tiles", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                    ArrayView<int>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionWideTileKernel.Run)),
-            };
-            kernel(new KernelConfig(queryTiles * s.Batch * s.QueryHeads, AttentionTileKernel.Threads),
-                View<float>(query), View<float>(keys), View<float>(values), mask, bias, View<float>(output), AttentionParams.From(s, queryTiles));
+                var combine = Kernel("attention-combine", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(AttentionCombineKernel.Combine));
+                combine((int)output.ElementCount, partial, View<float>(output), (int)rows, s.HeadDim, splits);
+            }
         }
         return output;
+    }
+
+    /// <summary>
+    /// Key splits for a grid of <paramref name="groups"/> tiles: none when the grid already fills the GPU twice over;
+    /// else enough to fill it, keeping at least two key tiles per split (decode: 1 query tile per head).
+    /// </summary>
+    private int KeySplits(int groups, int keyTiles)
+    {
+        int target = 2 * Math.Max(1, Accelerator.NumMultiprocessors);
+        if (groups >= target || keyTiles < 4) return 1;
+        return Math.Min((target + groups - 1) / groups, keyTiles / 2);
+    }
+
+    private ArrayView<float> AttentionPartial(long length)
+    {
+        if (_attentionPartial is null || _attentionPartial.Length < length)
+        {
+            Stream.Synchronize(); // a kernel in flight may still read the old buffer
+            _attentionPartial?.Dispose();
+            _attentionPartial = Accelerator.Allocate1D<float>(length);
+        }
+        return _attentionPartial.View.SubView(0, length);
     }
 
     private void AppendToCache(Tensor source, Tensor destination, KvCache cache, in AttentionShape s)

@@ -18,8 +18,15 @@ public struct AttentionParams
     public int HeadDim;
     /// <summary>Absolute position of query 0: TotalKeys - QueryLength.</summary>
     public int QueryOffset;
-    /// <summary>Query tiles per (batch, head) in the tiled kernel.</summary>
+    /// <summary>Query tiles per (batch, head) in the tiled kernels.</summary>
     public int QueryTiles;
+    /// <summary>
+    /// Groups that share the key tiles of one query tile (split-K, for decode-like calls with few query tiles):
+    /// each takes <see cref="TilesPerSplit"/> key tiles and writes a partial (O, m, l) that a combine pass merges.
+    /// 1: no split, the tiled kernel writes the output itself.
+    /// </summary>
+    public int KeySplits;
+    public int TilesPerSplit;
     public float ScaleLog2;
     public int Causal;
     public int HasMask;
@@ -28,8 +35,10 @@ public struct AttentionParams
 
     public const float Log2E = 1.44269504088896341f;
 
-    internal static AttentionParams From(in AttentionShape s, int queryTiles) => new()
+    internal static AttentionParams From(in AttentionShape s, int queryTiles, int keySplits = 1, int tilesPerSplit = 0) => new()
     {
+        KeySplits = keySplits,
+        TilesPerSplit = tilesPerSplit,
         Batch = s.Batch,
         QueryHeads = s.QueryHeads,
         KvHeads = s.KvHeads,

@@ -19,21 +19,14 @@ internal static class AttentionTileKernel
     public const int Threads = 128;
     public const int MaxDim = 64;
 
-    public static void Run(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
-        ArrayView<float> bias, ArrayView<float> output, AttentionParams p) =>
-        Body(q, keys, values, mask, bias, output, p, prefetch: false);
-
     /// <summary>
-    /// The same kernel with the next tile's K and V loaded into registers while this tile computes (64 more live
-    /// registers, so fewer groups fit on a multiprocessor; which wins is measured).
+    /// q [B, Hq, Tq, D]; keys and values the rows of the kv heads (KeyRowsPerHead apart); mask i32 [B, keys] and
+    /// bias read only when p says so; output [B, Hq, Tq, D]. With <see cref="AttentionParams.KeySplits"/> &gt; 1 the
+    /// kernel writes partial instead: [split][row][dim + 2] (unnormalised O, then m and l in base 2), which
+    /// <see cref="AttentionCombineKernel"/> merges into the output.
     /// </summary>
-    public static void RunPrefetched(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
-        ArrayView<float> bias, ArrayView<float> output, AttentionParams p) =>
-        Body(q, keys, values, mask, bias, output, p, prefetch: true);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Body(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
-        ArrayView<float> bias, ArrayView<float> output, AttentionParams p, bool prefetch)
+    public static void Run(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
+        ArrayView<float> bias, ArrayView<float> output, ArrayView<float> partial, AttentionParams p)
     {
         var qt = SharedMemory.Allocate<float>(Tile * Tile); // Q^T [dim][query], pre-scaled into base 2
         var kp = SharedMemory.Allocate<float>(Tile * Tile); // K^T [dim][key ^ (dim & 7)], then P^T [key][query ^ 4(key & 7)]
@@ -41,12 +34,9 @@ internal static class AttentionTileKernel
 
         int tid = Group.IdxX, lane = tid & 31, warp = tid >> 5, tx = lane & 7;
         int row0 = warp * 16 + (lane >> 3) * 4; // this thread's rows: row0 .. row0 + 3
-        int heads = p.Batch * p.QueryHeads;
-        int wave = Grid.IdxX / heads;
-        int bh = Grid.IdxX - wave * heads;
-        int qTile = p.QueryTiles - 1 - wave;
-        int b = bh / p.QueryHeads, h = bh - b * p.QueryHeads;
-        int dim = p.HeadDim, q0 = qTile * Tile;
+        var work = TileWork.Of(p);
+        int bh = work.Head, b = bh / p.QueryHeads, h = bh - b * p.QueryHeads;
+        int dim = p.HeadDim, q0 = work.QueryTile * Tile;
         long qBase = (long)bh * p.QueryLength * dim;
         long kvBase = ((long)b * p.KvHeads + h / p.Group) * p.KeyRowsPerHead * dim;
 
@@ -69,7 +59,7 @@ internal static class AttentionTileKernel
 
         int lastQuery = XMath.Min(q0 + Tile, p.QueryLength) - 1;
         int keyEnd = p.Causal != 0 ? XMath.Min(p.TotalKeys, p.QueryOffset + lastQuery + 1) : p.TotalKeys;
-        int keyTiles = keyEnd <= 0 ? 0 : (keyEnd + Tile - 1) / Tile;
+        int firstTile = work.FirstKeyTile(p), keyTiles = work.EndKeyTile(p, keyEnd);
 
         float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, m2 = float.NegativeInfinity, m3 = float.NegativeInfinity;
         float l0 = 0, l1 = 0, l2 = 0, l3 = 0; // this lane's share of each row's sum; lanes are added at the end
@@ -84,34 +74,17 @@ internal static class AttentionTileKernel
         // V [key][dim]: lanes take consecutive dims (coalesced loads, conflict-free stores); thread tid holds
         // dim tid & 63 of keys (tid >> 6) + 2i. All 64 loads are issued before any store, so a tile costs one
         // memory latency (ILGPU does not unroll loops, so this is spelled out). Past keyEnd nothing is read.
-        // Without prefetching, the loads sit at the top of each iteration, so nothing stays live across the loop.
-        AttentionRow8 ka = default, kb = default, kc = default, kd = default, va = default, vb = default, vc = default, vd = default;
-        if (prefetch)
-        {
-            ka = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp, laneKey, tx, dim);
-            kb = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp + 32, laneKey, tx, dim);
-            kc = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp + 64, laneKey, tx, dim);
-            kd = LoadKeys(keys, kvBase, 0, keyEnd, dim, warp + 96, laneKey, tx, dim);
-            va = LoadValues(values, kvBase, vKey, keyEnd, vDim, dim, dim);
-            vb = LoadValues(values, kvBase, vKey + 16, keyEnd, vDim, dim, dim);
-            vc = LoadValues(values, kvBase, vKey + 32, keyEnd, vDim, dim, dim);
-            vd = LoadValues(values, kvBase, vKey + 48, keyEnd, vDim, dim, dim);
-        }
-
-        for (int kt = 0; kt < keyTiles; kt++)
+        for (int kt = firstTile; kt < keyTiles; kt++)
         {
             int k0 = kt * Tile;
-            if (!prefetch)
-            {
-                ka = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp, laneKey, tx, dim);
-                kb = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 32, laneKey, tx, dim);
-                kc = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 64, laneKey, tx, dim);
-                kd = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 96, laneKey, tx, dim);
-                va = LoadValues(values, kvBase, k0 + vKey, keyEnd, vDim, dim, dim);
-                vb = LoadValues(values, kvBase, k0 + vKey + 16, keyEnd, vDim, dim, dim);
-                vc = LoadValues(values, kvBase, k0 + vKey + 32, keyEnd, vDim, dim, dim);
-                vd = LoadValues(values, kvBase, k0 + vKey + 48, keyEnd, vDim, dim, dim);
-            }
+            var ka = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp, laneKey, tx, dim);
+            var kb = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 32, laneKey, tx, dim);
+            var kc = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 64, laneKey, tx, dim);
+            var kd = LoadKeys(keys, kvBase, k0, keyEnd, dim, warp + 96, laneKey, tx, dim);
+            var va = LoadValues(values, kvBase, k0 + vKey, keyEnd, vDim, dim, dim);
+            var vb = LoadValues(values, kvBase, k0 + vKey + 16, keyEnd, vDim, dim, dim);
+            var vc = LoadValues(values, kvBase, k0 + vKey + 32, keyEnd, vDim, dim, dim);
+            var vd = LoadValues(values, kvBase, k0 + vKey + 48, keyEnd, vDim, dim, dim);
             Group.Barrier(); // the previous tile's P and V are no longer read (the loads above overlap its end)
             StoreKeys(kp, ka, warp, laneKey, tx);
             StoreKeys(kp, kb, warp + 32, laneKey, tx);
@@ -122,18 +95,6 @@ internal static class AttentionTileKernel
             vc.Store(vs, ((vKey + 32) << 6) + vDim, 128);
             vd.Store(vs, ((vKey + 48) << 6) + vDim, 128);
             Group.Barrier();
-            if (prefetch)
-            {
-                int next = k0 + Tile;
-                ka = LoadKeys(keys, kvBase, next, keyEnd, dim, warp, laneKey, tx, dim);
-                kb = LoadKeys(keys, kvBase, next, keyEnd, dim, warp + 32, laneKey, tx, dim);
-                kc = LoadKeys(keys, kvBase, next, keyEnd, dim, warp + 64, laneKey, tx, dim);
-                kd = LoadKeys(keys, kvBase, next, keyEnd, dim, warp + 96, laneKey, tx, dim);
-                va = LoadValues(values, kvBase, next + vKey, keyEnd, vDim, dim, dim);
-                vb = LoadValues(values, kvBase, next + vKey + 16, keyEnd, vDim, dim, dim);
-                vc = LoadValues(values, kvBase, next + vKey + 32, keyEnd, vDim, dim, dim);
-                vd = LoadValues(values, kvBase, next + vKey + 48, keyEnd, vDim, dim, dim);
-            }
 
             // Scores: 4 rows x 8 keys per thread, a dot product over dims.
             var st = ScoreLoop(qt, kp, row0, tx, dimPadded, AttentionTile4x8.Zero);
@@ -173,10 +134,72 @@ internal static class AttentionTileKernel
             o3 = ot.R3;
         }
 
-        Write(output, p, qBase, q0 + row0, tx, RowSum(l0), o0);
-        Write(output, p, qBase, q0 + row0 + 1, tx, RowSum(l1), o1);
-        Write(output, p, qBase, q0 + row0 + 2, tx, RowSum(l2), o2);
-        Write(output, p, qBase, q0 + row0 + 3, tx, RowSum(l3), o3);
+        float s0 = RowSum(l0), s1 = RowSum(l1), s2 = RowSum(l2), s3 = RowSum(l3);
+        if (p.KeySplits == 1)
+        {
+            Write(output, p, qBase, q0 + row0, tx, s0, o0);
+            Write(output, p, qBase, q0 + row0 + 1, tx, s1, o1);
+            Write(output, p, qBase, q0 + row0 + 2, tx, s2, o2);
+            Write(output, p, qBase, q0 + row0 + 3, tx, s3, o3);
+        }
+        else
+        {
+            WritePartial(partial, p, work, bh, q0 + row0, tx, m0, s0, o0);
+            WritePartial(partial, p, work, bh, q0 + row0 + 1, tx, m1, s1, o1);
+            WritePartial(partial, p, work, bh, q0 + row0 + 2, tx, m2, s2, o2);
+            WritePartial(partial, p, work, bh, q0 + row0 + 3, tx, m3, s3, o3);
+        }
+    }
+
+    /// <summary>
+    /// What a group does: (batch * heads + head, query tile, key split) from its index. The key split is the
+    /// slowest index and late query tiles come first, so the heavy causal tiles are launched first.
+    /// </summary>
+    internal readonly struct TileWork(int head, int queryTile, int split)
+    {
+        public readonly int Head = head, QueryTile = queryTile, Split = split;
+
+        public static TileWork Of(AttentionParams p)
+        {
+            int heads = p.Batch * p.QueryHeads, perSplit = heads * p.QueryTiles;
+            int split = Grid.IdxX / perSplit, rest = Grid.IdxX - split * perSplit;
+            int wave = rest / heads;
+            return new TileWork(rest - wave * heads, p.QueryTiles - 1 - wave, split);
+        }
+
+        public int FirstKeyTile(AttentionParams p) => p.KeySplits == 1 ? 0 : Split * p.TilesPerSplit;
+
+        /// <summary>One past the last key tile: all tiles up to keyEnd, or this split's share of them.</summary>
+        public int EndKeyTile(AttentionParams p, int keyEnd)
+        {
+            int tiles = keyEnd <= 0 ? 0 : (keyEnd + Tile - 1) / Tile;
+            return p.KeySplits == 1 ? tiles : XMath.Min(tiles, (Split + 1) * p.TilesPerSplit);
+        }
+    }
+
+    /// <summary>One row's unnormalised output over this split's keys, with its max and sum (base 2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void WritePartial(ArrayView<float> partial, AttentionParams p, TileWork work, int bh, int row, int tx,
+        float max, float sum, AttentionRow8 o, int dimOffset = 0)
+    {
+        if (row >= p.QueryLength) return;
+        long rows = (long)p.Batch * p.QueryHeads * p.QueryLength;
+        long at = ((work.Split * rows) + (long)bh * p.QueryLength + row) * (p.HeadDim + 2);
+        int dim = p.HeadDim - dimOffset;
+        if (dimOffset == 0 && tx == 0)
+        {
+            partial[at + p.HeadDim] = max;
+            partial[at + p.HeadDim + 1] = sum;
+        }
+        at += dimOffset;
+        if (tx < dim) partial[at + tx] = o.X0;
+        if (tx + 8 < dim) partial[at + tx + 8] = o.X1;
+        if (tx + 16 < dim) partial[at + tx + 16] = o.X2;
+        if (tx + 24 < dim) partial[at + tx + 24] = o.X3;
+        if (tx + 32 < dim) partial[at + tx + 32] = o.X4;
+        if (tx + 40 < dim) partial[at + tx + 40] = o.X5;
+        if (tx + 48 < dim) partial[at + tx + 48] = o.X6;
+        if (tx + 56 < dim) partial[at + tx + 56] = o.X7;
     }
 
     /// <summary>One row's state after a key tile, and the tile's probabilities.</summary>

@@ -16,7 +16,7 @@ internal static class AttentionWideTileKernel
     public const int MaxDim = 2 * Tile;
 
     public static void Run(ArrayView<float> q, ArrayView<float> keys, ArrayView<float> values, ArrayView<int> mask,
-        ArrayView<float> bias, ArrayView<float> output, AttentionParams p)
+        ArrayView<float> bias, ArrayView<float> output, ArrayView<float> partial, AttentionParams p)
     {
         var qt = SharedMemory.Allocate<float>(Tile * Tile); // Q^T chunk [dim][query], pre-scaled into base 2
         var kp = SharedMemory.Allocate<float>(Tile * Tile); // K^T chunk [dim][key ^ (dim & 7)], then P^T
@@ -24,12 +24,9 @@ internal static class AttentionWideTileKernel
 
         int tid = Group.IdxX, lane = tid & 31, warp = tid >> 5, tx = lane & 7;
         int row0 = warp * 16 + (lane >> 3) * 4;
-        int heads = p.Batch * p.QueryHeads;
-        int wave = Grid.IdxX / heads;
-        int bh = Grid.IdxX - wave * heads;
-        int qTile = p.QueryTiles - 1 - wave;
-        int b = bh / p.QueryHeads, h = bh - b * p.QueryHeads;
-        int dim = p.HeadDim, rest = dim - Tile, q0 = qTile * Tile; // rest: dims of the second chunk, 1..64
+        var work = TileWork.Of(p);
+        int bh = work.Head, b = bh / p.QueryHeads, h = bh - b * p.QueryHeads;
+        int dim = p.HeadDim, rest = dim - Tile, q0 = work.QueryTile * Tile; // rest: dims of the second chunk, 1..64
         long qBase = (long)bh * p.QueryLength * dim;
         long kvBase = ((long)b * p.KvHeads + h / p.Group) * p.KeyRowsPerHead * dim;
         int qRow = tid & 63, qDim = tid >> 6, laneKey = (lane >> 3) << 3, vDim = tid & 63, vKey = tid >> 6;
@@ -38,14 +35,14 @@ internal static class AttentionWideTileKernel
 
         int lastQuery = XMath.Min(q0 + Tile, p.QueryLength) - 1;
         int keyEnd = p.Causal != 0 ? XMath.Min(p.TotalKeys, p.QueryOffset + lastQuery + 1) : p.TotalKeys;
-        int keyTiles = keyEnd <= 0 ? 0 : (keyEnd + Tile - 1) / Tile;
+        int firstTile = work.FirstKeyTile(p), keyTiles = work.EndKeyTile(p, keyEnd);
 
         float m0 = float.NegativeInfinity, m1 = float.NegativeInfinity, m2 = float.NegativeInfinity, m3 = float.NegativeInfinity;
         float l0 = 0, l1 = 0, l2 = 0, l3 = 0;
         var lo = AttentionTile4x8.Zero; // output dims tx + 8j
         var hi = AttentionTile4x8.Zero; // output dims 64 + tx + 8j
 
-        for (int kt = 0; kt < keyTiles; kt++)
+        for (int kt = firstTile; kt < keyTiles; kt++)
         {
             int k0 = kt * Tile;
 
@@ -136,14 +133,28 @@ internal static class AttentionWideTileKernel
         }
 
         float s0 = RowSum(l0), s1 = RowSum(l1), s2 = RowSum(l2), s3 = RowSum(l3);
-        Write(output, p, qBase, q0 + row0, tx, s0, lo.R0);
-        Write(output, p, qBase, q0 + row0 + 1, tx, s1, lo.R1);
-        Write(output, p, qBase, q0 + row0 + 2, tx, s2, lo.R2);
-        Write(output, p, qBase, q0 + row0 + 3, tx, s3, lo.R3);
-        Write(output, p, qBase, q0 + row0, tx, s0, hi.R0, Tile);
-        Write(output, p, qBase, q0 + row0 + 1, tx, s1, hi.R1, Tile);
-        Write(output, p, qBase, q0 + row0 + 2, tx, s2, hi.R2, Tile);
-        Write(output, p, qBase, q0 + row0 + 3, tx, s3, hi.R3, Tile);
+        if (p.KeySplits == 1)
+        {
+            Write(output, p, qBase, q0 + row0, tx, s0, lo.R0);
+            Write(output, p, qBase, q0 + row0 + 1, tx, s1, lo.R1);
+            Write(output, p, qBase, q0 + row0 + 2, tx, s2, lo.R2);
+            Write(output, p, qBase, q0 + row0 + 3, tx, s3, lo.R3);
+            Write(output, p, qBase, q0 + row0, tx, s0, hi.R0, Tile);
+            Write(output, p, qBase, q0 + row0 + 1, tx, s1, hi.R1, Tile);
+            Write(output, p, qBase, q0 + row0 + 2, tx, s2, hi.R2, Tile);
+            Write(output, p, qBase, q0 + row0 + 3, tx, s3, hi.R3, Tile);
+        }
+        else
+        {
+            WritePartial(partial, p, work, bh, q0 + row0, tx, m0, s0, lo.R0);
+            WritePartial(partial, p, work, bh, q0 + row0 + 1, tx, m1, s1, lo.R1);
+            WritePartial(partial, p, work, bh, q0 + row0 + 2, tx, m2, s2, lo.R2);
+            WritePartial(partial, p, work, bh, q0 + row0 + 3, tx, m3, s3, lo.R3);
+            WritePartial(partial, p, work, bh, q0 + row0, tx, m0, s0, hi.R0, Tile);
+            WritePartial(partial, p, work, bh, q0 + row0 + 1, tx, m1, s1, hi.R1, Tile);
+            WritePartial(partial, p, work, bh, q0 + row0 + 2, tx, m2, s2, hi.R2, Tile);
+            WritePartial(partial, p, work, bh, q0 + row0 + 3, tx, m3, s3, hi.R3, Tile);
+        }
     }
 
     private static void StoreQuery(ArrayView<float> qt, AttentionRow8 qa, AttentionRow8 qb, AttentionRow8 qc, AttentionRow8 qd,
