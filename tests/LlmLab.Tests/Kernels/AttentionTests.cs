@@ -12,8 +12,10 @@ namespace LlmLab.Tests.Kernels;
 /// Fused attention against the float64 reference (plain softmax over explicitly masked scores). Inputs are
 /// standard normal. Tolerance: 2e-5 absolute + 1e-4 relative on every output (the online softmax rescales and the
 /// managed / ex2 exponentials stay within a few ulp; outputs are weighted means of unit-scale values). KV-cache
-/// steps against one full causal pass on the same backend: the same tolerance. cpu: bit-identical for 1 and 2
-/// threads and for Vector256 and Vector512.
+/// steps against one full causal pass on the same backend: the same tolerance. cpu: both score paths (packed K^T
+/// panels for prefill, dot products for decode), bit-identical for 1 and 2 threads and for Vector256 and
+/// Vector512. ilgpu-cpu: the tiled kernel (D &lt;= 64) through the shared tests, the wide tiled kernel
+/// (65..128), the warp-per-row kernel (up to 256) and forced key splits in their own tests.
 /// </summary>
 [Collection("backends")]
 public class AttentionTests

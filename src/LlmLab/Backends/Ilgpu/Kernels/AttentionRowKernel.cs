@@ -5,8 +5,8 @@ using ILGPU.Algorithms;
 namespace LlmLab.Backends.Ilgpu.Kernels;
 
 /// <summary>
-/// Attention for head dims 65..256, where the tiled kernel's shared-memory tiles no longer fit: one warp per query
-/// row (four rows per group of 128). Lane j scores key k0 + j of each 32-key chunk (a dot product against q held
+/// Attention for head dims 129..256, past the tiled kernels (whose tiles would not fit in shared memory): one warp
+/// per query row (four rows per group of 128), simple and about 10x slower than the tiles. Lane j scores key k0 + j of each 32-key chunk (a dot product against q held
 /// in shared memory), the warp's online softmax uses shuffles, and each lane accumulates dims lane + 32u of the
 /// output in registers, reading V rows coalesced and taking each p from its lane by a shuffle.
 /// </summary>

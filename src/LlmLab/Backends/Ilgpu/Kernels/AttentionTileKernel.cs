@@ -10,7 +10,9 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// block of scores in registers (rows row0..row0+3, keys tx + 8j), the online softmax runs per row across the 8
 /// lanes that share it (warp shuffles), P goes to shared memory (over K^T, no longer needed) and each thread adds
 /// P V to its 4 x 8 block of the output (dims tx + 8j), kept in registers until the end. Tiles past the last
-/// visible key (causal) are skipped; heavy (late) query tiles are launched first.
+/// visible key (causal) are skipped; heavy (late) query tiles are launched first. When there are too few query
+/// tiles to fill the GPU (decode), the key tiles of each are split among several groups (flash-decoding) and
+/// <see cref="AttentionCombineKernel"/> merges their partial results.
 /// Shared memory: Q^T, K^T/P and V, 64 x 64 floats each (48 KiB, the static limit of a CUDA group).
 /// </summary>
 internal static class AttentionTileKernel
