@@ -108,6 +108,7 @@ public sealed partial class IlgpuBackend : IBackend
     public void Dispose()
     {
         _disposed = true;
+        _attentionPartial?.Dispose();
         _pool.Clear();
         Accelerator.Dispose();
         _context.Dispose();
