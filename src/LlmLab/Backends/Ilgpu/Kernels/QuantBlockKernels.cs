@@ -22,7 +22,7 @@ internal static class QuantBlockKernels
         for (int offset = 16; offset > 0; offset >>= 1) amax = XMath.Max(amax, Warp.ShuffleXor(amax, offset));
         uint d = SoftFloat.Divide(amax, SoftFloat.Bits(127f));
         uint id = SoftFloat.IsZero(d) ? 0u : SoftFloat.Divide(SoftFloat.Bits(1f), d);
-        int value = SoftFloat.RoundHalfAway(SoftFloat.Multiply(v, id));
+        int value = SoftFloat.RoundHalfAway(SoftFloat.MultiplyFast(v, id));
         int o = block * 34;
         q[o + 2 + lane] = (byte)(sbyte)value;
         if (lane == 0) WriteHalf(q, o, d);
@@ -50,7 +50,7 @@ internal static class QuantBlockKernels
         if (best == 0) max = 0; // an all-zero block keeps ggml's initial +0
         uint d = SoftFloat.Divide(max, SoftFloat.Bits(-8f));
         uint id = SoftFloat.IsZero(d) ? 0u : SoftFloat.Divide(SoftFloat.Bits(1f), d);
-        int nibble = SoftFloat.Truncate(SoftFloat.Add(SoftFloat.Multiply(v, id), SoftFloat.Bits(8.5f)));
+        int nibble = SoftFloat.Truncate(SoftFloat.Add(SoftFloat.MultiplyFast(v, id), SoftFloat.Bits(8.5f)));
         nibble = XMath.Clamp(nibble, 0, 15);
         int high = Warp.ShuffleDown(nibble, 16);
         int o = block * 18;

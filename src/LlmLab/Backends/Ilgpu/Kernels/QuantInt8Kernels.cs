@@ -55,7 +55,7 @@ internal static class QuantInt8Kernels
         for (int offset = 16; offset > 0; offset >>= 1) am = XMath.Max(am, Warp.ShuffleXor(am, offset));
         uint s = Scale(am);
         for (int c = lane; c < cols; c += 32)
-            q[start + c] = (sbyte)XMath.Clamp(SoftFloat.RoundHalfAway(SoftFloat.Multiply(SoftFloat.Bits(x[start + c]), s)), -127, 127);
+            q[start + c] = (sbyte)XMath.Clamp(SoftFloat.RoundHalfAway(SoftFloat.MultiplyFast(SoftFloat.Bits(x[start + c]), s)), -127, 127);
         if (lane == 0) scales[row] = SoftFloat.Float(s);
     }
 
@@ -94,7 +94,7 @@ internal static class QuantInt8Kernels
         int i = Grid.GlobalIndex.X;
         if (i >= total) return;
         uint s = SoftFloat.Bits(scales[0]);
-        int r = SoftFloat.RoundHalfAway(SoftFloat.Multiply(SoftFloat.Bits(x[i]), s));
+        int r = SoftFloat.RoundHalfAway(SoftFloat.MultiplyFast(SoftFloat.Bits(x[i]), s));
         q[i] = scheme == Absmax
             ? (sbyte)XMath.Clamp(r, -127, 127)
             : (sbyte)XMath.Clamp(XMath.Clamp(r, -Int8Limit, Int8Limit) + zeroPoint[0], -128, 127);

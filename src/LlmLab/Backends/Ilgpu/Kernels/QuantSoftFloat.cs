@@ -28,6 +28,17 @@ internal static class SoftFloat
         return Pack(sign, (ulong)Significand(a) * Significand(b), Exponent(a) + Exponent(b)); // the 48-bit product is exact
     }
 
+    /// <summary>
+    /// a * b by the hardware where that is exact IEEE: fast math's mul.ftz only differs for zero or subnormal
+    /// operands and subnormal products, which take <see cref="Multiply"/>. The product must not meet a float add
+    /// (the PTX assembler may fuse the two): callers only take its bits.
+    /// </summary>
+    public static uint MultiplyFast(uint a, uint b)
+    {
+        uint p = Bits(Float(a) * Float(b));
+        return (a & Infinity) == 0 || (b & Infinity) == 0 || (p & Infinity) == 0 ? Multiply(a, b) : p;
+    }
+
     public static uint Divide(uint a, uint b)
     {
         uint sign = (a ^ b) & Sign;
@@ -37,11 +48,13 @@ internal static class SoftFloat
         if (bInf) return sign;
         if (IsZero(b)) return IsZero(a) ? NaN : sign | Infinity;
         if (IsZero(a)) return sign;
+        // The numerator stays below 2^63: ILGPU 1.5.3 turns an unsigned division by a constant power of two (x / -8
+        // in Q4_0) into an arithmetic shift, which is wrong once bit 63 is set.
         uint sb = Significand(b);
-        ulong numerator = (ulong)Significand(a) << 40;
-        ulong quotient = numerator / sb;                      // 40 to 41 significant bits
+        ulong numerator = (ulong)Significand(a) << 39;
+        ulong quotient = numerator / sb;                      // 39 to 40 significant bits
         if (quotient * sb != numerator) quotient |= 1;        // sticky: the exact quotient lies above
-        return Pack(sign, quotient, Exponent(a) - Exponent(b) - 40);
+        return Pack(sign, quotient, Exponent(a) - Exponent(b) - 39);
     }
 
     public static uint Add(uint a, uint b)
@@ -81,12 +94,9 @@ internal static class SoftFloat
         int e = (int)(abs >> 23) - 127;
         if (e < -1) return 0;
         if (e >= 31) return (x & Sign) != 0 ? int.MinValue : int.MaxValue;
-        int r;
-        {
-            uint significand = (abs & 0x7FFFFFu) | 0x800000u;
-            int shift = 23 - e;
-            r = shift <= 0 ? (int)(significand << -shift) : (int)((significand + (1u << (shift - 1))) >> shift);
-        }
+        uint significand = (abs & 0x7FFFFFu) | 0x800000u;
+        int shift = 23 - e;
+        int r = shift <= 0 ? (int)(significand << -shift) : (int)((significand + (1u << (shift - 1))) >> shift);
         return (x & Sign) != 0 ? -r : r;
     }
 
@@ -98,11 +108,8 @@ internal static class SoftFloat
         int e = (int)(abs >> 23) - 127;
         if (e < 0) return 0;
         if (e >= 31) return (x & Sign) != 0 ? int.MinValue : int.MaxValue;
-        int r;
-        {
-            uint significand = (abs & 0x7FFFFFu) | 0x800000u;
-            r = e >= 23 ? (int)(significand << (e - 23)) : (int)(significand >> (23 - e));
-        }
+        uint significand = (abs & 0x7FFFFFu) | 0x800000u;
+        int r = e >= 23 ? (int)(significand << (e - 23)) : (int)(significand >> (23 - e));
         return (x & Sign) != 0 ? -r : r;
     }
 
