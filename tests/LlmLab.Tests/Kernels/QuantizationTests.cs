@@ -454,6 +454,9 @@ public class QuantizationTests
             AssertBytes(q1.ToBytes(), q2.ToBytes(), $"{format}");
             AssertClose.BitIdentical(one.MatMulQuantized(x1, q1, b1).ToArray<float>(), two.MatMulQuantized(x2, q2, b2).ToArray<float>(), $"{format} matmul");
             AssertClose.BitIdentical(one.MatMulQuantized(x1.Slice(0, 1), q1).ToArray<float>(), two.MatMulQuantized(x2.Slice(0, 1), q2).ToArray<float>(), $"{format} matvec");
+            // A row's result does not depend on the rows beside it (decode path vs prefill path).
+            var alone = two.MatMulQuantized(x2.Slice(5, 1), q2, b2).ToArray<float>();
+            AssertClose.BitIdentical(alone, two.MatMulQuantized(x2, q2, b2).ToArray<float>().AsSpan(5 * 300, 300).ToArray(), $"{format} row 5 alone vs in a batch");
         }
         foreach (var scheme in Enum.GetValues<Int8Scheme>())
         {

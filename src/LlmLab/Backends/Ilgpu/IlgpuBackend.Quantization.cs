@@ -19,12 +19,13 @@ public sealed partial class IlgpuBackend
         bool perRow = scheme == Int8Scheme.AbsmaxPerRow, zeroPoint = scheme == Int8Scheme.ZeroPointPerTensor;
         var values = Tensor.Zeros(this, x.Shape, DType.I8);
         var scales = NewF32(new Shape(perRow ? rows : 1));
-        var zeroPoints = Tensor.Zeros(this, new Shape(1), DType.I32);
+        var zeroPoints = zeroPoint ? Tensor.Zeros(this, new Shape(1), DType.I32) : null;
+        var zeroPointView = zeroPoints is null ? View<float>(scales).Cast<int>() : View<int>(zeroPoints); // unused unless zero point
         if (total == 0)
         {
             // No values: every scale is 1 (as for all-zero rows), the zero point puts 0 at -128.
             Write(scales.Storage, 0, MemoryMarshal.AsBytes(Enumerable.Repeat(1f, (int)scales.ElementCount).ToArray().AsSpan()));
-            if (zeroPoint) Write(zeroPoints.Storage, 0, BitConverter.GetBytes(-128));
+            if (zeroPoints is not null) Write(zeroPoints.Storage, 0, BitConverter.GetBytes(-128));
             return Result();
         }
 
@@ -38,24 +39,20 @@ public sealed partial class IlgpuBackend
 
         int segments = Math.Min(MaxSegments, (total + 4095) / 4096);
         int segmentLength = (total + segments - 1) / segments;
-        using var absMax = Accelerator.Allocate1D<uint>(segments);
-        using var minKey = Accelerator.Allocate1D<uint>(segments);
-        using var maxKey = Accelerator.Allocate1D<uint>(segments);
+        using var partials = Accelerator.Allocate1D<uint>(3 * segments); // max|x|, min key, max key per segment
+        var absMax = partials.View.SubView(0, segments);
+        var minKey = partials.View.SubView(segments, segments);
+        var maxKey = partials.View.SubView(2 * segments, segments);
         var range = Kernel("quant.segment_range", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<uint>, ArrayView<uint>, ArrayView<uint>>(QuantInt8Kernels.SegmentRange));
-        range(new KernelConfig(segments, QuantInt8Kernels.GroupSize), View<float>(x), total, segmentLength, absMax.View, minKey.View, maxKey.View);
+        range(new KernelConfig(segments, QuantInt8Kernels.GroupSize), View<float>(x), total, segmentLength, absMax, minKey, maxKey);
         var parameters = Kernel("quant.tensor_parameters", acc => acc.LoadStreamKernel<ArrayView<uint>, ArrayView<uint>, ArrayView<uint>, int, int, ArrayView<float>, ArrayView<int>>(QuantInt8Kernels.TensorParameters));
-        parameters(new KernelConfig(1, QuantInt8Kernels.GroupSize), absMax.View, minKey.View, maxKey.View, segments, zeroPoint ? 1 : 0, View<float>(scales), View<int>(zeroPoints));
+        parameters(new KernelConfig(1, QuantInt8Kernels.GroupSize), absMax, minKey, maxKey, segments, zeroPoint ? 1 : 0, View<float>(scales), zeroPointView);
         var quantize = Kernel("quant.int8", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<int>, ArrayView<sbyte>>(QuantInt8Kernels.Quantize));
-        quantize(Groups(total), View<float>(x), total, zeroPoint ? 1 : 0, View<float>(scales), View<int>(zeroPoints), View<sbyte>(values));
+        quantize(Groups(total), View<float>(x), total, zeroPoint ? 1 : 0, View<float>(scales), zeroPointView, View<sbyte>(values));
         Stream.Synchronize(); // the segment buffers are freed on return
         return Result();
 
-        Int8Tensor Result()
-        {
-            if (zeroPoint) return new Int8Tensor(values, scales, zeroPoints, scheme);
-            zeroPoints.Dispose();
-            return new Int8Tensor(values, scales, null, scheme);
-        }
+        Int8Tensor Result() => new(values, scales, zeroPoints, scheme);
     }
 
     public Tensor Dequantize(Int8Tensor q)
