@@ -70,10 +70,16 @@ internal static class QuantMatMulKernels
                 int idx = t + i * GroupSize, r = idx / TileK, kk = idx % TileK, m = m0 + r, kg = k0 + kk;
                 xs[kk * Pad + r] = m < rows && kg < k ? x[m * k + kg] : 0f;
             }
+            // Warp v loads weight rows v, v + 8, ... (one block each, lane = position in the block); lane i < 8
+            // converts the fp16 factor of the warp's i-th row once and shuffles it to the others.
+            int warpRow = t / 32, lane = t % 32;
+            int factorRow = n0 + warpRow + 8 * lane;
+            float factor = lane < 8 && factorRow < n && k0 < k ? Factor(w, factorRow * rowBytes, format, k0) : 0f;
             for (int i = 0; i < TileN * TileK / GroupSize; i++)
             {
-                int idx = t + i * GroupSize, r = idx / TileK, kk = idx % TileK, nn = n0 + r, kg = k0 + kk;
-                ws[kk * Pad + r] = nn < n && kg < k ? Weight(w, nn * rowBytes, format, kg) : 0f;
+                int r = warpRow + 8 * i, nn = n0 + r, kg = k0 + lane;
+                float d = Warp.Shuffle(factor, i);
+                ws[lane * Pad + r] = nn < n && kg < k ? Quantum(w, nn * rowBytes, format, kg) * d : 0f;
             }
             Group.Barrier();
             for (int kk = 0; kk < TileK; kk++)
@@ -113,20 +119,22 @@ internal static class QuantMatMulKernels
         if (j + 48 < n) y[o + j + 48] = Finish(v3, j + 48, scales, scaleMode, bias, hasBias);
     }
 
-    /// <summary>The dequantised weight at K index kk of the row starting at byte wo (int8: q; the scale divides later).</summary>
-    private static float Weight(ArrayView<byte> w, int wo, int format, int kk)
+    /// <summary>The block factor fp16(d) of the block holding K index kk (1 for int8 rows).</summary>
+    private static float Factor(ArrayView<byte> w, int wo, int format, int kk) =>
+        format == Int8 ? 1f : QuantBlockKernels.ReadHalf(w, wo + kk / 32 * (format == Q8_0 ? 34 : 18));
+
+    /// <summary>The integer value at K index kk: the int8 q, the Q8_0 q or the Q4_0 nibble - 8.</summary>
+    private static int Quantum(ArrayView<byte> w, int wo, int format, int kk)
     {
         if (format == Int8) return (sbyte)w[wo + kk];
         int block = kk / 32, j = kk % 32;
-        if (format == Q8_0)
-        {
-            int o = wo + block * 34;
-            return (sbyte)w[o + 2 + j] * QuantBlockKernels.ReadHalf(w, o);
-        }
-        int o4 = wo + block * 18;
-        int packed = w[o4 + 2 + (j & 15)];
-        return ((j < 16 ? packed & 15 : packed >> 4) - 8) * QuantBlockKernels.ReadHalf(w, o4);
+        if (format == Q8_0) return (sbyte)w[wo + block * 34 + 2 + j];
+        int packed = w[wo + block * 18 + 2 + (j & 15)];
+        return (j < 16 ? packed & 15 : packed >> 4) - 8;
     }
+
+    /// <summary>The dequantised weight at K index kk of the row starting at byte wo (int8: q; the scale divides later).</summary>
+    private static float Weight(ArrayView<byte> w, int wo, int format, int kk) => Quantum(w, wo, format, kk) * Factor(w, wo, format, kk);
 
     /// <summary>scaleMode 0: none (blocks), 1: one int8 scale, 2: one per weight row; then the bias.</summary>
     private static float Finish(float acc, int j, ArrayView<float> scales, int scaleMode, ArrayView<float> bias, int hasBias)
