@@ -26,13 +26,21 @@ internal static class QuantMatMulKernels
         {
             float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
             int x0 = m0 * k;
-            for (int kk = lane; kk < k; kk += 32)
+            // Per step the warp covers 128 values (four blocks): lane l takes the four values from
+            // (l / 8) * 32 + (l % 8) * 4, so each block factor is converted once per four values.
+            for (int c = lane / 8 * 32 + lane % 8 * 4; c < k; c += 128)
             {
-                float wv = Weight(w, wo, format, kk);
-                a0 += x[x0 + kk] * wv;
-                if (m0 + 1 < rows) a1 += x[x0 + k + kk] * wv;
-                if (m0 + 2 < rows) a2 += x[x0 + 2 * k + kk] * wv;
-                if (m0 + 3 < rows) a3 += x[x0 + 3 * k + kk] * wv;
+                float d = Factor(w, wo, format, c);
+                for (int e = 0; e < 4; e++)
+                {
+                    int kk = c + e;
+                    if (kk >= k) break; // only int8 rows end inside a group of four
+                    float wv = Quantum(w, wo, format, kk) * d;
+                    a0 += x[x0 + kk] * wv;
+                    if (m0 + 1 < rows) a1 += x[x0 + k + kk] * wv;
+                    if (m0 + 2 < rows) a2 += x[x0 + 2 * k + kk] * wv;
+                    if (m0 + 3 < rows) a3 += x[x0 + 3 * k + kk] * wv;
+                }
             }
             a0 = WarpSum(a0);
             if (m0 + 1 < rows) a1 = WarpSum(a1); // uniform across the warp: no shuffles for absent rows
@@ -132,9 +140,6 @@ internal static class QuantMatMulKernels
         int packed = w[wo + block * 18 + 2 + (j & 15)];
         return (j < 16 ? packed & 15 : packed >> 4) - 8;
     }
-
-    /// <summary>The dequantised weight at K index kk of the row starting at byte wo (int8: q; the scale divides later).</summary>
-    private static float Weight(ArrayView<byte> w, int wo, int format, int kk) => Quantum(w, wo, format, kk) * Factor(w, wo, format, kk);
 
     /// <summary>scaleMode 0: none (blocks), 1: one int8 scale, 2: one per weight row; then the bias.</summary>
     private static float Finish(float acc, int j, ArrayView<float> scales, int scaleMode, ArrayView<float> bias, int hasBias)
