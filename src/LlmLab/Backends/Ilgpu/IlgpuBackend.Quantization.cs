@@ -1,16 +1,130 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using LlmLab.Backends.Ilgpu.Kernels;
 using LlmLab.Tensors;
 
 namespace LlmLab.Backends.Ilgpu;
 
 public sealed partial class IlgpuBackend
 {
-    public Int8Tensor QuantizeInt8(Tensor x, Int8Scheme scheme) => throw new NotImplementedException();
+    // Per-tensor reductions: at most this many segments (groups) before one group folds them.
+    private const int MaxSegments = 1024;
 
-    public Tensor Dequantize(Int8Tensor q) => throw new NotImplementedException();
+    public Int8Tensor QuantizeInt8(Tensor x, Int8Scheme scheme)
+    {
+        Check.QuantizeInt8(x, scheme);
+        Check.SameBackend(this, x);
+        int rows = (int)x.Shape.Rows, cols = x.Shape.Last, total = (int)x.ElementCount;
+        bool perRow = scheme == Int8Scheme.AbsmaxPerRow, zeroPoint = scheme == Int8Scheme.ZeroPointPerTensor;
+        var values = Tensor.Zeros(this, x.Shape, DType.I8);
+        var scales = NewF32(new Shape(perRow ? rows : 1));
+        var zeroPoints = zeroPoint ? Tensor.Zeros(this, new Shape(1), DType.I32) : null;
+        var zeroPointView = zeroPoints is null ? View<float>(scales).Cast<int>() : View<int>(zeroPoints); // unused unless zero point
+        if (total == 0)
+        {
+            // No values: every scale is 1 (as for all-zero rows), the zero point puts 0 at -128.
+            Write(scales.Storage, 0, MemoryMarshal.AsBytes(Enumerable.Repeat(1f, (int)scales.ElementCount).ToArray().AsSpan()));
+            if (zeroPoints is not null) Write(zeroPoints.Storage, 0, BitConverter.GetBytes(-128));
+            return Result();
+        }
 
-    public Tensor QuantizeBlocks(Tensor x, DType format) => throw new NotImplementedException();
+        if (perRow)
+        {
+            var rowKernel = Kernel("quant.absmax_rows", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<sbyte>>(QuantInt8Kernels.AbsmaxRows));
+            int groups = (rows + QuantInt8Kernels.RowsPerGroup - 1) / QuantInt8Kernels.RowsPerGroup;
+            rowKernel(new KernelConfig(groups, QuantInt8Kernels.GroupSize), View<float>(x), rows, cols, View<float>(scales), View<sbyte>(values));
+            return Result();
+        }
 
-    public Tensor DequantizeBlocks(Tensor q) => throw new NotImplementedException();
+        int segments = Math.Min(MaxSegments, (total + 4095) / 4096);
+        int segmentLength = (total + segments - 1) / segments;
+        using var partials = Accelerator.Allocate1D<uint>(3 * segments); // max|x|, min key, max key per segment
+        var absMax = partials.View.SubView(0, segments);
+        var minKey = partials.View.SubView(segments, segments);
+        var maxKey = partials.View.SubView(2 * segments, segments);
+        var range = Kernel("quant.segment_range", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<uint>, ArrayView<uint>, ArrayView<uint>>(QuantInt8Kernels.SegmentRange));
+        range(new KernelConfig(segments, QuantInt8Kernels.GroupSize), View<float>(x), total, segmentLength, absMax, minKey, maxKey);
+        var parameters = Kernel("quant.tensor_parameters", acc => acc.LoadStreamKernel<ArrayView<uint>, ArrayView<uint>, ArrayView<uint>, int, int, ArrayView<float>, ArrayView<int>>(QuantInt8Kernels.TensorParameters));
+        parameters(new KernelConfig(1, QuantInt8Kernels.GroupSize), absMax, minKey, maxKey, segments, zeroPoint ? 1 : 0, View<float>(scales), zeroPointView);
+        var quantize = Kernel("quant.int8", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<int>, ArrayView<sbyte>>(QuantInt8Kernels.Quantize));
+        quantize(Groups(total), View<float>(x), total, zeroPoint ? 1 : 0, View<float>(scales), zeroPointView, View<sbyte>(values));
+        Stream.Synchronize(); // the segment buffers are freed on return
+        return Result();
 
-    public Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null) => throw new NotImplementedException();
+        Int8Tensor Result() => new(values, scales, zeroPoints, scheme);
+    }
+
+    public Tensor Dequantize(Int8Tensor q)
+    {
+        Check.Int8Tensor(q, "dequantize");
+        Check.SameBackend(this, q.Values, q.Scales, q.ZeroPoints);
+        var y = NewF32(q.Shape);
+        int total = (int)q.Values.ElementCount;
+        if (total == 0) return y;
+        bool zeroPoint = q.Scheme == Int8Scheme.ZeroPointPerTensor;
+        var kernel = Kernel("quant.int8_dequantize", acc => acc.LoadStreamKernel<ArrayView<sbyte>, int, int, int, int, ArrayView<float>, ArrayView<int>, ArrayView<float>>(QuantInt8Kernels.Dequantize));
+        kernel(Groups(total), View<sbyte>(q.Values), total, Math.Max(q.Shape.Last, 1), q.Scheme == Int8Scheme.AbsmaxPerRow ? 1 : 0,
+            zeroPoint ? 1 : 0, View<float>(q.Scales), zeroPoint ? View<int>(q.ZeroPoints!) : View<float>(q.Scales).Cast<int>(), View<float>(y));
+        return y;
+    }
+
+    public Tensor QuantizeBlocks(Tensor x, DType format)
+    {
+        Check.QuantizeBlocks(x, format);
+        Check.SameBackend(this, x);
+        var q = Tensor.Zeros(this, x.Shape, format);
+        int blocks = (int)(x.ElementCount / 32);
+        if (blocks == 0) return q;
+        var kernel = format == DType.Q8_0
+            ? Kernel("quant.q8_0", acc => acc.LoadStreamKernel<ArrayView<float>, int, ArrayView<byte>>(QuantBlockKernels.QuantizeQ8_0))
+            : Kernel("quant.q4_0", acc => acc.LoadStreamKernel<ArrayView<float>, int, ArrayView<byte>>(QuantBlockKernels.QuantizeQ4_0));
+        int groups = (blocks + QuantBlockKernels.BlocksPerGroup - 1) / QuantBlockKernels.BlocksPerGroup;
+        kernel(new KernelConfig(groups, QuantBlockKernels.GroupSize), View<float>(x), blocks, Bytes(q));
+        return q;
+    }
+
+    public Tensor DequantizeBlocks(Tensor q)
+    {
+        Check.BlockTensor(q, "dequantize_blocks");
+        Check.SameBackend(this, q);
+        var y = NewF32(q.Shape);
+        int total = (int)q.ElementCount;
+        if (total == 0) return y;
+        var kernel = Kernel("quant.blocks_dequantize", acc => acc.LoadStreamKernel<ArrayView<byte>, int, int, ArrayView<float>>(QuantBlockKernels.Dequantize));
+        kernel(Groups(total), Bytes(q), total, q.DType == DType.Q4_0 ? 1 : 0, View<float>(y));
+        return y;
+    }
+
+    public Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null)
+    {
+        var (rows, n, k) = Check.MatMulQuantized(x, weight, bias);
+        var w = weight.Int8?.Values ?? weight.Blocks!;
+        var scales = weight.Int8?.Scales;
+        Check.SameBackend(this, x, w, scales, bias);
+        var y = NewF32(Check.WithLast(x.Shape, n));
+        if (rows == 0 || n == 0) return y;
+        int format = w.DType switch { DType.Q8_0 => QuantMatMulKernels.Q8_0, DType.Q4_0 => QuantMatMulKernels.Q4_0, _ => QuantMatMulKernels.Int8 };
+        int scaleMode = scales is null ? 0 : scales.ElementCount == 1 && weight.Int8!.Scheme == Int8Scheme.AbsmaxPerTensor ? 1 : 2;
+        var xv = View<float>(x);
+        var sv = scales is null ? xv : View<float>(scales);
+        var bv = bias is null ? xv : View<float>(bias);
+        int rowBytes = (int)(w.ByteLength / n);
+        if (rows <= 4)
+        {
+            var kernel = Kernel("quant.matvec", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<byte>, int, int, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int>(QuantMatMulKernels.MatVec));
+            int groups = (n + QuantMatMulKernels.RowsPerGroup - 1) / QuantMatMulKernels.RowsPerGroup;
+            kernel(new KernelConfig(groups, QuantMatMulKernels.GroupSize), xv, rows, k, Bytes(w), format, rowBytes, sv, scaleMode, bv, bias is null ? 0 : 1, View<float>(y), n);
+        }
+        else
+        {
+            var kernel = Kernel("quant.matmul_tiled", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<byte>, int, int, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int>(QuantMatMulKernels.Tiled));
+            int groups = (n + QuantMatMulKernels.TileN - 1) / QuantMatMulKernels.TileN * ((rows + QuantMatMulKernels.TileM - 1) / QuantMatMulKernels.TileM);
+            kernel(new KernelConfig(groups, QuantMatMulKernels.GroupSize), xv, rows, k, Bytes(w), format, rowBytes, sv, scaleMode, bv, bias is null ? 0 : 1, View<float>(y), n);
+        }
+        return y;
+    }
+
+    /// <summary>One thread per item in groups of 256.</summary>
+    private static KernelConfig Groups(int items) => new((items + 255) / 256, 256);
 }

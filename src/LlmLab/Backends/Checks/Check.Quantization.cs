@@ -1,0 +1,72 @@
+using LlmLab.Tensors;
+
+namespace LlmLab.Backends;
+
+internal static partial class Check
+{
+    public static void QuantizeInt8(Tensor x, Int8Scheme scheme)
+    {
+        F32(x, "quantize_int8's input");
+        if (!Enum.IsDefined(scheme))
+            throw new ArgumentException($"quantize_int8: unknown scheme {(int)scheme}; use AbsmaxPerTensor, AbsmaxPerRow or ZeroPointPerTensor");
+    }
+
+    /// <summary>Values i8, scales f32 [rows] (per row) or [1], zero points i32 [1] exactly for the zero-point scheme.</summary>
+    public static void Int8Tensor(Int8Tensor q, string op)
+    {
+        if (q.Values.DType != DType.I8)
+            throw new ArgumentException($"{op}: int8 values must be i8, got {q.Values.DType.Name()} of shape {q.Values.Shape}");
+        if (q.Scales.DType != DType.F32)
+            throw new ArgumentException($"{op}: int8 scales must be f32, got {q.Scales.DType.Name()} of shape {q.Scales.Shape}");
+        long want = q.Scheme == Int8Scheme.AbsmaxPerRow ? q.Values.Shape.Rows : 1;
+        if (q.Scales.ElementCount != want)
+            throw new ArgumentException(
+                $"{op}: {q.Scheme} values of shape {q.Values.Shape} need {want} scale(s), got scales of shape {q.Scales.Shape}");
+        bool zeroPoint = q.Scheme == Int8Scheme.ZeroPointPerTensor;
+        if (zeroPoint && (q.ZeroPoints is null || q.ZeroPoints.DType != DType.I32 || q.ZeroPoints.ElementCount != 1))
+            throw new ArgumentException(
+                $"{op}: zero-point values need an i32 [1] zero point, got {(q.ZeroPoints is null ? "none" : $"{q.ZeroPoints.DType.Name()} of shape {q.ZeroPoints.Shape}")}");
+        if (!zeroPoint && q.ZeroPoints is not null)
+            throw new ArgumentException($"{op}: {q.Scheme} values take no zero point, got one of shape {q.ZeroPoints.Shape}");
+    }
+
+    public static void QuantizeBlocks(Tensor x, DType format)
+    {
+        F32(x, "quantize_blocks' input");
+        if (!format.IsBlockFormat())
+            throw new ArgumentException($"quantize_blocks: the format must be q8_0 or q4_0, got {format.Name()}");
+        if (x.Rank == 0 || x.Shape.Last % 32 != 0)
+            throw new ArgumentException(
+                $"quantize_blocks: {format.Name()} needs the last dimension to be a multiple of 32 (blocks of 32 values); x has shape {x.Shape}");
+    }
+
+    public static void BlockTensor(Tensor q, string op)
+    {
+        if (!q.DType.IsBlockFormat())
+            throw new ArgumentException($"{op}: expected a q8_0 or q4_0 tensor, got {q.DType.Name()} of shape {q.Shape}");
+    }
+
+    /// <summary>x [..., K], weight [N, K], bias [N]; returns (rows of x, N, K).</summary>
+    public static (int Rows, int N, int K) MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias)
+    {
+        F32(x, "matmul_quantized's input");
+        if (weight.Int8 is { } int8) Int8Tensor(int8, "matmul_quantized");
+        else BlockTensor(weight.Blocks!, "matmul_quantized");
+        var w = weight.Shape;
+        if (w.Rank != 2)
+            throw new ArgumentException($"matmul_quantized: the weight must be [N, K] (rank 2, a linear layer's [out, in]), got shape {w}");
+        if (x.Rank == 0 || x.Shape.Last != w[1])
+            throw new ArgumentException(
+                $"matmul_quantized: inner dimensions differ: x {x.Shape} and weight {w} (x's last dimension must equal the weight's K = {w[1]})");
+        if (bias is not null)
+        {
+            F32(bias, "matmul_quantized's bias");
+            if (bias.Rank != 1 || bias.Shape[0] != w[0])
+                throw new ArgumentException($"matmul_quantized: bias must be [N] = [{w[0]}] for weight {w}, got shape {bias.Shape}");
+        }
+        return ((int)x.Shape.Rows, w[0], w[1]);
+    }
+
+    /// <summary>[..., K] -> [..., N].</summary>
+    public static Shape WithLast(Shape shape, int last) => shape.With(-1, last);
+}
