@@ -7,6 +7,20 @@ namespace LlmLab.Backends.Cpu;
 /// <summary>
 /// Sampling, one row per work item (rows are independent, so the bits never depend on the thread count). The
 /// per-row pipeline is <see cref="Warpers"/>; the draw and argmax are <see cref="Sampler"/>.
+/// Semantics shared with the ILGPU backend (Hugging Face generate's, REFERENCES.md):
+/// - kept logits are bit-identical to HF's (one float32 division by the temperature, the penalty's one multiply
+///   or divide); top-k keeps every tie at the k-th value (k = max(top_k, min_tokens_to_keep)); top-p compares the
+///   float32-rounded cumulative mass with float32(1 - p), p read back as its shortest decimal (0.9f is 0.9);
+///   where an order among equal values matters (top-p's cut, min_tokens_to_keep), the higher index counts as
+///   larger, as in a stable ascending sort.
+/// - draw: u = Philox.Uniform(seed, step, row, 0); the first kept index whose cumulative weight exp(x - max), in
+///   index order, exceeds u * total.
+/// - previous-token ids outside [0, V) are ignored (negative ids are padding).
+/// - a row holding NaN or +infinity (after penalty and temperature) has no distribution: ApplyWarpers returns it
+///   all NaN and Sample gives -1 (HF's multinomial raises); a row with nothing left (all -infinity) samples -1.
+///   Greedy Sample gives -1 for a NaN row; Argmax itself follows torch.argmax (NaN is the largest).
+/// - greedy options (temperature 0): Sample applies the repetition penalty then argmax (HF's greedy search runs
+///   the logits processors, not the warpers); ApplyWarpers applies only the penalty.
 /// </summary>
 public sealed partial class CpuBackend
 {

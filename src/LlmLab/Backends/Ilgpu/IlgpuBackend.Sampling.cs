@@ -20,14 +20,37 @@ public sealed partial class IlgpuBackend
     private MemoryBuffer1D<float, Stride1D.Dense>? _samplingRows, _samplingValuesA, _samplingValuesB;
     private MemoryBuffer1D<int, Stride1D.Dense>? _samplingListsA, _samplingListsB, _samplingDummy;
 
-    /// <summary>Threads per row: 1024 on a GPU (one group per row keeps the row's passes on one multiprocessor),
-    /// 256 on the CPU simulator. Tests may set it to any multiple of 32 up to 1024.</summary>
+    /// <summary>Threads per row when set (a multiple of 32 up to 1024; tests and benchmarks vary it). Otherwise
+    /// a GPU gets the largest of 1024, 512, 256, 128 that the kernel's registers allow on one multiprocessor, and
+    /// the CPU simulator one warp (its barriers cost milliseconds, and fewer threads means fewer to wake).</summary>
     internal int SamplingGroupSize { get; set; }
 
-    private int GroupSizeForSampling()
+    private readonly Dictionary<string, int> _samplingGroupSizes = new();
+
+    private int GroupSizeForSampling(string name, Delegate kernel)
     {
         if (SamplingGroupSize > 0) return Math.Min(SamplingGroupSize, SamplingKernels.MaxGroupSize);
-        return Accelerator.AcceleratorType == AcceleratorType.CPU ? 32 : Math.Min(1024, Accelerator.MaxNumThreadsPerGroup);
+        if (Accelerator.AcceleratorType == AcceleratorType.CPU) return SamplingBlock.WarpSize;
+        lock (_samplingGroupSizes)
+        {
+            if (_samplingGroupSizes.TryGetValue(name, out int cached)) return cached;
+            int chosen = 128;
+            try
+            {
+                var compiled = KernelUtil.GetKernel(kernel);
+                foreach (int size in new[] { 1024, 512, 256 })
+                    if (size <= Accelerator.MaxNumThreadsPerGroup && Accelerator.EstimateMaxActiveGroupsPerMultiprocessor(compiled, size, 0) > 0)
+                    {
+                        chosen = size;
+                        break;
+                    }
+            }
+            catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                chosen = 256; // no occupancy query here: a size every CUDA kernel of this shape launches with
+            }
+            return _samplingGroupSizes[name] = chosen;
+        }
     }
 
     public Tensor ApplyWarpers(Tensor logits, SamplingOptions options, Tensor? previousTokens = null)
@@ -124,7 +147,7 @@ public sealed partial class IlgpuBackend
             ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, SamplingParameters>(SamplingKernels.WarpRows));
         var dummy = Scratch(ref _samplingDummy, 1);
         var previous = previousTokens is not null && p.PreviousLength > 0 ? View<int>(previousTokens) : dummy;
-        kernel(new KernelConfig(batch, GroupSizeForSampling()), View<float>(logits), previous, rows,
+        kernel(new KernelConfig(batch, GroupSizeForSampling("sampling.warp-rows", kernel)), View<float>(logits), previous, rows,
             Scratch(ref _samplingListsA, length), Scratch(ref _samplingValuesA, length),
             Scratch(ref _samplingListsB, length), Scratch(ref _samplingValuesB, length), tokens ?? dummy, p);
     }
@@ -132,7 +155,7 @@ public sealed partial class IlgpuBackend
     private void LaunchArgmax(ArrayView<float> logits, ArrayView<int> tokens, int batch, int vocab, bool nanGivesMinusOne)
     {
         var kernel = Kernel("sampling.argmax", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(SamplingKernels.ArgmaxRows));
-        kernel(new KernelConfig(batch, GroupSizeForSampling()), logits, tokens, vocab, nanGivesMinusOne ? 1 : 0);
+        kernel(new KernelConfig(batch, GroupSizeForSampling("sampling.argmax", kernel)), logits, tokens, vocab, nanGivesMinusOne ? 1 : 0);
     }
 
     /// <summary>A scratch buffer of at least <paramref name="length"/> elements, grown when too small.</summary>

@@ -23,7 +23,9 @@ internal static class TopP
         var weights = scratch.Weights.AsSpan(0, list.Length);
         double total = SoftmaxWeights.Compute(row, list, max, weights);
         ulong cut = CompositeCut.ByMass(row, list, weights, total, RemovalThreshold(topP), scratch);
-        cut = Math.Min(cut, CompositeCut.Largest(row, list, minTokensToKeep, scratch));
+        // The crossing element itself is kept, so one token always survives a cut; more need the count cut.
+        if (cut == ulong.MaxValue || minTokensToKeep > 1)
+            cut = Math.Min(cut, CompositeCut.Largest(row, list, minTokensToKeep, scratch));
         return CompositeCut.Compact(row, list, cut);
     }
 }

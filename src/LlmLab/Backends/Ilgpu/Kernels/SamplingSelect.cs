@@ -6,7 +6,7 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// <summary>
 /// Radix selection over the 56-bit composite (value key, index), most significant byte first: per pass a 256-bin
 /// histogram of counts and of weights in shared memory (integer atomics, so the sums do not depend on the order
-/// threads arrive in), then warp 0 finds the bin where the running weight crosses the threshold. Stops as soon as
+/// threads arrive in; counts alone when every weight is 1), then warp 0 finds the bin where the running weight crosses the threshold. Stops as soon as
 /// the chosen bin holds one element. Weights are fixed point (2^40 = the candidates' total softmax mass).
 /// </summary>
 internal static class SamplingSelect
@@ -48,11 +48,11 @@ internal static class SamplingSelect
                 {
                     int digit = (int)((c >> digitShift) & 0xFF);
                     Atomic.Add(ref counts[digit], 1);
-                    Atomic.Add(ref weights[digit], unit ? 1UL : Weight(v, max, scale));
+                    if (!unit) Atomic.Add(ref weights[digit], Weight(v, max, scale));
                 }
             }
             Group.Barrier();
-            if (Warp.WarpIdx == 0) FindBin(counts, weights, before, threshold, state);
+            if (Warp.WarpIdx == 0) FindBin(counts, weights, unit, before, threshold, state);
             Group.Barrier();
             ulong digitFound = state[0];
             if (digitFound == Bins) return None;
@@ -77,6 +77,10 @@ internal static class SamplingSelect
         return found;
     }
 
+    /// <summary>A bin's weight: its count when every element weighs 1 (no second histogram is kept then).</summary>
+    private static ulong BinWeight(ArrayView<int> counts, ArrayView<ulong> weights, bool unit, int bin) =>
+        unit ? (ulong)counts[bin] : weights[bin];
+
     /// <summary>exp(v - max) in fixed point.</summary>
     public static ulong Weight(float v, float max, float scale) => (ulong)(XMath.Exp(v - max) * scale);
 
@@ -85,12 +89,14 @@ internal static class SamplingSelect
     /// weight crosses, which walks its bins. Writes state[0] = bin (256: none), state[1] = weight before that bin,
     /// state[2] = its element count.
     /// </summary>
-    private static void FindBin(ArrayView<int> counts, ArrayView<ulong> weights, ulong before, ulong threshold, ArrayView<ulong> state)
+    private static void FindBin(ArrayView<int> counts, ArrayView<ulong> weights, bool unit, ulong before, ulong threshold, ArrayView<ulong> state)
     {
         int lane = Warp.LaneIdx;
         int first = lane * 8;
-        ulong own = weights[first] + weights[first + 1] + weights[first + 2] + weights[first + 3]
-                  + weights[first + 4] + weights[first + 5] + weights[first + 6] + weights[first + 7];
+        ulong own = BinWeight(counts, weights, unit, first) + BinWeight(counts, weights, unit, first + 1)
+                  + BinWeight(counts, weights, unit, first + 2) + BinWeight(counts, weights, unit, first + 3)
+                  + BinWeight(counts, weights, unit, first + 4) + BinWeight(counts, weights, unit, first + 5)
+                  + BinWeight(counts, weights, unit, first + 6) + BinWeight(counts, weights, unit, first + 7);
         ulong inclusive = own;
         for (int d = 1; d < SamplingBlock.WarpSize; d *= 2)
         {
@@ -103,7 +109,7 @@ internal static class SamplingSelect
             ulong running = start;
             for (int b = first; b < first + 8; b++)
             {
-                ulong after = running + weights[b];
+                ulong after = running + BinWeight(counts, weights, unit, b);
                 if (after > threshold)
                 {
                     state[0] = (ulong)b;
