@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using LlmLab.Backends;
 using LlmLab.Tensors;
 
@@ -34,7 +35,7 @@ public static class AnchorRun
             Console.WriteLine($"{t.Name,-52} {t.MedianMs,10:0.000} {t.Throughput,22}");
 
         if (json is not null)
-            File.WriteAllText(json, JsonSerializer.Serialize(new { backend = backend.Name, checks, timings }, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(json, JsonSerializer.Serialize(new { backend = backend.Name, checks, timings }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         return checks.All(c => c.Passed) ? 0 : 1;
     }
 

@@ -48,8 +48,8 @@ public sealed class ConsistencyChecks(IBackend device, IBackend cpu)
         Compare("q4_0 bytes", 0, b => Bytes(b, b.QuantizeBlocks(F(b, 1, 300, 1024), DType.Q4_0)));
         Compare("matmul with q4_0 weight", 1e-3, b => b.MatMulQuantized(F(b, 1, 17, 1024), b.QuantizeBlocks(F(b, 2, 300, 1024), DType.Q4_0)));
         var warp = new SamplingOptions { Temperature = 0.7f, TopK = 50, TopP = 0.9f, MinP = 0.01f, RepetitionPenalty = 1.3f };
-        Compare("warpers 64x50257", 1e-5, b => b.ApplyWarpers(F(b, 1, 64, 50257, 4), warp, I(b, 2, 50257, 64, 20)));
-        Compare("sample 64x50257 (same tokens)", 0, b => Float(b, b.Sample(F(b, 1, 64, 50257, 4), warp, null, 7, 3)));
+        Compare("warpers 64x50257", 1e-5, b => b.ApplyWarpers(F(b, 1, [64, 50257], 4f), warp, I(b, 2, 50257, 64, 20)));
+        Compare("sample 64x50257 (same tokens)", 0, b => Float(b, b.Sample(F(b, 1, [64, 50257], 4f), warp, null, 7, 3)));
         Compare("argmax 64x50257", 0, b => Float(b, b.Argmax(F(b, 1, 64, 50257))));
         return _results;
     }
@@ -79,8 +79,6 @@ public sealed class ConsistencyChecks(IBackend device, IBackend cpu)
     }
 
     private static Tensor F(IBackend b, int seed, params int[] shape) => F(b, seed, shape, 1f);
-
-    private static Tensor F(IBackend b, int seed, int rows, int cols, float scale) => F(b, seed, [rows, cols], scale);
 
     private static Tensor F(IBackend b, int seed, int[] shape, float scale)
     {
