@@ -139,7 +139,7 @@ sealed class KernelTour(IBackend backend, bool small)
     {
         float[] result = [];
         var times = new List<double>();
-        for (int rep = 0; rep < (small ? 2 : 6); rep++)
+        for (int rep = 0; rep < (small ? 2 : 10); rep++)
         {
             var watch = Stopwatch.StartNew();
             using var y = op();
