@@ -35,26 +35,25 @@ public static class Backend
 
     private static string Suggest(string name)
     {
-        string? best = Names.MinBy(n => Levenshtein(n, name.ToLowerInvariant()));
-        return best is not null && Levenshtein(best, name.ToLowerInvariant()) <= 2 ? $" (did you mean '{best}'?)" : "";
+        string? best = Names.MinBy(n => Distance(n, name.ToLowerInvariant()));
+        return best is not null && Distance(best, name.ToLowerInvariant()) <= 2 ? $" (did you mean '{best}'?)" : "";
     }
 
-    private static int Levenshtein(string a, string b)
+    // Optimal string alignment distance: edits plus adjacent transpositions ("cdua" is one step from "cuda").
+    private static int Distance(string a, string b)
     {
-        var row = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) row[j] = j;
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
         for (int i = 1; i <= a.Length; i++)
-        {
-            int diagonal = row[0];
-            row[0] = i;
             for (int j = 1; j <= b.Length; j++)
             {
-                int up = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = up;
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
             }
-        }
-        return row[b.Length];
+        return d[a.Length, b.Length];
     }
 }
 

@@ -12,9 +12,7 @@ public sealed class Tensor : IDisposable
 {
     public Tensor(TensorStorage storage, Shape shape, DType dtype, long byteOffset = 0)
     {
-        if (dtype.IsBlockFormat() && shape.Last % dtype.BlockLength() != 0)
-            throw new ArgumentException(
-                $"a {dtype.Name()} tensor needs its last dimension to be a multiple of {dtype.BlockLength()}; shape {shape} is not");
+        RequireWholeBlocks(shape, dtype);
         long bytes = dtype.ByteCount(shape.ElementCount);
         if (byteOffset < 0 || byteOffset + bytes > storage.ByteLength)
             throw new ArgumentException(
@@ -42,8 +40,11 @@ public sealed class Tensor : IDisposable
     // ---- creation -------------------------------------------------------------------------------------------
 
     /// <summary>A new uninitialised-or-zero tensor on <paramref name="backend"/> (backends zero fresh memory).</summary>
-    public static Tensor Zeros(IBackend backend, Shape shape, DType dtype = DType.F32) =>
-        new(backend.Allocate(dtype.ByteCount(shape.ElementCount)), shape, dtype);
+    public static Tensor Zeros(IBackend backend, Shape shape, DType dtype = DType.F32)
+    {
+        RequireWholeBlocks(shape, dtype);
+        return new(backend.Allocate(dtype.ByteCount(shape.ElementCount)), shape, dtype);
+    }
 
     /// <summary>Copies <paramref name="values"/> to a new tensor of <paramref name="shape"/>.</summary>
     public static Tensor From<T>(IBackend backend, ReadOnlySpan<T> values, params int[] shape) where T : unmanaged
@@ -63,6 +64,7 @@ public sealed class Tensor : IDisposable
     public static Tensor FromBytes(IBackend backend, ReadOnlySpan<byte> bytes, DType dtype, params int[] shape)
     {
         var s = new Shape(shape);
+        RequireWholeBlocks(s, dtype);
         long need = dtype.ByteCount(s.ElementCount);
         if (bytes.Length != need)
             throw new ArgumentException($"a {dtype.Name()} tensor of shape {s} takes {need} bytes, not {bytes.Length}");
@@ -143,6 +145,13 @@ public sealed class Tensor : IDisposable
     {
         if (DType != dtype)
             throw new ArgumentException($"expected a {dtype.Name()} tensor, got {DType.Name()} of shape {Shape}");
+    }
+
+    private static void RequireWholeBlocks(Shape shape, DType dtype)
+    {
+        if (dtype.IsBlockFormat() && shape.Last % dtype.BlockLength() != 0)
+            throw new ArgumentException(
+                $"a {dtype.Name()} tensor needs its last dimension to be a multiple of {dtype.BlockLength()}; shape {shape} is not");
     }
 
     public override string ToString() => $"Tensor({DType.Name()} {Shape} on {Backend.Name})";
