@@ -121,4 +121,55 @@ public interface IBackend : IDisposable
     Tensor Sample(Tensor logits, SamplingOptions options, Tensor? previousTokens, ulong seed, long step);
     /// <summary>Index of the largest value of each row of [B, V] (first wins ties): i32 [B].</summary>
     Tensor Argmax(Tensor logits);
+
+    // ---- backward passes and training (reverse-mode autograd builds on these) -----------------------------
+
+    /// <summary>dL/dx of GELU (tanh form) at x, given dL/dy.</summary>
+    Tensor GeluBackward(Tensor x, Tensor gradOutput);
+    /// <summary>dL/dx of SiLU at x, given dL/dy.</summary>
+    Tensor SiluBackward(Tensor x, Tensor gradOutput);
+    /// <summary>dL/dx of ReLU at x, given dL/dy (0 where x &lt;= 0).</summary>
+    Tensor ReluBackward(Tensor x, Tensor gradOutput);
+    /// <summary>
+    /// Sum over every leading axis in a fixed order: [..., N] to [N]. The gradient of a bias, or of any operand that
+    /// <see cref="Add"/> broadcast.
+    /// </summary>
+    Tensor SumLeading(Tensor x);
+    /// <summary>Softmax backward from the forward output y: dx = y (dy - sum(dy y)) per row over the last axis.</summary>
+    Tensor SoftmaxBackward(Tensor output, Tensor gradOutput);
+    /// <summary>Log-softmax backward from the forward output: dx = dy - exp(output) sum(dy) per row.</summary>
+    Tensor LogSoftmaxBackward(Tensor output, Tensor gradOutput);
+    /// <summary>LayerNorm backward: gradients of the input [.., N], the weight [N] and the bias [N].</summary>
+    NormGradients LayerNormBackward(Tensor x, Tensor weight, Tensor gradOutput, float epsilon = 1e-5f);
+    /// <summary>RmsNorm backward: gradients of the input and the weight (Bias is null).</summary>
+    NormGradients RmsNormBackward(Tensor x, Tensor weight, Tensor gradOutput, float epsilon = 1e-6f);
+    /// <summary>
+    /// Embedding backward: a [vocabularySize, dim] gradient where row v sums the gradOutput rows whose id is v,
+    /// in position order (deterministic; no atomics).
+    /// </summary>
+    Tensor EmbeddingBackward(Tensor ids, Tensor gradOutput, int vocabularySize);
+    /// <summary>Rotary embedding backward: the transpose of the rotation, i.e. rotation by minus the angle.</summary>
+    Tensor RopeBackward(Tensor gradOutput, Tensor positions, float theta = 10000f);
+    /// <summary>
+    /// Cross-entropy backward: dlogits[n] = (softmax(logits[n]) - onehot(target[n])) * gradLoss[n]; rows whose target
+    /// is <paramref name="ignoreIndex"/> get 0. gradLoss (f32 [N]) is the upstream gradient of each row's loss (1/count
+    /// for the mean over counted rows).
+    /// </summary>
+    Tensor CrossEntropyBackward(Tensor logits, Tensor targets, Tensor gradLoss, int ignoreIndex = -100);
+    /// <summary>
+    /// Attention backward by recomputation (flash-attention style: no [Tq, Tk] matrix kept): gradients of q, k and v
+    /// given the forward inputs, its output and dL/doutput, for the same options (a KV cache is not allowed here).
+    /// With grouped-query heads, a kv head's gradient sums over the query heads that share it.
+    /// </summary>
+    AttentionGradients AttentionBackward(Tensor query, Tensor key, Tensor value, Tensor output, Tensor gradOutput, AttentionOptions? options = null);
+    /// <summary>In place: destination += scale * source (gradient accumulation); same shapes.</summary>
+    void AddInPlace(Tensor destination, Tensor source, float scale = 1f);
+    /// <summary>Sum of x squared over all elements, in a fixed order: f32 [1] (global gradient norms).</summary>
+    Tensor SumOfSquares(Tensor x);
+    /// <summary>
+    /// One AdamW step in place on parameter, first and second moments (PyTorch's torch.optim.AdamW: decoupled weight
+    /// decay p -= lr * wd * p, then Adam with bias correction). The gradient is multiplied by step.GradientScale first
+    /// (global-norm clipping).
+    /// </summary>
+    void AdamW(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment, AdamWStep step);
 }
