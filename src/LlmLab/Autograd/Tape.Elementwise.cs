@@ -29,6 +29,10 @@ public sealed partial class Tape
     public Variable Silu(Variable x) => Record(Backend.Silu(x.Data), dy => Accumulate(x, Backend.SiluBackward(x.Data, dy)), x);
     public Variable Relu(Variable x) => Record(Backend.Relu(x.Data), dy => Accumulate(x, Backend.ReluBackward(x.Data, dy)), x);
 
+    /// <summary>Two axes swapped (a copy); the gradient is swapped back.</summary>
+    public Variable Transpose(Variable x, int axis0, int axis1) =>
+        Record(Backend.Transpose(x.Data, axis0, axis1), dy => Accumulate(x, Backend.Transpose(dy, axis0, axis1)), x);
+
     /// <summary>The same elements under another shape (a view); the gradient is reshaped back.</summary>
     public Variable Reshape(Variable x, params int[] dims) =>
         View(x.Data.Reshape(dims), dy => Accumulate(x, dy.Reshape(x.Shape.ToArray()), owned: false), x);

@@ -45,6 +45,12 @@ public interface IBackend : IDisposable
     Tensor Silu(Tensor x);
     Tensor Relu(Tensor x);
 
+    /// <summary>
+    /// A contiguous copy of x with two axes swapped, e.g. [B, T, H, D] to [B, H, T, D] for attention heads. Its
+    /// gradient is the same swap.
+    /// </summary>
+    Tensor Transpose(Tensor x, int axis0, int axis1);
+
     // ---- row-wise -------------------------------------------------------------------------------------------
 
     /// <summary>
