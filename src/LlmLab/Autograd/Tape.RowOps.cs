@@ -45,8 +45,8 @@ public sealed partial class Tape
 
     public Variable Attention(Variable query, Variable key, Variable value, AttentionOptions? options = null)
     {
-        if (options?.Cache is not null)
-            throw new ArgumentException("attention with a KV cache is for generation; training records attention without one");
+        if (options?.Cache is not null && RecordsGradients)
+            throw new ArgumentException("attention with a KV cache is for generation: use a tape made with recordGradients: false");
         var output = Backend.Attention(query.Data, key.Data, value.Data, options);
         return Record(output, dO =>
         {

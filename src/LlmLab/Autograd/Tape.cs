@@ -9,7 +9,7 @@ namespace LlmLab.Autograd;
 /// forward and backward pass, then disposed (freeing every intermediate it made). Ops live in the partial files
 /// beside this one, one op family each, forward and backward side by side.
 /// </summary>
-public sealed partial class Tape(IBackend backend) : IDisposable
+public sealed partial class Tape(IBackend backend, bool recordGradients = true) : IDisposable
 {
     private readonly List<Action> _backward = [];
     private readonly List<Tensor> _owned = [];
@@ -17,6 +17,9 @@ public sealed partial class Tape(IBackend backend) : IDisposable
     private bool _backwardDone;
 
     public IBackend Backend { get; } = backend;
+
+    /// <summary>False for inference (generation, evaluation): ops run and free their outputs, nothing is recorded.</summary>
+    public bool RecordsGradients { get; } = recordGradients;
 
     /// <summary>A variable for a tensor the caller owns: trainable parameters get gradients, constants do not.</summary>
     public Variable Leaf(Tensor data, string? name = null, bool requiresGrad = true)
@@ -34,6 +37,8 @@ public sealed partial class Tape(IBackend backend) : IDisposable
     /// </summary>
     public void Backward(Variable loss)
     {
+        if (!RecordsGradients)
+            throw new InvalidOperationException("this tape was made for inference (recordGradients: false); it has nothing to run backward");
         if (loss.Data.ElementCount != 1)
             throw new ArgumentException($"backward starts from a scalar loss; this one has shape {loss.Shape}");
         if (_backwardDone)
@@ -68,7 +73,7 @@ public sealed partial class Tape(IBackend backend) : IDisposable
     /// <summary>As <see cref="Record"/> for an output that shares an input's storage (a reshape): not freed by the tape.</summary>
     private Variable View(Tensor output, Action<Tensor>? backward, params Variable[] inputs)
     {
-        bool requiresGrad = backward is not null && inputs.Any(v => v.RequiresGrad);
+        bool requiresGrad = RecordsGradients && backward is not null && inputs.Any(v => v.RequiresGrad);
         var result = new Variable(output, requiresGrad);
         _intermediates.Add(result);
         if (requiresGrad)

@@ -16,9 +16,13 @@ public sealed class Variable
         Name = name;
     }
 
+    /// <summary>A trainable tensor the caller owns, kept across tapes (its gradient accumulates over them).</summary>
+    public static Variable Parameter(Tensor data, string name) => new(data, requiresGrad: true, name);
+
     public Tensor Data { get; }
     public Tensor? Grad { get; internal set; }
-    public bool RequiresGrad { get; }
+    /// <summary>Whether backward computes this variable's gradient; set it false to freeze a parameter.</summary>
+    public bool RequiresGrad { get; set; }
     public string? Name { get; }
     public Shape Shape => Data.Shape;
 

@@ -1,0 +1,76 @@
+using LlmLab.Autograd;
+using LlmLab.Backends;
+using LlmLab.Nn;
+using LlmLab.Random;
+using LlmLab.Tensors;
+
+namespace LlmLab.Models;
+
+/// <summary>
+/// A decoder-only GPT (nanoGPT's model.py in LlmLab's modules): token (+ learned position) embeddings, pre-norm
+/// blocks, a final norm and a language-model head tied to the token embedding or not. GPT-2 initialisation:
+/// N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 layers)), biases 0, norms 1; every module draws from its own
+/// named random stream, so the seed fixes every weight.
+/// </summary>
+public sealed class Gpt : Module
+{
+    private readonly IBackend _backend;
+
+    public Gpt(IBackend backend, GptConfig config, ulong seed)
+    {
+        _backend = backend;
+        Config = config.Validate();
+        TokenEmbedding = Child("wte", new Embedding(backend, config.VocabularySize, config.Width, new RandomStream(seed, "init.wte")));
+        if (config.Positions == PositionKind.Learned)
+            PositionEmbedding = Child("wpe", new Embedding(backend, config.Context, config.Width, new RandomStream(seed, "init.wpe")));
+        Blocks = Enumerable.Range(0, config.Layers)
+            .Select(i => Child($"h.{i}", new TransformerBlock(backend, config, new RandomStream(seed, $"init.h.{i}"))))
+            .ToArray();
+        FinalNorm = Child("ln_f", new Norm(backend, config.Width, config.Norm, config.Bias));
+        if (!config.TiedEmbeddings)
+            Head = Child("lm_head", new Linear(backend, config.Width, config.VocabularySize, bias: false, new RandomStream(seed, "init.lm_head")));
+    }
+
+    public GptConfig Config { get; }
+    public Embedding TokenEmbedding { get; }
+    public Embedding? PositionEmbedding { get; }
+    public IReadOnlyList<TransformerBlock> Blocks { get; }
+    public Norm FinalNorm { get; }
+    public Linear? Head { get; }
+
+    /// <summary>
+    /// Logits [B, T, V] for token ids (i32 [B, T]). With <paramref name="caches"/> (one per layer, inference tapes
+    /// only) the ids are the next positions after what the caches hold.
+    /// </summary>
+    public Variable Forward(Tape tape, Tensor ids, IReadOnlyList<KvCache>? caches = null)
+    {
+        if (ids.Rank != 2) throw new ArgumentException($"GPT input ids must be [batch, time], got shape {ids.Shape}");
+        int batch = ids.Shape[0], time = ids.Shape[1];
+        int start = caches?[0].Length ?? 0;
+        if (start + time > Config.Context)
+            throw new ArgumentException($"{start + time} positions exceed the model's context of {Config.Context}");
+        using var positions = Tensor.From(_backend, Enumerable.Range(start, time).ToArray(), time);
+
+        var x = TokenEmbedding.Forward(tape, ids);                                    // [B, T, C]
+        if (PositionEmbedding is not null)
+            x = tape.Add(x, PositionEmbedding.Forward(tape, positions));            // [T, C] broadcast over B
+        for (int i = 0; i < Blocks.Count; i++)
+            x = Blocks[i].Forward(tape, x, positions, caches?[i]);
+        x = FinalNorm.Forward(tape, x);
+        var logits = Head is not null
+            ? Head.Forward(tape, x)
+            : tape.MatMul(x, TokenEmbedding.Weight, transposeB: true);
+        return logits;
+    }
+
+    /// <summary>Causal LM loss: mean cross-entropy of logits at t against targets (ids shifted by one; -100 ignored).</summary>
+    public Variable Loss(Tape tape, Tensor ids, Tensor targets)
+    {
+        var logits = Forward(tape, ids);
+        return tape.CrossEntropy(tape.Reshape(logits, -1, Config.VocabularySize), targets.Reshape(-1));
+    }
+
+    /// <summary>One empty KV cache per layer for generating up to <paramref name="capacity"/> positions.</summary>
+    public KvCache[] NewCaches(int batch, int capacity) =>
+        Blocks.Select(b => new KvCache(_backend, batch, Config.KvHeads, capacity, b.Attention.HeadDim)).ToArray();
+}

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using LlmLab.Autograd;
+
+namespace LlmLab.Nn;
+
+/// <summary>
+/// A layer that owns parameters and child layers, named the Hugging Face way: a parameter's full name is the dotted
+/// path of the fields that hold it ("h.0.attn.q_proj.weight"). Parameters can be frozen one by one or by pattern.
+/// </summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Variable Parameter)> _parameters = [];
+    private readonly List<(string Name, Module Child)> _children = [];
+
+    /// <summary>Every parameter with its dotted name, in registration order (depth first).</summary>
+    public IEnumerable<(string Name, Variable Parameter)> NamedParameters(string prefix = "")
+    {
+        foreach (var (name, p) in _parameters) yield return (prefix + name, p);
+        foreach (var (name, child) in _children)
+            foreach (var item in child.NamedParameters(prefix + name + "."))
+                yield return item;
+    }
+
+    public long ParameterCount(bool trainableOnly = false) =>
+        NamedParameters().Where(p => !trainableOnly || p.Parameter.RequiresGrad).Sum(p => p.Parameter.Data.ElementCount);
+
+    /// <summary>
+    /// Freezes (or, with <paramref name="trainable"/> true, unfreezes) the parameters whose dotted name matches a
+    /// glob: '*' is any run of characters, e.g. "h.*.attn.*" or "*.bias". Returns how many matched; none is an error.
+    /// </summary>
+    public int Freeze(string pattern, bool trainable = false)
+    {
+        var regex = new Regex("^" + Regex.Escape(pattern).Replace(@"\*", ".*") + "$");
+        int matched = 0;
+        foreach (var (name, p) in NamedParameters())
+            if (regex.IsMatch(name))
+            {
+                p.RequiresGrad = trainable;
+                matched++;
+            }
+        if (matched == 0)
+            throw new ArgumentException($"no parameter matches '{pattern}'; names look like '{NamedParameters().FirstOrDefault().Name}'");
+        return matched;
+    }
+
+    public int Unfreeze(string pattern) => Freeze(pattern, trainable: true);
+
+    protected Variable Parameter(string name, Tensors.Tensor data)
+    {
+        var p = Variable.Parameter(data, name);
+        _parameters.Add((name, p));
+        return p;
+    }
+
+    protected T Child<T>(string name, T module) where T : Module
+    {
+        _children.Add((name, module));
+        return module;
+    }
+}
