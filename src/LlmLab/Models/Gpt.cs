@@ -32,6 +32,7 @@ public sealed class Gpt : Module
     }
 
     public GptConfig Config { get; }
+    public IBackend Backend => _backend;
     public Embedding TokenEmbedding { get; }
     public Embedding? PositionEmbedding { get; }
     public IReadOnlyList<TransformerBlock> Blocks { get; }
