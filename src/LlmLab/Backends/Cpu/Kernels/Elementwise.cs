@@ -79,7 +79,9 @@ internal static class Elementwise
 
     /// <summary>
     /// GELU': with u = c (x + a x^3) and t = tanh(u), y = 0.5 x (1 + t), so
-    /// dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 a x^2).
+    /// dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 a x^2). With e = exp(-2|u|) (no overflow), 1 + t and
+    /// 1 - t^2 = (1 + t)(1 - t) are formed from e without cancelling: 1 + t = 2e / (1 + e) for u &lt; 0, 2 / (1 + e)
+    /// otherwise, and 1 - t^2 = 4e / (1 + e)^2, so the small slopes of large negative x keep their relative accuracy.
     /// </summary>
     public readonly struct GeluGradient : IGradientOp
     {
@@ -89,9 +91,13 @@ internal static class Elementwise
             var a = Vector256.Create(0.044715f);
             var half = Vector256.Create(0.5f);
             var x2 = x * x;
-            var t = SimdMath.Tanh(c * Vector256.FusedMultiplyAdd(a * x, x2, x));
+            var u = c * Vector256.FusedMultiplyAdd(a * x, x2, x);
+            var e = SimdMath.Exp(Vector256.Create(-2f) * Vector256.Abs(u));
+            var inverse = Vector256<float>.One / (Vector256<float>.One + e);
+            var onePlusT = Vector256.Create(2f) * Vector256.ConditionalSelect(Vector256.LessThan(u, Vector256<float>.Zero), e, Vector256<float>.One) * inverse;
+            var oneMinusT2 = Vector256.Create(4f) * e * inverse * inverse;
             var du = c * Vector256.FusedMultiplyAdd(Vector256.Create(3f) * a, x2, Vector256<float>.One);
-            var slope = Vector256.FusedMultiplyAdd(half * x * Vector256.FusedMultiplyAdd(-t, t, Vector256<float>.One), du, half * (Vector256<float>.One + t));
+            var slope = Vector256.FusedMultiplyAdd(half * x * oneMinusT2, du, half * onePlusT);
             return slope * dy;
         }
     }

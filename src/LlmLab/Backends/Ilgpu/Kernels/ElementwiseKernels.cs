@@ -22,7 +22,7 @@ internal static class ElementwiseKernels
 
     // XMath.Tanh fails CUDA's PTX JIT in ILGPU 1.5.3 (seen on an H200); exp of a non-positive argument cannot
     // overflow, and the absolute error (~1e-7) is what GELU's 0.5 x (1 + tanh) sees.
-    internal static float Tanh(float u)
+    private static float Tanh(float u)
     {
         float e = XMath.Exp(-2f * XMath.Abs(u));
         float t = (1f - e) / (1f + e);
