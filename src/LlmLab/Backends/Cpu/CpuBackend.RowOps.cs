@@ -75,6 +75,12 @@ public sealed partial class CpuBackend
     {
         Check.SameBackend(this, x, positions);
         Check.Rope(x, positions, theta);
+        return Rotate(x, positions, theta, inverse: false);
+    }
+
+    /// <summary>Rotation by the rope angle, or by minus it (<paramref name="inverse"/>: the backward pass, sin negated).</summary>
+    private Tensor Rotate(Tensor x, Tensor positions, float theta, bool inverse)
+    {
         var y = NewF32(x.Shape);
         if (x.ElementCount == 0) return y;
         int heads = x.Shape[1], time = x.Shape[2], dim = x.Shape[3], half = dim / 2;
@@ -89,7 +95,10 @@ public sealed partial class CpuBackend
         {
             var p = Span<int>(positions);
             for (long r = start; r < end; r++)
+            {
                 RotaryAngles.CosSin(p[(int)r], turns, cos.AsSpan((int)(r * half), half), sin.AsSpan((int)(r * half), half));
+                if (inverse) System.Numerics.Tensors.TensorPrimitives.Negate(sin.AsSpan((int)(r * half), half), sin.AsSpan((int)(r * half), half));
+            }
         });
 
         Parallel.For(x.Shape.Rows, dim * 3.0, (start, end) =>

@@ -65,14 +65,20 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x, positions);
         Check.Rope(x, positions, theta);
+        return Rotate(x, positions, theta, sign: 1f);
+    }
+
+    /// <summary>Rotation by the rope angle (sign 1) or by minus it (sign -1: the backward pass).</summary>
+    private Tensor Rotate(Tensor x, Tensor positions, float theta, float sign)
+    {
         var y = NewF32(x.Shape);
         if (x.ElementCount == 0) return y;
         int heads = x.Shape[1], time = x.Shape[2], dim = x.Shape[3];
         const int Threads = 256;
         int pairs = Count(x.ElementCount / 2 + Threads, "rope's pairs") - Threads; // the last group's index stays in int
-        var kernel = Kernel("rope", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ulong>, int, int, int, int, ArrayView<float>>(RopeKernel.Rope));
+        var kernel = Kernel("rope", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, ArrayView<ulong>, int, int, int, int, float, ArrayView<float>>(RopeKernel.Rope));
         kernel(new KernelConfig((pairs + Threads - 1) / Threads, Threads),
-            View<float>(x), View<int>(positions), positions.Rank == 2 ? 1 : 0, RopeTurns(dim, theta), heads, time, dim / 2, pairs, View<float>(y));
+            View<float>(x), View<int>(positions), positions.Rank == 2 ? 1 : 0, RopeTurns(dim, theta), heads, time, dim / 2, pairs, sign, View<float>(y));
         return y;
     }
 

@@ -46,4 +46,17 @@ internal static class BlockedSum
         }
         return total;
     }
+
+    /// <summary>Sum of x[i] * y[i], blocked like <see cref="Sum"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        float total = 0;
+        for (int start = 0; start < x.Length; start += Block)
+        {
+            int n = Math.Min(Block, x.Length - start);
+            total += SimdMath.Dot(x.Slice(start, n), y.Slice(start, n));
+        }
+        return total;
+    }
 }

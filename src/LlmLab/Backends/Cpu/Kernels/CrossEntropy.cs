@@ -14,4 +14,15 @@ internal static class CrossEntropy
         float sum = RowExp.SumExp(logits, default, max, default);
         return SimdMath.Log(sum) - (logits[target] - max);
     }
+
+    /// <summary>dlogits = (softmax(logits) - onehot(target)) gradLoss, the softmax as <see cref="Softmax.Row"/> computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardRow(ReadOnlySpan<float> logits, int target, float gradLoss, Span<float> dlogits)
+    {
+        float max = SimdMath.Max(logits);
+        float sum = RowExp.SumExp(logits, default, max, dlogits);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(dlogits, 1f / sum, dlogits);
+        dlogits[target] -= 1f;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(dlogits, gradLoss, dlogits);
+    }
 }

@@ -34,4 +34,25 @@ internal static class LayerNorm
             y[i] = hasBias ? MathF.FusedMultiplyAdd(normalised, weight[i], bias[i]) : normalised * weight[i];
         }
     }
+
+    /// <summary>
+    /// Backward of one row (no bias needed): mean and 1/std recomputed from x exactly as <see cref="Row"/> does, then
+    /// with xhat = (x - mean) / std and g = dy weight, dx = (g - mean(g) - xhat mean(g xhat)) / std. Adds dy xhat to
+    /// <paramref name="weightGradient"/> and dy to <paramref name="biasGradient"/> (the caller sums rows in a fixed
+    /// order). <paramref name="xhat"/> and <paramref name="g"/> are scratch rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardRow(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> dy, float epsilon,
+        Span<float> dx, Span<float> xhat, Span<float> g, Span<float> weightGradient, Span<float> biasGradient)
+    {
+        int n = x.Length;
+        float mean = BlockedSum.Sum(x) / n;
+        float variance = BlockedSum.CentredSquares(x, mean) / n;
+        float inverseStd = 1f / MathF.Sqrt(variance + epsilon);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(x, mean, xhat);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(xhat, inverseStd, xhat);
+        NormGradient.Input(xhat, weight, dy, inverseStd, BlockedSum.Sum, dx, g);
+        NormGradient.Accumulate(xhat, dy, weightGradient);
+        System.Numerics.Tensors.TensorPrimitives.Add(biasGradient, dy, biasGradient);
+    }
 }

@@ -20,4 +20,18 @@ internal static class RmsNorm
         for (; i < x.Length; i++)
             y[i] = x[i] * inverseRms * weight[i];
     }
+
+    /// <summary>
+    /// Backward of one row: 1/rms recomputed as <see cref="Row"/> does, then with xhat = x / rms and g = dy weight,
+    /// dx = (g - xhat mean(g xhat)) / rms. Adds dy xhat to <paramref name="weightGradient"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardRow(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> dy, float epsilon,
+        Span<float> dx, Span<float> xhat, Span<float> g, Span<float> weightGradient)
+    {
+        float inverseRms = 1f / MathF.Sqrt(BlockedSum.Squares(x) / x.Length + epsilon);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x, inverseRms, xhat);
+        NormGradient.Input(xhat, weight, dy, inverseRms, null, dx, g);
+        NormGradient.Accumulate(xhat, dy, weightGradient);
+    }
 }

@@ -48,4 +48,44 @@ internal static class Softmax
         for (; i < x.Length; i++)
             y[i] = keep.IsEmpty || keep[i] != 0 ? x[i] - max - logSum : float.NegativeInfinity;
     }
+
+    /// <summary>Softmax backward from the output y: dx = y (dy - sum(dy y)). Masked entries (y = 0) get 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        float s = BlockedSum.Dot(dy, y);
+        TensorPrimitives.Subtract(dy, s, dx);
+        TensorPrimitives.Multiply(dx, y, dx);
+    }
+
+    /// <summary>
+    /// Log-softmax backward from the output: dx = dy - exp(output) sum(dy). Entries whose output is -infinity (masked)
+    /// are constants of the forward: they get 0 and add nothing to the sum, so a fully masked row is all 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LogBackwardRow(ReadOnlySpan<float> output, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+        int i = 0;
+        for (; i <= dy.Length - 8; i += 8)
+            Vector256.ConditionalSelect(Vector256.Equals(Vector256.Create(output.Slice(i, 8)), negativeInfinity), Vector256<float>.Zero,
+                Vector256.Create(dy.Slice(i, 8))).CopyTo(dx.Slice(i, 8));
+        for (; i < dy.Length; i++)
+            dx[i] = output[i] == float.NegativeInfinity ? 0f : dy[i];
+        var s = Vector256.Create(BlockedSum.Sum(dx));
+        i = 0;
+        for (; i <= dy.Length - 8; i += 8)
+            Vector256.FusedMultiplyAdd(-SimdMath.Exp(Vector256.Create(output.Slice(i, 8))), s, Vector256.Create(dx.Slice(i, 8))).CopyTo(dx.Slice(i, 8));
+        if (i < dy.Length)
+        {
+            // Padded into one vector, so the tail takes the same exp as the loop.
+            Span<float> po = stackalloc float[8], pd = stackalloc float[8];
+            po.Fill(float.NegativeInfinity);
+            pd.Clear();
+            output[i..].CopyTo(po);
+            dx[i..].CopyTo(pd);
+            Vector256.FusedMultiplyAdd(-SimdMath.Exp(Vector256.Create(po)), s, Vector256.Create(pd)).CopyTo(pd);
+            pd[..(dy.Length - i)].CopyTo(dx[i..]);
+        }
+    }
 }

@@ -16,4 +16,21 @@ internal static class EmbeddingKernel
         for (int j = Group.IdxX; j < dim; j += Group.DimX)
             y[to + j] = table[from + j];
     }
+
+    /// <summary>
+    /// Embedding backward, one group per vocabulary row v, threads over the dimension: the sum of gradOutput rows at
+    /// positions order[offsets[v] .. offsets[v + 1]) (the positions with id v, ascending; sorted on the host), added
+    /// in that order. No atomics; a row no id names is written as zeros.
+    /// </summary>
+    public static void Scatter(ArrayView<float> gradOutput, ArrayView<int> order, ArrayView<int> offsets, int dim, ArrayView<float> gradTable)
+    {
+        int v = Grid.IdxX;
+        int first = offsets[v], last = offsets[v + 1];
+        for (int j = Group.IdxX; j < dim; j += Group.DimX)
+        {
+            float s = 0f;
+            for (int k = first; k < last; k++) s += gradOutput[(long)order[k] * dim + j];
+            gradTable[(long)v * dim + j] = s;
+        }
+    }
 }

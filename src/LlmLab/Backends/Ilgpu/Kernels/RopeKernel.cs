@@ -7,7 +7,8 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// + x[i] sin. The angle is the exact integer product position * turns[i] mod 2^64 (turns[i]: the pair's turns per
 /// position as a 64-bit fraction, from <see cref="Cpu.Kernels.RotaryAngles"/>), so it needs no float argument
 /// reduction; the remainder after taking out quadrants (at most pi/4) goes through Cephes' float sin/cos polynomials.
-/// Consecutive threads take consecutive pairs of a row, so loads and stores are coalesced.
+/// sign = -1 rotates by minus the angle (the transpose: rope's backward pass). Consecutive threads take
+/// consecutive pairs of a row, so loads and stores are coalesced.
 /// </summary>
 internal static class RopeKernel
 {
@@ -15,7 +16,7 @@ internal static class RopeKernel
     private const float RadiansPerUnit = 3.40612158e-19f;
 
     public static void Rope(ArrayView<float> x, ArrayView<int> positions, int perBatch, ArrayView<ulong> turns,
-        int heads, int time, int half, int pairs, ArrayView<float> y)
+        int heads, int time, int half, int pairs, float sign, ArrayView<float> y)
     {
         int p = Grid.IdxX * Group.DimX + Group.IdxX;
         if (p >= pairs) return;
@@ -34,6 +35,7 @@ internal static class RopeKernel
         float sin = (quadrant & 1) == 0 ? sinR : cosR;
         if (quadrant == 1 || quadrant == 2) cos = -cos;
         if (quadrant >= 2) sin = -sin;
+        sin *= sign; // -1: rotation by minus the angle (the backward pass)
 
         long at = (long)row * 2 * half + i;
         float a = x[at], b = x[at + half];

@@ -69,4 +69,48 @@ internal static class SoftmaxKernels
 
     private static float Output(float v, float max, float inverseSum, float logSum, bool logOutput) =>
         logOutput ? v - max - logSum : XMath.Exp(v - max) * inverseSum;
+
+    /// <summary>Softmax backward, one group per row: dx = y (dy - sum(dy y)).</summary>
+    public static void Backward(ArrayView<float> y, ArrayView<float> dy, int length, ArrayView<float> dx)
+    {
+        var slots = SharedMemory.Allocate<float>(GroupReduce.MaxWarps);
+        long at = (long)Grid.IdxX * length;
+        float s0 = 0f, s1 = 0f;
+        int stride = Group.DimX;
+        int j = Group.IdxX;
+        for (; j + stride < length; j += 2 * stride)
+        {
+            s0 += dy[at + j] * y[at + j];
+            s1 += dy[at + j + stride] * y[at + j + stride];
+        }
+        if (j < length) s0 += dy[at + j] * y[at + j];
+        float s = GroupReduce.Sum(s0 + s1, slots);
+        for (j = Group.IdxX; j < length; j += stride)
+            dx[at + j] = y[at + j] * (dy[at + j] - s);
+    }
+
+    /// <summary>
+    /// Log-softmax backward, one group per row: dx = dy - exp(output) sum(dy), where entries whose output is
+    /// -infinity (masked) get 0 and add nothing to the sum.
+    /// </summary>
+    public static void LogBackward(ArrayView<float> output, ArrayView<float> dy, int length, ArrayView<float> dx)
+    {
+        var slots = SharedMemory.Allocate<float>(GroupReduce.MaxWarps);
+        long at = (long)Grid.IdxX * length;
+        float s0 = 0f, s1 = 0f;
+        int stride = Group.DimX;
+        int j = Group.IdxX;
+        for (; j + stride < length; j += 2 * stride)
+        {
+            s0 += output[at + j] == float.NegativeInfinity ? 0f : dy[at + j];
+            s1 += output[at + j + stride] == float.NegativeInfinity ? 0f : dy[at + j + stride];
+        }
+        if (j < length) s0 += output[at + j] == float.NegativeInfinity ? 0f : dy[at + j];
+        float s = GroupReduce.Sum(s0 + s1, slots);
+        for (j = Group.IdxX; j < length; j += stride)
+        {
+            float o = output[at + j];
+            dx[at + j] = o == float.NegativeInfinity ? 0f : dy[at + j] - XMath.Exp(o) * s;
+        }
+    }
 }
