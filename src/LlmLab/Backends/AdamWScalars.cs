@@ -12,8 +12,10 @@ namespace LlmLab.Backends;
 ///   d = sqrt(v) / Bc2Sqrt + Epsilon              (denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps))
 ///   p = p + (NegativeStepSize * m) / d           (param.addcdiv_(exp_avg, denom, value=-step_size))
 /// </code>
-/// The betas arrive as floats, so 1 - beta1 is formed from the float beta (0.9f gives 0.10000002f where torch's
-/// double 0.9 gives 0.1f): a 2e-7 relative difference in the moment's weight, far below any training effect.
+/// The hyper-parameters arrive as floats; lr, weight decay and the betas are widened to double through their
+/// shortest round-trip decimal (0.999f becomes the double 0.999 a Python config holds, not 0.99899995...), so
+/// 1 - beta2 is torch's 0.001f rather than 0.00100005f and the moments match torch's bit for bit in the common case.
+/// Scalars torch casts to float itself (beta2 in mul_, eps, the clip scale) are used as given.
 /// </summary>
 internal struct AdamWScalars
 {
@@ -30,7 +32,7 @@ internal struct AdamWScalars
 
     public static AdamWScalars From(AdamWStep step)
     {
-        double lr = step.LearningRate, beta1 = step.Beta1, beta2 = step.Beta2;
+        double lr = AsWritten(step.LearningRate), beta1 = AsWritten(step.Beta1), beta2 = AsWritten(step.Beta2);
         float weight = (float)(1 - beta1);
         bool small = Math.Abs(weight) < 0.5f; // torch's is_lerp_weight_small
         double bc1 = 1 - Math.Pow(beta1, step.Step);
@@ -38,7 +40,7 @@ internal struct AdamWScalars
         return new AdamWScalars
         {
             GradientScale = step.GradientScale,
-            Decay = (float)(1 - lr * step.WeightDecay),
+            Decay = (float)(1 - lr * AsWritten(step.WeightDecay)),
             LerpWeight = small ? weight : weight - 1f,
             LerpFromGradient = small ? 0 : 1,
             Beta2 = step.Beta2,
@@ -48,4 +50,8 @@ internal struct AdamWScalars
             NegativeStepSize = (float)-(lr / bc1),
         };
     }
+
+    /// <summary>The double whose shortest decimal equals the float's (what the user wrote: 0.9f to 0.9).</summary>
+    public static double AsWritten(float x) =>
+        double.Parse(x.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 }
