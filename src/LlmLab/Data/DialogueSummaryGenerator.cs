@@ -129,7 +129,7 @@ public static class DialogueSummaryGenerator
         string room = r.Pick("double", "twin", "family", "deluxe");
         int price = 5 * r.Between(16, 50), cheaper = 5 * r.Between(10, 15);
         t.A(r.Pick($"I'd like to book a {room} room at {hotel} for {nights} nights.",
-            $"Do you have a {room} room free? I need it for {nights} nights.",
+            $"Do you have a {room} room free at {hotel}? I need it for {nights} nights.",
             $"Hello, is this {hotel}? I'm looking for a {room} room for {nights} nights."));
         t.B(r.Pick("Certainly. When will you be arriving?", "Let me check. What date do you arrive?", "Yes, we do. From which day?"));
         t.A(r.Pick($"From {day}.", $"I'll arrive on {day}.", $"On {day}, in the afternoon."));
