@@ -116,14 +116,23 @@ public static class PretrainingCorpus
         ("prepare for an interview", ["Read about the company.", "Think of examples from your past work.", "Practise your answers out loud.", "Choose clean, simple clothes.", "Arrive ten minutes early."]),
     ];
 
+    private static readonly string[] Tips =
+    [
+        "take your time and do not rush.", "read all the steps before you start.", "keep a towel nearby.",
+        "ask a friend to help the first time.", "clean up as you go.", "write down what worked for next time.",
+        "have everything ready before you begin.", "if something goes wrong, start again calmly.",
+    ];
+
     private static string Instructions(DataRandom r)
     {
         var (task, steps) = r.Pick(Tasks);
+        string tip = $"Tip from {r.Pick(Names)}: {r.Pick(Tips)}";
         if (r.Chance(0.5))
-            return $"How to {task}:\n" + string.Join("\n", steps.Select((step, i) => $"{i + 1}. {step}"));
+            return $"How to {task}:\n" + string.Join("\n", steps.Select((step, i) => $"{i + 1}. {step}")) + "\n" + tip;
         string[] links = ["First,", "Next,", "Then,", "After that,", "Finally,"];
-        return r.Pick($"Here is how to {task}.", $"To {task}, follow these steps.", $"Want to {task}? It is easy.") + " "
-            + string.Join(" ", steps.Select((step, i) => links[i] + " " + char.ToLowerInvariant(step[0]) + step[1..]));
+        return r.Pick($"Here is how to {task}.", $"To {task}, follow these steps.", $"Want to {task}? It is easy.",
+                $"{r.Pick(Names)} asked me how to {task}, so here it is.") + " "
+            + string.Join(" ", steps.Select((step, i) => links[i] + " " + char.ToLowerInvariant(step[0]) + step[1..])) + " " + tip;
     }
 
     private static string Capitalized(string s) => char.ToUpperInvariant(s[0]) + s[1..];
