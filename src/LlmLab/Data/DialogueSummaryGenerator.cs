@@ -78,7 +78,6 @@ public static class DialogueSummaryGenerator
 
     private static string Dollars(int amount) => "$" + amount;
 
-    private static string Capitalized(string s) => char.ToUpperInvariant(s[0]) + s[1..];
 
     /// <summary>Two different times (hours in [fromHour, toHour], on the hour or half past).</summary>
     private static (string First, string Second) TwoTimes(DataRandom r, int fromHour, int toHour)
@@ -156,11 +155,11 @@ public static class DialogueSummaryGenerator
         int total = (k + 2) * r.Between(12, 90);
         t.A(r.Pick($"I need {count} {ticketWord} to {city} for {day}, please.",
             $"Can I get {count} train tickets to {city}? We're travelling on {day}.",
-            $"{Capitalized(count)} tickets to {city} on {day}, please."));
+            $"{Phrase.Capitalized(count)} tickets to {city} on {day}, please."));
         t.B(r.Pick($"There's a train at {first} and another at {second}.", $"You can take the {first} or the {second} train."));
         string chosen = r.Chance(0.5) ? first : second;
         t.A(r.Pick($"The {chosen} one, please. How much is that?", $"I'll take the {chosen} train. What's the price?"));
-        t.B(r.Pick($"That's {Dollars(total)} altogether.", $"{Capitalized(count)} tickets come to {Dollars(total)}."));
+        t.B(r.Pick($"That's {Dollars(total)} altogether.", $"{Phrase.Capitalized(count)} tickets come to {Dollars(total)}."));
         if (r.Chance(0.5))
         {
             t.A(r.Pick("Can I pay by card?", "Do you take credit cards?"));
@@ -302,14 +301,14 @@ public static class DialogueSummaryGenerator
         string position = r.Pick(Positions), company = r.Pick(Companies), years = r.Pick(SmallNumbers), previous = r.Pick(Companies.Where(c => c != company).ToArray());
         int salary = 1000 * r.Between(30, 95);
         string pay = "$" + salary.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
-        t.A(r.Pick($"Thanks for coming in. Why do you want to work as a {position} at {company}?", $"So, you're applying for the {position} job at {company}. Why?"));
-        t.B(r.Pick($"I've always admired {company}, and I enjoy this kind of work.", $"{company} has a great reputation and I want to grow as a {position}."));
+        t.A(r.Pick($"Thanks for coming in. Why do you want to work as {Phrase.WithArticle(position)} at {company}?", $"So, you're applying for the {position} job at {company}. Why?"));
+        t.B(r.Pick($"I've always admired {company}, and I enjoy this kind of work.", $"{company} has a great reputation and I want to grow as {Phrase.WithArticle(position)}."));
         t.A(r.Pick("How much experience do you have?", "Tell me about your experience.", "What about your experience?"));
-        t.B(r.Pick($"I worked at {previous} for {years} years.", $"{years} years, all of them at {previous}."));
+        t.B(r.Pick($"I worked at {previous} for {years} years.", $"{Phrase.Capitalized(years)} years, all of them at {previous}."));
         t.A(r.Pick("And what salary do you expect?", "What are your salary expectations?"));
         t.B(r.Pick($"About {pay} a year.", $"I'm hoping for {pay} a year."));
         return r.Pick($"#Person1# interviews #Person2# for the {position} job at {company}; #Person2# worked at {previous} for {years} years and expects {pay} a year.",
-            $"#Person2#, who has {years} years of experience at {previous}, applies to be a {position} at {company} and asks for {pay} a year.");
+            $"#Person2#, who has {years} years of experience at {previous}, applies to be {Phrase.WithArticle(position)} at {company} and asks for {pay} a year.");
     }
 
     private static string TravelPlans(DataRandom r, Turns t)
@@ -319,13 +318,13 @@ public static class DialogueSummaryGenerator
         t.A(r.Pick("What are you doing for the holidays?", "Any plans for your time off?", "Are you going anywhere this summer?"));
         t.B(r.Pick($"I'm going to {city} with {friend} for {length} days.", $"{friend} and I are spending {length} days in {city}."));
         t.A(r.Pick("How are you getting there?", "Are you flying?", "How will you travel?"));
-        t.B(r.Pick($"We're {how}, leaving on {day}.", $"{Capitalized(how)}. We leave on {day}."));
+        t.B(r.Pick($"We're {how}, leaving on {day}.", $"{Phrase.Capitalized(how)}. We leave on {day}."));
         if (r.Chance(0.7))
         {
             t.A(r.Pick("What will you do there?", "What are your plans there?", "Sounds fun. What will you do?"));
             t.B(r.Pick($"I think we'll {activity}.", $"We want to {activity}.", $"I really want to {activity}."));
         }
         return r.Pick($"#Person2# is going to {city} with {friend} for {length} days, {howSummary}, leaving on {day}.",
-            $"#Person2# tells #Person1# about a {length}-day trip to {city} with {friend}, {howSummary} on {day}.");
+            $"#Person2# tells #Person1# about {Phrase.WithArticle(length + "-day")} trip to {city} with {friend}, {howSummary} on {day}.");
     }
 }

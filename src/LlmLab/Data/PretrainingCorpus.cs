@@ -76,7 +76,7 @@ public static class PretrainingCorpus
         // Arithmetic facts are true by construction and add endless variety.
         int a = r.Between(0, 10), b = r.Between(0, 10);
         sentences.Insert(r.Next(sentences.Count + 1), r.Chance(0.5)
-            ? $"{Capitalized(NumberWords[a])} plus {NumberWords[b]} is {NumberWords[a + b]}."
+            ? $"{Phrase.Capitalized(NumberWords[a])} plus {NumberWords[b]} is {NumberWords[a + b]}."
             : $"{a + b} minus {b} is {a}.");
         return string.Join(" ", sentences);
     }
@@ -135,5 +135,4 @@ public static class PretrainingCorpus
             + string.Join(" ", steps.Select((step, i) => links[i] + " " + char.ToLowerInvariant(step[0]) + step[1..])) + " " + tip;
     }
 
-    private static string Capitalized(string s) => char.ToUpperInvariant(s[0]) + s[1..];
 }

@@ -25,7 +25,7 @@ public static class ReviewGenerator
     private static readonly string[] Genres = ["thriller", "comedy", "drama", "science fiction film", "animated film", "horror film", "romance", "war film"];
 
     private static readonly string[] MovieAspects =
-        ["acting", "plot", "soundtrack", "visual effects", "pacing", "dialogue", "ending", "cinematography", "script", "lead actress"];
+        ["acting", "plot", "soundtrack", "visual style", "pacing", "dialogue", "ending", "cinematography", "script", "lead actress"];
 
     /// <summary>Examples start .. start + count - 1 of the data set for this seed.</summary>
     public static IEnumerable<ReviewExample> Generate(ulong seed, int count, long start = 0)
@@ -45,7 +45,7 @@ public static class ReviewGenerator
         if (movie)
         {
             string title = r.Pick(TitleFirst) + " " + r.Pick(TitleSecond), genre = r.Pick(Genres);
-            sentences.Add(r.Pick($"I watched {title} last weekend.", $"We saw {title}, a {genre}, at the cinema.",
+            sentences.Add(r.Pick($"I watched {title} last weekend.", $"We saw {title}, {Phrase.WithArticle(genre)}, at the cinema.",
                 $"{title} is the new {genre} everyone is talking about.", $"Finally got around to watching {title}.",
                 $"My friends took me to see {title}."));
             aspects = r.PickDistinct(MovieAspects, 3);
@@ -66,15 +66,14 @@ public static class ReviewGenerator
         return new ReviewExample(id, string.Join(" ", sentences), positive ? Positive : Negative, movie ? Movie : Product);
     }
 
-    private static string Capitalized(string s) => char.ToUpperInvariant(s[0]) + s[1..];
 
     private static string Praise(DataRandom r, string aspect) => r.Pick(
-        $"The {aspect} is excellent.", $"{Capitalized(aspect)} was superb.", $"I loved the {aspect}.",
+        $"The {aspect} is excellent.", $"{Phrase.Capitalized(aspect)} was superb.", $"I loved the {aspect}.",
         $"The {aspect} is much better than I hoped.", $"Really impressed by the {aspect}.",
         $"The {aspect} is simply wonderful.", $"The {aspect} deserves a special mention, it is great.");
 
     private static string Complaint(DataRandom r, string aspect) => r.Pick(
-        $"The {aspect} is awful.", $"{Capitalized(aspect)} was a real letdown.", $"I hated the {aspect}.",
+        $"The {aspect} is awful.", $"{Phrase.Capitalized(aspect)} was a real letdown.", $"I hated the {aspect}.",
         $"The {aspect} is poor.", $"Really disappointed by the {aspect}.", $"The {aspect} is terrible.",
         $"The {aspect} felt cheap and careless.");
 
