@@ -258,7 +258,7 @@ public static class DialogueSummaryGenerator
         t.A(r.Pick("Is it far?", "How long does it take?", "Can I walk there?"));
         if (minutes <= 15)
         {
-            t.B(r.Pick($"No, it's only about {minutes} minutes on foot.", $"About {minutes} minutes' walk."));
+            t.B(r.Pick($"Not far, only about {minutes} minutes on foot.", $"It takes about {minutes} minutes to walk there."));
             return r.Pick($"#Person2# tells #Person1# to go down {street} and turn {turn} to reach {place}, about {minutes} minutes on foot.",
                 $"#Person1# asks the way to {place}; it is a {minutes} minute walk down {street}, turning {turn} at the lights.");
         }
@@ -270,18 +270,20 @@ public static class DialogueSummaryGenerator
 
     private static string Borrowing(DataRandom r, Turns t)
     {
-        string name = r.Pick(Names), day = r.Pick(Days), reason = r.Pick(BorrowReasons);
+        string name = r.Pick(Names), day = r.Pick(Days);
         if (r.Chance(0.3))
         {
+            string purpose = r.Pick(MoneyReasons);
             int amount = 10 * r.Between(2, 30);
             t.A(r.Pick($"{name}, could you lend me {Dollars(amount)}?", $"{name}, I'm a bit short this week. Can I borrow {Dollars(amount)}?"));
             t.B(r.Pick("What do you need it for?", "Sure, but what's it for?"));
-            t.A(r.Pick($"I need to {reason}. I'll pay you back on {day}.", $"To {reason}. You'll have it back on {day}, I promise."));
+            t.A(r.Pick($"I need to {purpose}. I'll pay you back on {day}.", $"To {purpose}. You'll have it back on {day}, I promise."));
             t.B(r.Pick($"All right, here's {Dollars(amount)}. {day} then.", $"OK. Here you are, but I need it by {day}."));
-            return r.Pick($"#Person1# borrows {Dollars(amount)} from {name} to {reason} and will pay it back on {day}.",
-                $"{name} lends #Person1# {Dollars(amount)} until {day} so that #Person1# can {reason}.");
+            return r.Pick($"#Person1# borrows {Dollars(amount)} from {name} to {purpose} and will pay it back on {day}.",
+                $"{name} lends #Person1# {Dollars(amount)} until {day} so that #Person1# can {purpose}.");
         }
-        string item = r.Pick(BorrowItems), other = r.Pick(Names.Where(n => n != name).ToArray());
+        var (item, reason) = r.Pick(BorrowItems);
+        string other = r.Pick(Names.Where(n => n != name).ToArray());
         t.A(r.Pick($"{name}, could I borrow your {item} until {day}?", $"Hi {name}. Can I use your {item}? I'll give it back on {day}."));
         t.B(r.Pick("What do you need it for?", "Maybe. What for?"));
         t.A(r.Pick($"I have to {reason}.", $"I want to {reason}."));

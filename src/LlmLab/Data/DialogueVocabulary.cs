@@ -61,14 +61,17 @@ public static class DialogueVocabulary
         "the colour is different from the picture", "it makes a strange noise",
     ];
 
-    public static readonly string[] BorrowItems =
-        ["umbrella", "car", "laptop", "bike", "notes", "camera", "calculator", "drill", "tent", "dictionary"];
-
-    public static readonly string[] BorrowReasons =
+    /// <summary>Things to borrow, each with a reason that fits it.</summary>
+    public static readonly (string Item, string Reason)[] BorrowItems =
     [
-        "move some boxes", "study for the exam", "take photos at a wedding", "go camping", "finish a report",
-        "fix a shelf", "visit my parents", "get to work",
+        ("umbrella", "walk to the station in the rain"), ("car", "move some boxes"), ("laptop", "finish a report"),
+        ("bike", "get to work"), ("notes", "study for the exam"), ("camera", "take photos at a wedding"),
+        ("calculator", "do the maths homework"), ("drill", "fix a shelf"), ("tent", "go camping"),
+        ("dictionary", "translate a letter"),
     ];
+
+    public static readonly string[] MoneyReasons =
+        ["pay the phone bill", "buy a birthday present", "pay for a taxi", "get some groceries", "buy a train ticket"];
 
     public static readonly string[] Positions =
         ["sales assistant", "accountant", "software engineer", "marketing manager", "receptionist", "teacher", "nurse", "chef"];
@@ -98,7 +101,7 @@ public static class DialogueVocabulary
     public static IEnumerable<IReadOnlyList<string>> NamedSlotLists =>
     [
         Names, Surnames, Days, Restaurants, Hotels, Cities, Landmarks, Streets, Colors, ShopItems.Select(s => s.Item).ToArray(),
-        Problems, BorrowItems, BorrowReasons, Positions, Companies, Symptoms, MeetingTopics, Activities, SmallNumbers,
+        Problems, BorrowItems.Select(b => b.Item).ToArray(), BorrowItems.Select(b => b.Reason).ToArray(), MoneyReasons, Positions, Companies, Symptoms, MeetingTopics, Activities, SmallNumbers,
     ];
 
     /// <summary>"7 pm", "10:30 am", "12 pm" from a 24-hour clock.</summary>

@@ -10,15 +10,18 @@ public static class ReviewGenerator
 {
     public const string Positive = "positive", Negative = "negative", Product = "product", Movie = "movie";
 
-    private static readonly string[] Products =
+    /// <summary>Products, each with an aspect only it has (a lamp has no battery life).</summary>
+    private static readonly (string Name, string Aspect)[] Products =
     [
-        "wireless headphones", "blender", "pair of running shoes", "desk lamp", "backpack", "electric toothbrush",
-        "phone charger", "coffee grinder", "yoga mat", "office chair", "kettle", "bluetooth speaker", "rain jacket",
-        "smart watch", "vacuum cleaner", "frying pan",
+        ("pair of wireless headphones", "sound"), ("blender", "motor"), ("pair of running shoes", "fit"), ("desk lamp", "brightness"),
+        ("backpack", "zip"), ("electric toothbrush", "battery life"), ("phone charger", "charging speed"),
+        ("coffee grinder", "grind"), ("yoga mat", "grip"), ("office chair", "comfort"), ("kettle", "lid"),
+        ("bluetooth speaker", "bass"), ("rain jacket", "hood"), ("smart watch", "screen"), ("vacuum cleaner", "suction"),
+        ("frying pan", "non-stick coating"),
     ];
 
     private static readonly string[] ProductAspects =
-        ["build quality", "price", "delivery", "battery life", "design", "comfort", "sound", "packaging", "instruction manual", "customer service"];
+        ["build quality", "price", "delivery", "design", "packaging", "instruction manual", "customer service", "finish"];
 
     private static readonly string[] TitleFirst = ["The Last", "A Silent", "The Broken", "Midnight", "The Hidden", "Beyond the", "The Second", "Into the"];
     private static readonly string[] TitleSecond = ["Harbor", "Garden", "Signal", "Winter", "Kingdom", "River", "Promise", "Storm", "Mirror", "Road"];
@@ -52,11 +55,12 @@ public static class ReviewGenerator
         }
         else
         {
-            string product = r.Pick(Products);
+            var (product, special) = r.Pick(Products);
             sentences.Add(r.Pick($"I bought this {product} {r.Pick("a month ago", "last week", "two weeks ago", "in the spring")}.",
                 $"Got this {product} as a gift.", $"I have been using this {product} every day for a while.",
                 $"I ordered the {product} after reading a few reviews.", $"This is my second {product} from this brand."));
             aspects = r.PickDistinct(ProductAspects, 3);
+            aspects[r.Next(3)] = special;
         }
         int aspectSentences = r.Between(2, 3);
         for (int a = 0; a < aspectSentences - 1; a++) sentences.Add(positive ? Praise(r, aspects[a]) : Complaint(r, aspects[a]));
