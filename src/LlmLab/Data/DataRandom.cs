@@ -1,0 +1,65 @@
+using LlmLab.Random;
+
+namespace LlmLab.Data;
+
+/// <summary>
+/// The draws of one generated example: draw n is Philox(key = seed; counter = (example, n, stream)), so example i
+/// is the same whether 10 or 10^6 examples are generated, and each generator (a stream) is independent of the
+/// others.
+/// </summary>
+public sealed class DataRandom
+{
+    /// <summary>Stream ids: one per generator, so the generators never share draws.</summary>
+    public const uint DialogueStream = 1, ReviewStream = 2, PretrainingStream = 3, SplitStream = 4,
+        PretrainingDialogueStream = 5, PretrainingReviewStream = 6;
+
+    private readonly ulong seed;
+    private readonly ulong example;
+    private readonly uint stream;
+    private uint draw;
+
+    public DataRandom(ulong seed, ulong example, uint stream)
+    {
+        this.seed = seed;
+        this.example = example;
+        this.stream = stream;
+    }
+
+    /// <summary>The next 32 random bits (first output word of the next Philox block).</summary>
+    public uint NextUInt()
+    {
+        uint c0 = (uint)example, c1 = (uint)(example >> 32), c2 = draw++, c3 = stream;
+        Philox.Block(ref c0, ref c1, ref c2, ref c3, (uint)seed, (uint)(seed >> 32));
+        return c0;
+    }
+
+    /// <summary>An integer in [0, count): multiply-shift of 32 random bits (bias below count / 2^32).</summary>
+    public int Next(int count)
+    {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "must be positive");
+        return (int)(((ulong)NextUInt() * (uint)count) >> 32);
+    }
+
+    /// <summary>An integer in [min, max] inclusive.</summary>
+    public int Between(int min, int max) => min + Next(max - min + 1);
+
+    /// <summary>True with probability p.</summary>
+    public bool Chance(double p) => NextUInt() < p * 4294967296.0;
+
+    public T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
+
+    /// <summary>One of the phrasings; all arguments are evaluated, one draw is taken.</summary>
+    public string Pick(params string[] phrasings) => phrasings[Next(phrasings.Length)];
+
+    /// <summary>k distinct items, in draw order.</summary>
+    public T[] PickDistinct<T>(IReadOnlyList<T> items, int k)
+    {
+        var chosen = new List<int>(k);
+        while (chosen.Count < k)
+        {
+            int i = Next(items.Count);
+            if (!chosen.Contains(i)) chosen.Add(i);
+        }
+        return chosen.Select(i => items[i]).ToArray();
+    }
+}
