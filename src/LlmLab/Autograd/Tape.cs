@@ -32,6 +32,16 @@ public sealed partial class Tape(IBackend backend, bool recordGradients = true) 
     public Variable Constant(Tensor data) => Leaf(data, requiresGrad: false);
 
     /// <summary>
+    /// Hands a tensor made for this pass (positions, masks) to the tape, which frees it with itself: backward
+    /// rules may still read it after the forward code is done.
+    /// </summary>
+    public Tensor Keep(Tensor tensor)
+    {
+        _owned.Add(tensor);
+        return tensor;
+    }
+
+    /// <summary>
     /// Runs the recorded rules newest first from d loss / d loss = 1. The loss must hold one element. Parameter
     /// gradients accumulate into <see cref="Variable.Grad"/> (call <see cref="Variable.ZeroGrad"/> between steps).
     /// </summary>

@@ -50,7 +50,7 @@ public sealed class Gpt : Module
         int start = caches?[0].Length ?? 0;
         if (start + time > Config.Context)
             throw new ArgumentException($"{start + time} positions exceed the model's context of {Config.Context}");
-        using var positions = Tensor.From(_backend, Enumerable.Range(start, time).ToArray(), time);
+        var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(start, time).ToArray(), time));
 
         var x = TokenEmbedding.Forward(tape, ids);                                    // [B, T, C]
         if (PositionEmbedding is not null)
