@@ -67,23 +67,7 @@ public sealed class SafetensorsWriter
     }
 
     /// <summary>Writes the file atomically: readers see the old file or the whole new one.</summary>
-    public void Save(string path)
-    {
-        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
+    public void Save(string path) => AtomicFile.Write(path, WriteTo);
 
     private byte[] Header()
     {

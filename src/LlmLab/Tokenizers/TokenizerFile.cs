@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using LlmLab.IO;
 
 namespace LlmLab.Tokenizers;
 
@@ -14,24 +15,13 @@ internal static class TokenizerFile
 
     public static void Write(string folder, Action<Utf8JsonWriter> writeFields)
     {
-        Directory.CreateDirectory(folder);
-        string path = Path.Combine(folder, FileName);
-        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        AtomicFile.Write(Path.Combine(folder, FileName), stream =>
         {
-            using (var stream = File.Create(temporary))
-            using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            {
-                json.WriteStartObject();
-                writeFields(json);
-                json.WriteEndObject();
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            json.WriteStartObject();
+            writeFields(json);
+            json.WriteEndObject();
+        });
     }
 
     /// <summary>The parsed file; any failure (missing, unreadable, not JSON, not an object) names the file.</summary>

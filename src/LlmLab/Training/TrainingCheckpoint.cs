@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LlmLab.Backends;
+using LlmLab.IO;
+using LlmLab.Nn;
+using LlmLab.Tensors;
+
+namespace LlmLab.Training;
+
+/// <summary>
+/// A trainer checkpoint: a folder checkpoints/step-NNNNNN/ holding model.safetensors (every parameter under its
+/// dotted name), optimizer.safetensors (AdamW's moments under torch's state names) and trainer.json (the step, the
+/// next batch index, the data's description and the optimizer's step count). The folder is written under a
+/// temporary name and renamed when complete, so a checkpoint either exists whole or not at all.
+/// </summary>
+public sealed record TrainingCheckpoint(string Folder, int Step, long NextBatch, string Data, int OptimizerSteps)
+{
+    public const string ModelFile = "model.safetensors";
+    public const string OptimizerFile = "optimizer.safetensors";
+    public const string StateFile = "trainer.json";
+    public const int FormatVersion = 1;
+
+    private static readonly Regex StepFolder = new(@"^step-(\d{6,})$");
+
+    public static string FolderName(int step) => $"step-{step:D6}";
+
+    /// <summary>Writes a checkpoint into <paramref name="checkpoints"/>, replacing one of the same step.</summary>
+    public static TrainingCheckpoint Save(string checkpoints, Module model, AdamWOptimizer optimizer, int step, long nextBatch, string data)
+    {
+        Directory.CreateDirectory(checkpoints);
+        string final = Path.Combine(checkpoints, FolderName(step));
+        string temporary = Path.Combine(checkpoints, $".{FolderName(step)}.tmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            var weights = new SafetensorsWriter();
+            foreach (var (name, p) in model.NamedParameters()) Add(weights, name, p.Data);
+            weights.Save(Path.Combine(temporary, ModelFile));
+            var moments = new SafetensorsWriter();
+            foreach (var (name, m) in optimizer.Moments()) Add(moments, name, m);
+            moments.Save(Path.Combine(temporary, OptimizerFile));
+            var state = new Dictionary<string, object>
+            {
+                ["format"] = FormatVersion, ["step"] = step, ["next_batch"] = nextBatch, ["data"] = data,
+                ["optimizer_steps"] = optimizer.StepCount,
+            };
+            AtomicFile.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(temporary, final);
+        }
+        finally
+        {
+            if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+        }
+        return new TrainingCheckpoint(final, step, nextBatch, data, optimizer.StepCount);
+    }
+
+    /// <summary>The newest complete checkpoint in <paramref name="checkpoints"/>, or null when there is none.</summary>
+    public static TrainingCheckpoint? Latest(string checkpoints)
+    {
+        if (!Directory.Exists(checkpoints)) return null;
+        var newest = Directory.EnumerateDirectories(checkpoints)
+            .Select(d => (Folder: d, Match: StepFolder.Match(Path.GetFileName(d))))
+            .Where(d => d.Match.Success)
+            .OrderByDescending(d => long.Parse(d.Match.Groups[1].Value))
+            .FirstOrDefault();
+        return newest.Folder is null ? null : Read(newest.Folder);
+    }
+
+    /// <summary>Reads trainer.json of a checkpoint folder; a missing or malformed file is named in the error.</summary>
+    public static TrainingCheckpoint Read(string folder)
+    {
+        string path = Path.Combine(folder, StateFile);
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = json.RootElement;
+            int format = root.GetProperty("format").GetInt32();
+            if (format != FormatVersion) throw new InvalidDataException($"format {format} is not {FormatVersion}");
+            return new TrainingCheckpoint(folder, root.GetProperty("step").GetInt32(), root.GetProperty("next_batch").GetInt64(),
+                root.GetProperty("data").GetString() ?? "", root.GetProperty("optimizer_steps").GetInt32());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException
+                                      or InvalidOperationException or FormatException or InvalidDataException)
+        {
+            throw new InvalidDataException($"checkpoint state {path} cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Copies the saved weights into the model's parameters and the moments into the optimizer.</summary>
+    public void Restore(Module model, AdamWOptimizer optimizer)
+    {
+        using (var weights = Safetensors.Open(Path.Combine(Folder, ModelFile)))
+            foreach (var (name, p) in model.NamedParameters()) Load(weights, name, p.Data);
+        using var moments = Safetensors.Open(Path.Combine(Folder, OptimizerFile));
+        var state = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var (name, _) in optimizer.Moments())
+            {
+                if (!moments.Contains(name)) throw new InvalidDataException($"checkpoint {Folder}: {OptimizerFile} has no '{name}'");
+                state[name] = moments.ReadTensor(optimizer.Backend, name);
+            }
+            optimizer.LoadMoments(state, OptimizerSteps);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    private static void Add(SafetensorsWriter writer, string name, Tensor tensor) =>
+        writer.Add(name, SafetensorsDType.F32, tensor.Shape.ToArray(), tensor.ToBytes());
+
+    private void Load(Safetensors file, string name, Tensor parameter)
+    {
+        if (!file.Contains(name))
+            throw new InvalidDataException($"checkpoint {Folder}: {ModelFile} has no '{name}' (the model has {parameter.Shape}); was it made by another model?");
+        var info = file.Info(name);
+        if (info.DType != SafetensorsDType.F32 || !info.Shape.SequenceEqual(parameter.Shape.ToArray()))
+            throw new InvalidDataException(
+                $"checkpoint {Folder}: '{name}' is {info.DType} [{string.Join(", ", info.Shape)}], the model's is F32 {parameter.Shape}");
+        parameter.Backend.Write(parameter.Storage, parameter.ByteOffset, file.ReadBytes(name));
+    }
+}
