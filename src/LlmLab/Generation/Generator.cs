@@ -7,7 +7,9 @@ namespace LlmLab.Generation;
 /// <summary>
 /// Autoregressive generation from a <see cref="Gpt"/>: prompts of the same length run as one batch, each step feeds
 /// only the newest token through the KV caches, and every new token is reported as it comes (for streaming).
-/// A row's draws depend only on (seed, step, row within its batch, its logits).
+/// A row's draws depend only on (seed, step, row within its batch, its logits). Past the model's context the window
+/// slides as nanoGPT's does (the last Context tokens are fed again each step, with no cache: the cached keys were
+/// computed at positions that no longer exist).
 /// </summary>
 public static class Generator
 {
@@ -33,22 +35,27 @@ public static class Generator
         var backend = model.Backend;
         int batch = prompts.Length, promptLength = prompts[0].Length;
         if (promptLength == 0) throw new ArgumentException("a prompt needs at least one token");
-        int total = Math.Min(promptLength + options.MaxNewTokens, model.Config.Context);
+        int context = model.Config.Context;
+        if (promptLength > context) throw new ArgumentException($"a prompt of {promptLength} tokens exceeds the model's context of {context}");
+        int total = promptLength + options.MaxNewTokens;
         var sequences = prompts.Select(p => p.ToList()).ToArray();
         var outputs = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var finished = new bool[batch];
-        var caches = options.UseKvCache ? model.NewCaches(batch, total) : null;
+        var caches = options.UseKvCache ? model.NewCaches(batch, Math.Min(total, context)) : null;
         try
         {
             for (int step = 0; promptLength + step < total && !finished.All(f => f); step++)
             {
-                // With a cache the first step feeds the prompts, later steps only the newest token.
-                int start = caches is null || step == 0 ? 0 : sequences[0].Count - 1;
-                int length = sequences[0].Count - start;
+                // With a cache the first step feeds the prompts, later steps only the newest token; once the context
+                // is full, every step feeds the last Context tokens afresh.
+                int count = sequences[0].Count;
+                bool sliding = count > context;
+                int start = sliding ? count - context : caches is null || step == 0 ? 0 : count - 1;
+                int length = count - start;
                 var input = sequences.SelectMany(s => s.Skip(start)).ToArray();
                 using var ids = Tensor.From(backend, input, batch, length);
                 using var tape = new Tape(backend, recordGradients: false);
-                var logits = model.Forward(tape, ids, caches).Data;                     // [B, length, V]
+                var logits = model.Forward(tape, ids, sliding ? null : caches).Data;   // [B, length, V]
                 using var last = LastPosition(logits, batch, length);
                 using var previous = Tensor.From(backend, sequences.SelectMany(s => s).ToArray(), batch, sequences[0].Count);
                 using var next = backend.Sample(last, options.Sampling, previous, options.Seed, step);

@@ -69,10 +69,25 @@ public class GeneratorTests
     }
 
     [Fact]
-    public void Generation_stops_at_the_context()
+    public void Past_the_context_the_window_slides_with_or_without_the_cache()
     {
         var model = Model("cpu");
-        var result = Generator.Generate(model, [[1, 2, 3, 4]], new GenerationOptions { MaxNewTokens = 100 });
-        Assert.Equal(24 - 4, result[0].Length);
+        var options = new GenerationOptions { MaxNewTokens = 40 };
+        var cached = Generator.Generate(model, [[1, 2, 3, 4]], options);
+        var uncached = Generator.Generate(model, [[1, 2, 3, 4]], options with { UseKvCache = false });
+        Assert.Equal(40, cached[0].Length);
+        Assert.Equal(uncached[0], cached[0]);
+        // Each token past the context is the greedy choice given exactly the last 24 tokens.
+        var sequence = new[] { 1, 2, 3, 4 }.Concat(cached[0]).ToArray();
+        int t = sequence.Length - 1;
+        var alone = Generator.Generate(model, [sequence[(t - 24)..t]], new GenerationOptions { MaxNewTokens = 1 });
+        Assert.Equal(sequence[t], alone[0][0]);
+    }
+
+    [Fact]
+    public void A_prompt_longer_than_the_context_is_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Generator.Generate(Model("cpu"), [Enumerable.Range(0, 25).Select(i => i % 13).ToArray()], new GenerationOptions()));
+        Assert.Contains("25 tokens exceeds the model's context of 24", e.Message);
     }
 }
