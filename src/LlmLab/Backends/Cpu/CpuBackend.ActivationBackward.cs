@@ -45,7 +45,7 @@ public sealed partial class CpuBackend
     {
         Check.SameBackend(this, x, gradOutput);
         Check.ActivationBackward(x, gradOutput, op);
-        var dx = NewF32(x.Shape);
+        var dx = NewF32Output(x.Shape);
         Parallel.For(x.ElementCount, 30, (s, e) =>
             Elementwise.MapGradient<TOp>(Span<float>(x)[(int)s..(int)e], Span<float>(gradOutput)[(int)s..(int)e], Span<float>(dx)[(int)s..(int)e]));
         return dx;

@@ -11,7 +11,7 @@ public sealed partial class CpuBackend
     public Tensor Scale(Tensor x, float factor)
     {
         Check.F32(x, "scale's input");
-        var y = NewF32(x.Shape);
+        var y = NewF32Output(x.Shape);
         Parallel.For(x.ElementCount, 1, (s, e) =>
             System.Numerics.Tensors.TensorPrimitives.Multiply(Span<float>(x)[(int)s..(int)e], factor, Span<float>(y)[(int)s..(int)e]));
         return y;
@@ -26,7 +26,7 @@ public sealed partial class CpuBackend
     private Tensor Binary(Tensor a, Tensor b, string op, BinaryKernel kernel)
     {
         Check.Broadcast(a, b, op);
-        var y = NewF32(a.Shape);
+        var y = NewF32Output(a.Shape);
         if (b.ElementCount == 0) return y;
         Parallel.For(a.ElementCount, 1, (s, e) =>
             kernel(Span<float>(a)[(int)s..(int)e], Span<float>(b), Span<float>(y)[(int)s..(int)e], s));
@@ -36,7 +36,7 @@ public sealed partial class CpuBackend
     private Tensor Unary<TOp>(Tensor x, string op) where TOp : SimdMath.IUnaryOp
     {
         Check.F32(x, $"{op}'s input");
-        var y = NewF32(x.Shape);
+        var y = NewF32Output(x.Shape);
         Parallel.For(x.ElementCount, 20, (s, e) =>
             SimdMath.Map<TOp>(Span<float>(x)[(int)s..(int)e], Span<float>(y)[(int)s..(int)e]));
         return y;

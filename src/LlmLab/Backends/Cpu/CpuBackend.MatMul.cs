@@ -15,7 +15,7 @@ public sealed partial class CpuBackend
     {
         Check.SameBackend(this, a, b, bias);
         var d = Check.MatMul(a, b, transposeA, transposeB, bias);
-        var c = NewF32(d.Output);
+        var c = NewF32Output(d.Output);
         int batch = d.Batch, m = d.M;
         // One weight for every batch and rows stored one after another: a single tall product packs B only once.
         if (d.SharedB && !transposeA && (long)m * batch <= int.MaxValue)

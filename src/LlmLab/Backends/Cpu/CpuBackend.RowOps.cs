@@ -18,7 +18,7 @@ public sealed partial class CpuBackend
     {
         Check.SameBackend(this, x, weight, bias);
         Check.Norm(x, weight, bias, epsilon, "layer-norm");
-        var y = NewF32(x.Shape);
+        var y = NewF32Output(x.Shape);
         int dim = x.Shape.Last;
         if (x.ElementCount == 0) return y;
         Parallel.For(x.Shape.Rows, dim * 8.0, (start, end) =>
@@ -37,7 +37,7 @@ public sealed partial class CpuBackend
     {
         Check.SameBackend(this, x, weight);
         Check.Norm(x, weight, null, epsilon, "rms-norm");
-        var y = NewF32(x.Shape);
+        var y = NewF32Output(x.Shape);
         int dim = x.Shape.Last;
         if (x.ElementCount == 0) return y;
         Parallel.For(x.Shape.Rows, dim * 5.0, (start, end) =>

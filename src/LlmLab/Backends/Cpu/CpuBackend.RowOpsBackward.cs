@@ -80,7 +80,7 @@ public sealed partial class CpuBackend
     {
         int n = x.Shape.Last;
         long rows = x.Shape.Rows;
-        var dx = NewF32(x.Shape);
+        var dx = NewF32Output(x.Shape);
         var dweight = NewF32(new Shape(n));
         var dbias = withBias ? NewF32(new Shape(n)) : null;
         if (rows == 0 || n == 0) return new NormGradients(dx, dweight, dbias);

@@ -8,7 +8,7 @@ public sealed partial class CpuBackend
     {
         Check.SameBackend(this, x);
         var d = Check.Transpose(x, axis0, axis1);
-        var y = NewF32(d.Output);
+        var y = NewF32Output(d.Output);
         if (x.ElementCount == 0) return y;
         // One task per output run of `inner` contiguous floats: y[o, b, m, a] = x[o, a, m, b].
         long runs = d.Outer * d.B * d.Middle * d.A;

@@ -22,6 +22,7 @@ public sealed partial class CpuBackend : IBackend
     public string Name => "cpu";
     public int Threads => Parallel.Threads;
     internal CpuParallel Parallel { get; }
+    internal CpuMemoryPool Memory { get; } = new();
 
     // ---- memory ---------------------------------------------------------------------------------------------
 
@@ -61,6 +62,9 @@ public sealed partial class CpuBackend : IBackend
     };
 
     internal Tensor NewF32(Shape shape) => Tensor.Zeros(this, shape);
+
+    /// <summary>An f32 tensor whose memory may hold old values: only for kernels that write every element.</summary>
+    internal Tensor NewF32Output(Shape shape) => new(new CpuStorage(this, shape.ElementCount * 4, clear: false), shape, DType.F32);
 
     private CpuStorage Own(TensorStorage storage)
     {

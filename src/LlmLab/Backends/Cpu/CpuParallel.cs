@@ -4,9 +4,18 @@ namespace LlmLab.Backends.Cpu;
 /// Static work splitting: [0, count) is cut into at most <see cref="Threads"/> contiguous ranges, one per worker.
 /// Kernels compute each output from its inputs alone (no cross-range reductions), so the bits never depend on the
 /// thread count; reductions that span ranges are done afterwards in a fixed order.
+/// <para>
+/// The ranges run on the calling thread and on Threads - 1 dedicated workers that spin briefly between jobs before
+/// they sleep, as OpenMP's do. A training step issues hundreds of small parallel ops; waking thread-pool threads
+/// for each (tens of microseconds a time) cost more than some of the ops themselves. Backends with the same thread
+/// count share one pool; a call made while it is busy (a nested call, or another backend's on another thread) runs
+/// its ranges one after another on its own thread: the same ranges, so the same bits.
+/// </para>
 /// </summary>
 internal sealed class CpuParallel(int threads)
 {
+    private readonly Lazy<WorkerPool> _pool = new(() => WorkerPool.Shared(threads - 1));
+
     public int Threads { get; } = threads;
 
     /// <summary>
@@ -22,10 +31,12 @@ internal sealed class CpuParallel(int threads)
             if (count > 0) body(0, count);
             return;
         }
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        void Range(int w)
         {
             long start = count * w / workers, end = count * (w + 1) / workers;
             if (end > start) body(start, end);
-        });
+        }
+        if (!_pool.Value.TryRun(workers, Range))
+            for (int w = 0; w < workers; w++) Range(w);
     }
 }

@@ -2,12 +2,14 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Backends.Cpu;
 
-/// <summary>Host memory: a managed byte array (garbage collected, so a forgotten Dispose leaks nothing).</summary>
-internal sealed class CpuStorage(CpuBackend backend, long byteLength) : TensorStorage(backend, byteLength)
+/// <summary>
+/// Host memory: a managed byte array from the backend's <see cref="CpuMemoryPool"/>, returned there when the storage
+/// is disposed (a forgotten Dispose leaks nothing: the GC takes the array). Zeroed unless <paramref name="clear"/> is
+/// false, which only kernels that write every element ask for.
+/// </summary>
+internal sealed class CpuStorage(CpuBackend backend, long byteLength, bool clear = true) : TensorStorage(backend, byteLength)
 {
-    public byte[] Data { get; } = byteLength <= Array.MaxLength
-        ? new byte[byteLength]
-        : throw new ArgumentException($"the cpu backend holds tensors of up to {Array.MaxLength} bytes; {byteLength} were asked for");
+    public byte[] Data { get; } = backend.Memory.Rent(byteLength, clear);
 
-    protected override void Release() { }
+    protected override void Release() => backend.Memory.Return(Data);
 }
