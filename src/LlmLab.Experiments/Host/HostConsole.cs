@@ -40,7 +40,15 @@ internal sealed class HostConsole(IAnsiConsole output, TextWriter error, bool in
         return new HostConsole(console, error ?? writer, interactive: false);
     }
 
-    public void Line(string text) => Output.WriteLine(text);
+    /// <summary>
+    /// A line of plain text. On a terminal it goes through Spectre (which keeps it above a live progress bar);
+    /// otherwise straight to the writer, so a long path is never wrapped.
+    /// </summary>
+    public void Line(string text)
+    {
+        if (Interactive) Output.WriteLine(text);
+        else Output.Profile.Out.Writer.WriteLine(text);
+    }
 
     /// <summary>A line with Spectre markup where the console has colour; the markup is stripped otherwise.</summary>
     public void Markup(string markup) => Output.MarkupLine(markup);

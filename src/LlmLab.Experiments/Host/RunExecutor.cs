@@ -26,7 +26,7 @@ internal static class RunExecutor
     {
         var console = session.Console;
         var cancellation = session.Cancellation;
-        var recorder = new RunRecorder(paths, console.Output, console.Interactive);
+        var recorder = new RunRecorder(paths, console);
 
         if (!resuming || !File.Exists(paths.Config)) AtomicFile.WriteAllText(paths.Config, RunConfigYaml.Write(config));
         if (!File.Exists(paths.Environment)) AtomicFile.WriteAllText(paths.Environment, RunEnvironment.Capture(backend.Name).ToJson());

@@ -33,7 +33,7 @@ public static class ChartRenderer
             scatter.LineWidth = 2;
             scatter.MarkerSize = points.Length <= 30 ? 5 : 0;
         }
-        if (chart.Series.Count > 1) plot.ShowLegend();
+        if (chart.Series.Count > 1) plot.ShowLegend(ScottPlot.Alignment.UpperRight);
     }
 
     private static void DrawBars(ScottPlot.Plot plot, ChartSpec chart)

@@ -55,7 +55,9 @@ public static class CompareReport
             .ToList();
 
         var metricNames = runs.SelectMany(r => r.Metrics).Select(m => m.Name).Distinct().ToList();
-        var figureNames = runs.SelectMany(r => r.Results.Summaries).Select(s => s.Key).Distinct().ToList();
+        // Durations among the summary figures vary from run to run: they go with the timings.
+        var timedFigures = runs.SelectMany(r => r.Results.Summaries).Where(s => s.Value.Kind == ReportCellKind.Duration).Select(s => s.Key).Distinct().ToList();
+        var figureNames = runs.SelectMany(r => r.Results.Summaries).Select(s => s.Key).Distinct().Where(k => !timedFigures.Contains(k)).ToList();
         ReportCell Final(RunReport run, string metric) =>
             run.Metrics.FirstOrDefault(m => m.Name == metric) is { } m ? ReportCell.OfNumber(m.Final) : ReportCell.OfText("—");
         ReportCell Figure(RunReport run, string key) =>
@@ -66,7 +68,9 @@ public static class CompareReport
         results.AddRange(metricNames.Where(n => !MetricNames.IsTiming(n)).Select(n => (IReadOnlyList<ReportCell>)[ReportCell.OfText(n), .. runs.Select(r => Final(r, n))]));
         results.AddRange(figureNames.Select(k => (IReadOnlyList<ReportCell>)[ReportCell.OfText(k), .. runs.Select(r => Figure(r, k))]));
         var timings = metricNames.Where(MetricNames.IsTiming)
-            .Select(n => (IReadOnlyList<ReportCell>)[ReportCell.OfText(n), .. runs.Select(r => Final(r, n))]).ToList();
+            .Select(n => (IReadOnlyList<ReportCell>)[ReportCell.OfText(n), .. runs.Select(r => Final(r, n))])
+            .Concat(timedFigures.Select(k => (IReadOnlyList<ReportCell>)[ReportCell.OfText(k), .. runs.Select(r => Figure(r, k))]))
+            .ToList();
 
         return new Comparison(names, runs,
             new ReportTable("Configuration differences", ["setting", .. names], differences),
@@ -115,7 +119,7 @@ public static class CompareReport
         ["differences"] = ReportJsonCodec.Table(comparison.Differences),
         ["results"] = ReportJsonCodec.Table(comparison.Results, comparison.Sentence()),
         ["timings"] = ReportJsonCodec.Table(comparison.Timings),
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }.ToJsonString(ReportJsonCodec.Options) + "\n";
 
     /// <summary>Writes DIR/report.md, DIR/report.json and DIR/plots/; returns the path of report.md.</summary>
     public static string Write(Comparison comparison, string folder)

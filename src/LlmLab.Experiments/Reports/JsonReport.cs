@@ -56,5 +56,5 @@ public static class JsonReport
     }
 
     public static string Render(RunReport report) =>
-        Build(report).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        Build(report).ToJsonString(ReportJsonCodec.Options) + "\n";
 }

@@ -50,6 +50,12 @@ public static class NumberFormat
         return text + "%";
     }
 
+    /// <summary>A ratio to 3 significant digits: "2.35", "19.5", "187".</summary>
+    public static string Ratio(double ratio) =>
+        ratio >= 100 ? Math.Round(ratio, MidpointRounding.AwayFromZero).ToString("0", CultureInfo.InvariantCulture)
+        : ratio >= 10 ? Trim(Math.Round(ratio, 1, MidpointRounding.AwayFromZero).ToString("F1", CultureInfo.InvariantCulture))
+        : Trim(Math.Round(ratio, 2, MidpointRounding.AwayFromZero).ToString("F2", CultureInfo.InvariantCulture));
+
     private static string Trim(string text) =>
         text.Contains('.') ? text.TrimEnd('0').TrimEnd('.') : text;
 }

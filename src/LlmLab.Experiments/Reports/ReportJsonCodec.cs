@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace LlmLab.Experiments;
@@ -9,6 +10,13 @@ namespace LlmLab.Experiments;
 /// </summary>
 public static class ReportJsonCodec
 {
+    /// <summary>Indented, and readable: "w²" stays "w²" rather than "w\u00B2" (the files are read by people too).</summary>
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static JsonNode? Cell(ReportCell cell) => cell.Kind switch
     {
         ReportCellKind.Number when double.IsFinite(cell.Number) => JsonValue.Create(cell.Number),

@@ -24,7 +24,7 @@ public static partial class ReportScrubber
         text = Duration().Replace(text, "<duration>");
         text = Commit().Replace(text, "<commit>");
         string machine = Environment.MachineName;
-        if (machine.Length >= 3)
+        if (machine.Length >= 2)
             text = Regex.Replace(text, $@"\b{Regex.Escape(machine)}\b", "<machine>", RegexOptions.IgnoreCase);
         return text;
     }

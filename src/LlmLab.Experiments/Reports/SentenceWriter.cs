@@ -101,7 +101,7 @@ public static class SentenceWriter
         if (low == 0 || Math.Sign(high) != Math.Sign(low)) return $"a difference of {NumberFormat.Significant(high - low)}";
         double ratio = high / low;
         if (low < 0) return $"{NumberFormat.Percent((high - low) / Math.Abs(low))} higher";
-        return ratio >= 2 ? $"{NumberFormat.Significant(Math.Round(ratio, 2))}× as high" : $"{NumberFormat.Percent(ratio - 1)} higher";
+        return ratio >= 2 ? $"{NumberFormat.Ratio(ratio)}× as high" : $"{NumberFormat.Percent(ratio - 1)} higher";
     }
 
     // "67% lower": measured against the higher value, so it never passes 100% for positive numbers.

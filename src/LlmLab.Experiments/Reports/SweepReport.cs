@@ -27,8 +27,10 @@ public static class SweepReport
         var metricNames = runs.SelectMany(r => r.Report?.Metrics ?? []).Select(m => m.Name).Distinct().ToList();
         var steady = metricNames.Where(n => !MetricNames.IsTiming(n)).ToList();
         var timings = metricNames.Where(MetricNames.IsTiming).ToList();
-        var figures = runs.SelectMany(r => r.Report?.Results.Summaries ?? []).Where(s => s.Value.IsNumeric).Select(s => s.Key)
-            .Distinct().Where(k => !steady.Contains(k)).ToList();
+        // Summary figures: numbers beside the metrics; durations with the timings.
+        var summaries = runs.SelectMany(r => r.Report?.Results.Summaries ?? []).ToList();
+        var figures = summaries.Where(s => s.Value.Kind == ReportCellKind.Number).Select(s => s.Key).Distinct().Where(k => !steady.Contains(k)).ToList();
+        var timedFigures = summaries.Where(s => s.Value.Kind == ReportCellKind.Duration).Select(s => s.Key).Distinct().Where(k => !figures.Contains(k)).ToList();
 
         ReportCell Final(RunReport? report, string metric) =>
             report?.Metrics.FirstOrDefault(m => m.Name == metric) is { } series ? ReportCell.OfNumber(series.Final) : ReportCell.OfText("—");
@@ -43,8 +45,8 @@ public static class SweepReport
                 .. steady.Select(m => Final(r.Report, m)),
                 .. figures.Select(k => Figure(r.Report, k)),
                 ReportCell.OfText($"[{r.Run.Folder}](../{r.Run.Folder}/report.md)")])]);
-        var timingTable = new ReportTable("Timings", ["combination", .. timings],
-            [.. runs.Select(r => (IReadOnlyList<ReportCell>)[ReportCell.OfText(r.Run.Label), .. timings.Select(m => Final(r.Report, m))])]);
+        var timingTable = new ReportTable("Timings", ["combination", .. timings, .. timedFigures],
+            [.. runs.Select(r => (IReadOnlyList<ReportCell>)[ReportCell.OfText(r.Run.Label), .. timings.Select(m => Final(r.Report, m)), .. timedFigures.Select(k => Figure(r.Report, k))])]);
 
         var charts = steady.Concat(figures).Select(name => new ChartSpec(
             "final-" + name, $"{name} per combination", "combination", name, ChartKind.Bar,
@@ -102,7 +104,7 @@ public static class SweepReport
         json["results"] = ReportJsonCodec.Table(results, SentenceWriter.ForTable(WithoutRunColumn(results)));
         json["timings"] = ReportJsonCodec.Table(timings);
         json["plots"] = new JsonArray([.. charts.Select(c => ReportJsonCodec.Chart(c, withData: false))]);
-        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return json.ToJsonString(ReportJsonCodec.Options) + "\n";
     }
 
     // The run column holds links: not a label to name rows by in the sentence.

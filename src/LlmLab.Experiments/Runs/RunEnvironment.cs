@@ -37,7 +37,7 @@ public sealed record RunEnvironment(
         ["llmlabVersion"] = LlmLabVersion,
         ["backend"] = Backend,
         ["gitCommit"] = GitCommit,
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }.ToJsonString(ReportJsonCodec.Options) + "\n";
 
     private static string VersionOf(Assembly assembly) =>
         assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Spectre.Console;
 
 namespace LlmLab.Experiments;
 
@@ -7,7 +6,7 @@ namespace LlmLab.Experiments;
 /// log.txt with a UTC time on each line, and the console where there is one. Details (stack traces) go to the
 /// file only: the console gets one line per event.
 /// </summary>
-public sealed class RunLog(string path, IAnsiConsole? console)
+public sealed class RunLog(string path, Action<string>? console)
 {
     private readonly Lock gate = new();
 
@@ -18,7 +17,7 @@ public sealed class RunLog(string path, IAnsiConsole? console)
     {
         lock (gate)
         {
-            console?.WriteLine("  " + message);
+            console?.Invoke("  " + message);
             ToFile(message);
         }
     }

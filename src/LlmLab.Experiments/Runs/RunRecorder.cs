@@ -12,12 +12,12 @@ internal sealed class RunRecorder
     private readonly Lock gate = new();
     private bool liveProgress;
 
-    public RunRecorder(RunPaths paths, IAnsiConsole? console, bool interactive)
+    public RunRecorder(RunPaths paths, HostConsole? console)
     {
         Paths = paths;
-        Console = console;
-        Interactive = interactive && console is not null;
-        Log = new RunLog(paths.Log, console);
+        Console = console?.Output;
+        Interactive = console?.Interactive ?? false;
+        Log = new RunLog(paths.Log, console is null ? null : console.Line);
         Results = RunResults.Load(paths.Results);
     }
 
@@ -29,7 +29,7 @@ internal sealed class RunRecorder
     /// <summary>What the steps recorded; loaded from results.json, so a resumed run keeps what the first attempt recorded.</summary>
     public RunResults Results { get; }
 
-    public static RunRecorder Detached(string runFolder) => new(new RunPaths(runFolder), console: null, interactive: false);
+    public static RunRecorder Detached(string runFolder) => new(new RunPaths(runFolder), console: null);
 
     public void SaveResults() => Results.Save(Paths.Results);
 

@@ -40,7 +40,7 @@ public sealed class RunResults
                 ["tables"] = new JsonArray([.. tables.Select(t => ReportJsonCodec.Table(t))]),
                 ["plots"] = new JsonArray([.. plots.Select(p => ReportJsonCodec.Chart(p))]),
             };
-            return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+            return json.ToJsonString(ReportJsonCodec.Options) + "\n";
         }
     }
 

@@ -33,7 +33,7 @@ public sealed record RunStatus(
         ["failedStep"] = FailedStep,
         ["error"] = Error,
         ["resumes"] = Resumes,
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }.ToJsonString(ReportJsonCodec.Options) + "\n";
 
     public void Write(RunPaths paths) => AtomicFile.WriteAllText(paths.Status, ToJson());
 
@@ -60,7 +60,7 @@ public sealed record RunStatus(
         }
     }
 
-    public static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    public static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private static DateTime? ParseTime(string? text) =>
         text is not null && DateTime.TryParse(text, CultureInfo.InvariantCulture,

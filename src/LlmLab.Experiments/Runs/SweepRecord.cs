@@ -65,7 +65,7 @@ public sealed record SweepRecord(
                 ["folder"] = r.Folder,
                 ["status"] = RunStatus.StateName(r.State),
             })]),
-        }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        }.ToJsonString(ReportJsonCodec.Options) + "\n";
     }
 
     public static SweepRecord Read(string path)
