@@ -33,7 +33,7 @@ internal static class RunCommand
 
     private static int Resume(string folder, HostSession session)
     {
-        var paths = new RunPaths(Path.GetFullPath(folder));
+        var paths = RunPaths.Of(folder);
         if (!Directory.Exists(paths.Folder)) throw new ExperimentConfigException($"run folder '{folder}' does not exist");
         if (!RunPaths.IsRunFolder(paths.Folder)) throw new ExperimentConfigException($"'{folder}' is not a run folder: it has no config.yaml");
         var config = RunConfigYaml.Read(paths.Config);

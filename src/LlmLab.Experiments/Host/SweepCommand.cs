@@ -54,7 +54,7 @@ internal static class SweepCommand
             var config = RunConfig.From(bound[i], seed, backend.Name, profile);
             var paths = RunFolders.Create(root, config, DateTime.UtcNow);
             var outcome = RunExecutor.Execute(bound[i], config, paths, backend, resuming: false, session);
-            runs.Add(new SweepRun(combination, Path.GetFileName(paths.Folder), outcome.State));
+            runs.Add(new SweepRun(combination, paths.Name, outcome.State));
             AtomicFile.WriteAllText(Path.Combine(sweepFolder, SweepRecord.FileName), record.ToJson());
 
             if (outcome.State == RunState.Interrupted) { RunCommand.Finish(outcome, session); exitCode = ExitCodes.Interrupted; break; }

@@ -7,7 +7,7 @@ public static class ReportWriter
     public static string Write(string folder)
     {
         var report = RunReport.Load(folder);
-        var paths = new RunPaths(Path.GetFullPath(folder));
+        var paths = RunPaths.Of(folder);
         Directory.CreateDirectory(paths.Plots);
         foreach (var chart in report.Charts) ChartRenderer.Write(chart, paths.Plots);
         AtomicFile.WriteAllText(paths.ReportJson, JsonReport.Render(report));

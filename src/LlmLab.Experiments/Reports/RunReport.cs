@@ -13,7 +13,7 @@ public sealed record RunReport(
 {
     public static RunReport Load(string folder)
     {
-        var paths = new RunPaths(Path.GetFullPath(folder));
+        var paths = RunPaths.Of(folder);
         if (!Directory.Exists(paths.Folder)) throw new ExperimentConfigException($"run folder '{folder}' does not exist");
         if (!RunPaths.IsRunFolder(paths.Folder)) throw new ExperimentConfigException($"'{folder}' is not a run folder: it has no config.yaml");
         var config = RunConfigYaml.Read(paths.Config);
@@ -21,7 +21,7 @@ public sealed record RunReport(
             ? RunStatus.Read(paths.Status)
             : new RunStatus(RunState.Running, config.Experiment, null, DateTime.UnixEpoch);
         return new RunReport(
-            Path.GetFileName(paths.Folder.TrimEnd(Path.DirectorySeparatorChar)),
+            paths.Name,
             config, status, RunResults.Load(paths.Results), MetricsLog.Read(paths.Metrics));
     }
 

@@ -16,9 +16,9 @@ public static class SweepReport
     /// <summary>Writes report.md, report.json and plots/ in the sweep folder; returns the path of report.md.</summary>
     public static string Write(string sweepFolder)
     {
-        string folder = Path.GetFullPath(sweepFolder);
+        string folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sweepFolder));
         var sweep = SweepRecord.Read(Path.Combine(folder, SweepRecord.FileName));
-        string parent = Path.GetDirectoryName(folder.TrimEnd(Path.DirectorySeparatorChar))!;
+        string parent = Path.GetDirectoryName(folder)!;
         var runs = sweep.Runs.Select(r => (Run: r, Report: Directory.Exists(Path.Combine(parent, r.Folder)) && RunPaths.IsRunFolder(Path.Combine(parent, r.Folder))
             ? RunReport.Load(Path.Combine(parent, r.Folder))
             : null)).ToList();
@@ -57,7 +57,7 @@ public static class SweepReport
         Directory.CreateDirectory(plots);
         foreach (var chart in charts) ChartRenderer.Write(chart, plots);
 
-        string name = Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar));
+        string name = Path.GetFileName(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "report.md"), Markdown(sweep, name, results, timingTable, charts));
         AtomicFile.WriteAllText(Path.Combine(folder, "report.json"), Json(sweep, name, results, timingTable, charts));
         return Path.Combine(folder, "report.md");

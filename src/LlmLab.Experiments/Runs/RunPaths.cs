@@ -15,6 +15,12 @@ public sealed record RunPaths(string Folder)
     public string Plots => Path.Combine(Folder, "plots");
     public string Checkpoints => Path.Combine(Folder, "checkpoints");
 
+    /// <summary>The paths of the run in <paramref name="folder"/>, made absolute and without a trailing separator.</summary>
+    public static RunPaths Of(string folder) => new(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+
+    /// <summary>The folder's own name: "20250304-050607-0a1b2c3d".</summary>
+    public string Name => Path.GetFileName(Path.TrimEndingDirectorySeparator(Folder));
+
     /// <summary>True when <paramref name="folder"/> looks like a run folder (it has a config.yaml).</summary>
     public static bool IsRunFolder(string folder) => File.Exists(Path.Combine(folder, "config.yaml"));
 }
