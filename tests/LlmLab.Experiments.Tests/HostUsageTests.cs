@@ -135,6 +135,6 @@ public sealed class HostUsageTests : IDisposable
     {
         var (code, output) = host.Run(experiments, "validate");
         Assert.Equal(ExitCodes.Done, code);
-        Assert.Contains("all 2 experiments bind", output);
+        Assert.Contains("ok: every experiment (2) binds", output);
     }
 }

@@ -24,6 +24,7 @@ internal sealed class CommandLine
     {
         if (args.Count == 0) return new CommandLine(CommandSpec.Find("run")!);
         string first = args[0];
+        // "help", "--help": the general usage; "help run": that command's. GeneralHelp carries which.
         if (first is "-h" or "--help" or "help")
             return new CommandLine(CommandSpec.Find(args.Count > 1 ? args[1] : "") ?? CommandSpec.Find("list")!) { Help = true, GeneralHelp = args.Count < 2 || CommandSpec.Find(args[1]) is null };
 

@@ -54,7 +54,7 @@ public static class ExperimentHost
             var line = CommandLine.Parse(args);
             if (line.Help)
             {
-                console.Line(line.GeneralHelp ? CommandSpec.GeneralUsage() : line.Command.Usage());
+                console.Line((line.GeneralHelp ? CommandSpec.GeneralUsage() : line.Command.Usage()).TrimEnd('\n'));
                 return ExitCodes.Done;
             }
             return line.Command.Name switch

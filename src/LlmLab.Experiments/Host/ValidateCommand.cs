@@ -42,7 +42,7 @@ internal static class ValidateCommand
         console.Write(table);
         foreach (string failure in failures) console.Fail("invalid: " + failure);
         console.Line(failures.Count == 0
-            ? $"all {session.Experiments.Count} experiments bind with their defaults and every profile"
+            ? $"ok: every experiment ({session.Experiments.Count}) binds with its defaults and each of its profiles"
             : $"{failures.Count} problem{(failures.Count == 1 ? "" : "s")} found");
         return failures.Count == 0 ? ExitCodes.Done : ExitCodes.BadUsage;
     }
