@@ -1,0 +1,43 @@
+namespace LlmLab.Experiments.Tests;
+
+/// <summary>Plots are real PNG files of the stated size, drawn by ScottPlot on this machine.</summary>
+public sealed class PngTests : IDisposable
+{
+    private readonly HostHarness host = new();
+
+    public void Dispose() => host.Dispose();
+
+    public static bool IsPng(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        return bytes.Length > 1000 && bytes.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A });
+    }
+
+    private static (int Width, int Height) Size(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        int Read(int at) => bytes[at] << 24 | bytes[at + 1] << 16 | bytes[at + 2] << 8 | bytes[at + 3];
+        return (Read(16), Read(20)); // the IHDR chunk
+    }
+
+    [Fact]
+    public void LineAndBarChartsArePngs()
+    {
+        var line = new ChartSpec("line", "Loss", "step", "loss", ChartKind.Line,
+            [new PlotSeries("train_loss", [1, 2, 3], [3, 2, double.NaN]), new PlotSeries("val_loss", [2], [2.5])]);
+        var bars = new ChartSpec("bars", "Final loss", "combination", "loss", ChartKind.Bar,
+            [new PlotSeries("loss", [0, 1], [1.5, 0.5])], ["a rather long combination name", "b"]);
+        ChartRenderer.Write(line, host.Root);
+        ChartRenderer.Write(bars, host.Root);
+
+        foreach (string name in new[] { "line.png", "bars.png" })
+        {
+            Assert.True(IsPng(Path.Combine(host.Root, name)), name);
+            Assert.Equal((ChartRenderer.Width, ChartRenderer.Height), Size(Path.Combine(host.Root, name)));
+        }
+    }
+
+    [Fact]
+    public void PlotNamesBecomeSafeFileNames() =>
+        Assert.Equal("final-eval-time--s-.png", ChartSpec.ChartFileName("final eval/time (s)"));
+}

@@ -1,0 +1,101 @@
+using System.Text.Json.Nodes;
+
+namespace LlmLab.Experiments.Tests;
+
+/// <summary>sweep: every combination in grid order, one run folder each, and a comparison report with plots.</summary>
+public sealed class SweepTests : IDisposable
+{
+    private readonly HostHarness host = new();
+
+    public void Dispose() => host.Dispose();
+
+    [Fact]
+    public void EveryCombinationGetsARunFolderAndTheSweepAReport()
+    {
+        var (code, output) = host.Run([TestExperiments.ToyTrain()],
+            "sweep", "toy-train", "--grid", "optimizer=sgd,adam", "--grid", "LearningRate=0.1,0.2,0.3", "--profile", "quick", "--set", "steps=3");
+
+        Assert.Equal(ExitCodes.Done, code);
+        var runs = host.RunFolders("toy-train");
+        Assert.Equal(6, runs.Count);
+        // Cartesian, first grid key outermost, in the order the values were given.
+        Assert.Equal(["sgd/0.1/3", "sgd/0.2/3", "sgd/0.3/3", "adam/0.1/3", "adam/0.2/3", "adam/0.3/3"], Ordered(runs));
+
+        string sweep = Assert.Single(Directory.GetDirectories(Path.Combine(host.Runs, "toy-train"), "sweep-*"));
+        Assert.Matches(@"sweep-\d{8}-\d{6}$", sweep);
+        string report = File.ReadAllText(Path.Combine(sweep, "report.md"));
+        Assert.Contains("**Grid:** Optimizer = sgd, adam × LearningRate = 0.1, 0.2, 0.3 (6 of 6 combinations run)", report);
+        Assert.Contains("| Optimizer=adam, LearningRate=0.3 | completed |", report);
+        Assert.Contains("By train_loss (lower is better), Optimizer=adam, LearningRate=0.3 is best", report);
+        Assert.Contains("![train_loss per combination](plots/final-train_loss.png)", report);
+        Assert.True(PngTests.IsPng(Path.Combine(sweep, "plots", "final-train_loss.png")));
+        Assert.Contains("evaluation time", report[report.IndexOf("## Timings", StringComparison.Ordinal)..]); // a duration figure goes with the timings
+
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(sweep, "report.json")))!;
+        Assert.Equal(6, json["runs"]!.AsArray().Count);
+        Assert.Contains($"sweep report: {Path.Combine(sweep, "report.md")}", output);
+    }
+
+    // The order the sweep ran them in, as sweep.json records it.
+    private static List<string> Ordered(IReadOnlyList<string> runs)
+    {
+        string sweep = Directory.GetDirectories(Path.GetDirectoryName(runs[0])!, "sweep-*").Single();
+        return [.. JsonNode.Parse(File.ReadAllText(Path.Combine(sweep, "sweep.json")))!["runs"]!.AsArray()
+            .Select(r => RunConfigYaml.Read(Path.Combine(Path.GetDirectoryName(sweep)!, (string)r!["folder"]!, "config.yaml")))
+            .Select(c => $"{c["Optimizer"]}/{c["LearningRate"]}/{c["Steps"]}")];
+    }
+
+    [Fact]
+    public void ABadGridValueStopsTheSweepBeforeAnythingRuns()
+    {
+        var (code, output) = host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=2,0");
+        Assert.Equal(ExitCodes.BadUsage, code);
+        Assert.Contains("combination Steps=0: Steps: 0 is below the minimum 1", output);
+        Assert.Empty(host.RunFolders("toy-train"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "sweep", "toy-train" }, "sweep needs at least one --grid")]
+    [InlineData(new[] { "sweep", "toy-train", "--grid", "Steps" }, "--grid expects KEY=VALUE")]
+    [InlineData(new[] { "sweep", "toy-train", "--grid", "Steps=1,,2" }, "a value is empty")]
+    [InlineData(new[] { "sweep", "toy-train", "--grid", "Steps=1,2", "--grid", "steps=3" }, "is given twice")]
+    [InlineData(new[] { "sweep", "toy-train", "--grid", "Steps=1,2", "--set", "steps=3" }, "both swept (--grid) and fixed (--set)")]
+    public void GridMistakesAreUsageErrors(string[] args, string message)
+    {
+        var (code, output) = host.Run([TestExperiments.ToyTrain()], args);
+        Assert.Equal(ExitCodes.BadUsage, code);
+        Assert.Contains(message, output);
+    }
+
+    [Fact]
+    public void AFailingCombinationFailsTheSweepButTheOthersRun()
+    {
+        var picky = TestBinder.Define("picky", [TestExperiments.StepsSpec],
+            values => [new ExperimentStep("Work", c =>
+            {
+                if (values["Steps"] == "2") throw new InvalidOperationException("two is unlucky");
+                c.RecordMetrics(1, ("score", double.Parse(values["Steps"], System.Globalization.CultureInfo.InvariantCulture)));
+            })]);
+        var (code, output) = host.Run([picky], "sweep", "picky", "--grid", "Steps=1,2,3");
+
+        Assert.Equal(ExitCodes.RunFailed, code);
+        Assert.Contains("run failed in step Work: two is unlucky", output);
+        Assert.Equal(3, host.RunFolders("picky").Count);
+        string report = File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(host.Runs, "picky"), "sweep-*").Single(), "report.md"));
+        Assert.Contains("| Steps=2 | failed | — |", report);
+    }
+
+    [Fact]
+    public void ReportCommandRendersASweepAgain()
+    {
+        host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=1,2");
+        string sweep = Directory.GetDirectories(Path.Combine(host.Runs, "toy-train"), "sweep-*").Single();
+        string before = File.ReadAllText(Path.Combine(sweep, "report.md"));
+        File.Delete(Path.Combine(sweep, "report.md"));
+
+        var (code, _) = host.Run([TestExperiments.ToyTrain()], "report", sweep);
+
+        Assert.Equal(ExitCodes.Done, code);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(sweep, "report.md")));
+    }
+}
