@@ -65,9 +65,10 @@ namespace LlmLab.Generators.Emit
             if (isYaml)
             {
                 code.AppendLine("    // The config as the YAML file sets it; the record's own defaults fill in the rest.");
-                code.AppendLine(model.Values.Count == 0
-                    ? $"    static {model.TypeName} Baseline() => new();"
-                    : $"    static {model.TypeName} Baseline() => new() {{ {string.Join(", ", model.Values.Select(v => $"{v.Name} = {v.Literal}"))} }};");
+                code.AppendLine($"    static {model.TypeName} Baseline() => new()");
+                code.AppendLine("    {");
+                foreach (var value in model.Values) code.AppendLine($"        {value.Name} = {value.Literal},");
+                code.AppendLine("    };");
                 code.AppendLine();
             }
 
@@ -92,10 +93,10 @@ namespace LlmLab.Generators.Emit
                 code.AppendLine("            }");
             }
             code.AppendLine("        }");
-            var assignments = string.Join(", ", model.Parameters.Select(p => $"{p.Name} = {Names.Local(p.Name)}"));
-            code.AppendLine(isYaml
-                ? $"        var _experiment = _defaults with {{ {assignments} }};"
-                : $"        var _experiment = new {model.TypeName} {{ {assignments} }};");
+            code.AppendLine(isYaml ? "        var _experiment = _defaults with" : $"        var _experiment = new {model.TypeName}");
+            code.AppendLine("        {");
+            foreach (var p in model.Parameters) code.AppendLine($"            {p.Name} = {Names.Local(p.Name)},");
+            code.AppendLine("        };");
             code.AppendLine("        return new(Definition,");
             if (model.Parameters.Count == 0) code.AppendLine("            [],");
             else
