@@ -82,20 +82,18 @@ namespace LlmLab.Generators.Parsing
                 else diagnostics.Add(new DiagnosticInfo(checkedValue.Error!, $"params: {checkedValue.Message}", entry.ValueLocation));
             }
 
-            foreach (var required in recipe.Parameters.Where(p => p.IsRequired))
+            // A broken params section or a misspelt 'params' would only repeat itself as "required" errors.
+            var paramsRead = document.Diagnostics.Count == 0;
+            foreach (var required in recipe.Parameters.Where(p => p.IsRequired && paramsRead))
                 if (!values.Any(v => v.Name == required.Name) && !document.Params.Any(e => KeyMatch.Normalize(e.Key) == KeyMatch.Normalize(required.Name)))
                     diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.MissingValue,
                         $"{owner} requires {required.Name} ({Expected(required)}); set it under params:",
                         document.ParamsKey ?? document.Recipe!.ValueLocation));
 
             var profiles = new List<ProfileModel>();
+            // (YAML itself rejects a profile declared twice: a duplicate key.)
             foreach (var profile in document.Profiles)
             {
-                if (profiles.Any(p => p.Name == profile.Name))
-                {
-                    diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.BadProfile, $"profile '{profile.Name}' is declared twice", profile.Location));
-                    continue;
-                }
                 var settings = new List<Setting>();
                 foreach (var entry in profile.Settings)
                 {
