@@ -35,6 +35,8 @@ public class DiagnosticTests
         "[Experiment(\"a\")]\npublic class A {" + Run + "[Param(Choices = [\"1\"])] public int /*!*/Layers { get; set; } = 1; }")]
     [InlineData("LLMLAB008", "needs a default value instead of 'required'",
         "[Experiment(\"a\")]\npublic class A {" + Run + "[Param] public required string /*!*/Corpus { get; set; } }")]
+    [InlineData("LLMLAB008", "its key is the same as LearningRate's",
+        "[Experiment(\"a\")]\npublic class A {" + Run + "[Param] public int LearningRate { get; set; } [Param] public int /*!*/Learning_Rate { get; set; } }")]
     [InlineData("LLMLAB009", "needs a 'public void Run(ExperimentContext context)' method or [Step] methods",
         "[Experiment(\"a\")]\npublic class /*!*/A { public void Run() { } }")]
     [InlineData("LLMLAB009", "needs a public parameterless constructor",

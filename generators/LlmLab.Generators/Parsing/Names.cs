@@ -20,13 +20,19 @@ namespace LlmLab.Generators.Parsing
             return $"{what} '{name}' must be lower-case words joined by '-'" + (suggestion.Length > 0 ? $", such as '{suggestion}'" : "");
         }
 
-        /// <summary>"pretrain-small" -> "PretrainSmallExperiment": the generated class of an experiment.</summary>
+        /// <summary>
+        /// "pretrain-small" -> "PretrainSmallExperiment": the generated class of an experiment. A word that starts
+        /// with a digit gets a '_' ("gpt-2-small" -> "Gpt_2SmallExperiment"), so that distinct names never collide.
+        /// </summary>
         public static string ClassName(string name)
         {
             var builder = new StringBuilder();
             foreach (var word in name.Split('-'))
-                if (word.Length > 0) builder.Append(char.ToUpperInvariant(word[0])).Append(word.Substring(1));
-            if (builder.Length > 0 && char.IsDigit(builder[0])) builder.Insert(0, '_');
+            {
+                if (word.Length == 0) continue;
+                if (char.IsDigit(word[0])) builder.Append('_').Append(word);
+                else builder.Append(char.ToUpperInvariant(word[0])).Append(word.Substring(1));
+            }
             return builder.Append("Experiment").ToString();
         }
 

@@ -35,7 +35,17 @@ namespace LlmLab.Generators.Parsing
                     if (param is null) continue;
                     // A derived type's property hides the base type's of the same name.
                     var hidden = parameters.FindIndex(p => p.Name == param.Name);
-                    if (hidden >= 0) parameters[hidden] = param;
+                    if (hidden >= 0)
+                    {
+                        parameters[hidden] = param;
+                        continue;
+                    }
+                    // Keys match ignoring case, '_' and '-': two that differ only so could never both be set.
+                    var clash = parameters.FirstOrDefault(p => KeyMatch.Normalize(p.Name) == KeyMatch.Normalize(param.Name));
+                    if (clash is not null)
+                        diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.BadParam,
+                            $"[Param] {type.Name}.{param.Name}: its key is the same as {clash.Name}'s (keys ignore case, '_' and '-')",
+                            LocationInfo.From(property.Locations.FirstOrDefault())));
                     else parameters.Add(param);
                 }
             }
