@@ -41,6 +41,10 @@ public class DiagnosticTests
         "[Experiment(\"a\")]\npublic class /*!*/A { public void Run() { } }")]
     [InlineData("LLMLAB009", "needs a public parameterless constructor",
         "[Experiment(\"a\")]\npublic class /*!*/A(int layers) {" + Run + "public int Layers => layers; }")]
+    [InlineData("LLMLAB009", "its required member Corpus has no value the generated code could give",
+        "[Experiment(\"a\")]\npublic class /*!*/A {" + Run + "public required string Corpus { get; set; } }")]
+    [InlineData("LLMLAB009", "it has both a Run method and [Step] methods",
+        "[Experiment(\"a\")]\npublic class /*!*/A {" + Run + "[Step(1)] public void Go(ExperimentContext c) { } }")]
     [InlineData("LLMLAB009", "a step must be 'public void Go(ExperimentContext context)'",
         "[Experiment(\"a\")]\npublic class A { [Step(1)] public int /*!*/Go() => 0; }")]
     [InlineData("LLMLAB009", "order 1 is already taken by First",
@@ -55,6 +59,8 @@ public class DiagnosticTests
         "[Experiment(\"a\", IsDefault = true)]\npublic class A {" + Run + "}\n[Experiment(\"b\", /*!*/IsDefault = true)]\npublic class B {" + Run + "}")]
     [InlineData("LLMLAB013", "[Recipe] C: it needs a public parameterless constructor",
         "[Recipe(\"r\", typeof(R))]\npublic sealed record /*!*/C(int X);\npublic static class R { }")]
+    [InlineData("LLMLAB013", "its required member Corpus must be a [Param] so that a YAML file can set it",
+        "[Recipe(\"r\", typeof(R))]\npublic sealed record /*!*/C { public required string Corpus { get; init; } }\npublic static class R { public static void Run(C config, ExperimentContext context) { } }")]
     public void CSharpMistake(string id, string message, string body)
     {
         var code = Head + body;

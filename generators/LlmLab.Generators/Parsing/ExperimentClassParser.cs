@@ -101,6 +101,17 @@ namespace LlmLab.Generators.Parsing
                     Problem($"{t.Name} must be public or internal so that the generated registry can create it");
             if (!type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal))
                 Problem("it needs a public parameterless constructor");
+            foreach (var member in RequiredMembers(type).Where(m => !m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ParamParser.ParamAttributeName)))
+                Problem($"its required member {member.Name} has no value the generated code could give; initialise it instead");
+        }
+
+        /// <summary>The members an object initializer must set, the base types' included.</summary>
+        public static IEnumerable<ISymbol> RequiredMembers(INamedTypeSymbol type)
+        {
+            for (var t = type; t is not null; t = t.BaseType)
+                foreach (var member in t.GetMembers())
+                    if (member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true })
+                        yield return member;
         }
 
         static List<StepModel> ReadSteps(
@@ -108,6 +119,7 @@ namespace LlmLab.Generators.Parsing
         {
             var stepAttribute = compilation.GetTypeByMetadataName(StepAttributeName);
             var steps = new List<(int Order, StepModel Step, IMethodSymbol Method)>();
+            var badSteps = false;
             foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
             {
                 var attribute = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, stepAttribute));
@@ -116,11 +128,17 @@ namespace LlmLab.Generators.Parsing
                 var title = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Name").Value.Value as string ?? Names.Words(method.Name);
                 var location = LocationInfo.From(method.Locations.FirstOrDefault());
                 if (!IsStepSignature(method, contextType))
+                {
+                    badSteps = true;
                     diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.BadExperiment,
                         $"[Step] {type.Name}.{method.Name}: a step must be 'public void {method.Name}(ExperimentContext context)'", location));
+                }
                 else if (steps.FirstOrDefault(s => s.Order == order) is { Method: not null } clash)
+                {
+                    badSteps = true;
                     diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.BadExperiment,
                         $"[Step] {type.Name}.{method.Name}: order {order} is already taken by {clash.Method.Name}", location));
+                }
                 else steps.Add((order, new StepModel(title, method.Name), method));
             }
 
@@ -128,7 +146,7 @@ namespace LlmLab.Generators.Parsing
             if (steps.Count > 0 && run is not null)
                 diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.BadExperiment,
                     $"[Experiment] {type.Name}: it has both a Run method and [Step] methods; keep one", typeLocation));
-            if (steps.Count == 0 && run is null && !diagnostics.Any(d => d.Message.StartsWith("[Step]", StringComparison.Ordinal)))
+            if (steps.Count == 0 && run is null && !badSteps)
                 diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.BadExperiment,
                     $"[Experiment] {type.Name}: it needs a 'public void Run(ExperimentContext context)' method or [Step] methods", typeLocation));
 

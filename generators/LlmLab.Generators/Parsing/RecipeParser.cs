@@ -86,6 +86,9 @@ namespace LlmLab.Generators.Parsing
                 problems.Add("it needs a public parameterless constructor: declare the settings as properties, not positional parameters");
             for (var t = type; t is not null; t = t.ContainingType)
                 if (t.DeclaredAccessibility != Accessibility.Public) problems.Add($"{t.Name} must be public");
+            foreach (var member in ExperimentClassParser.RequiredMembers(type)
+                .Where(m => !m.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, paramAttribute))))
+                problems.Add($"its required member {member.Name} must be a [Param] so that a YAML file can set it");
             var hasRun = runner is not null && runner.GetMembers("Run").OfType<IMethodSymbol>().Any(m =>
                 m.IsStatic && m.ReturnsVoid && m.DeclaredAccessibility == Accessibility.Public && m.Parameters.Length == 2
                 && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, type)
