@@ -1,7 +1,7 @@
 using Lifecycle;
 using LlmLab.Backends;
 using LlmLab.Data;
-using LlmLab.Experiments.Console;
+using LlmLab.Experiments;
 using LlmLab.Generation;
 using LlmLab.Models;
 using LlmLab.Tokenizers;

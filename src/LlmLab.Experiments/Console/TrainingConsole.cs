@@ -1,7 +1,7 @@
 using LlmLab.Training;
 using Spectre.Console;
 
-namespace LlmLab.Experiments.Console;
+namespace LlmLab.Experiments;
 
 /// <summary>
 /// Shows a <see cref="Trainer"/> at work: llm.c's log line every <see cref="TrainingOptions.LogInterval"/> steps,
