@@ -51,7 +51,7 @@ try
 {
     using var trainer = new Trainer(backend, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), trainingOptions,
         new CausalLmBatches(tokenizer.Encode(trainText), config.Context, 12, options.Seed),
-        new CausalLmBatches(tokenizer.Encode(validationText), config.Context, 12, options.Seed, "validation"), options.Out);
+        new CausalLmBatches(tokenizer.Encode(validationText), config.Context, 12, options.Seed, "validation"), TrainerFiles.In(options.Out));
     result = TrainingConsole.Train(trainer, cancel.Token);
 }
 catch (Exception e) when (e is TrainingDivergedException or InvalidDataException)

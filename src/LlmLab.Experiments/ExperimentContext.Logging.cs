@@ -7,6 +7,12 @@ public sealed partial class ExperimentContext
     public void Log(string message) => Recorder.Log.Write(message);
 
     /// <summary>
+    /// Text as it arrives (generated tokens), to the console only and without a line break; log the finished text
+    /// with <see cref="Log"/>. Nothing is shown when the run has no console.
+    /// </summary>
+    public void Stream(string piece) => Recorder.Console?.Write(new Spectre.Console.Text(piece));
+
+    /// <summary>
     /// Progress of a loop of <paramref name="total"/> iterations: a live bar on a terminal, otherwise a log line at
     /// each quarter. <c>using var progress = context.Progress("training", steps); ... progress.Increment();</c>
     /// </summary>

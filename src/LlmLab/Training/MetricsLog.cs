@@ -7,8 +7,8 @@ namespace LlmLab.Training;
 
 /// <summary>
 /// metrics.jsonl: one JSON object per line, <c>{"step": 10, "train_loss": 2.31, ...}</c>, appended and flushed
-/// line by line so a crash loses at most the line being written. A resumed run first drops the lines after its
-/// checkpoint's step (written after the checkpoint by the run that died), so the file reads as one clean run.
+/// line by line so a crash loses at most the line being written. A resumed trainer first drops its own lines after
+/// its checkpoint's step (written after the checkpoint by the run that died), so the file reads as one clean run.
 /// </summary>
 public sealed class MetricsLog(string path)
 {
@@ -32,29 +32,29 @@ public sealed class MetricsLog(string path)
         stream.Flush(flushToDisk: true);
     }
 
-    /// <summary>Keeps only the lines of steps up to <paramref name="step"/> (and any half-written last line goes too).</summary>
-    public void TruncateAfter(int step)
+    /// <summary>
+    /// Drops the lines after <paramref name="step"/> that carry one of <paramref name="names"/> (a trainer's own
+    /// lines; those of other writers stay), and any half-written line.
+    /// </summary>
+    public void TruncateAfter(int step, params string[] names)
     {
         if (!File.Exists(Path)) return;
         var kept = new StringBuilder();
         foreach (string line in File.ReadLines(Path))
         {
-            int? lineStep = StepOf(line);
-            if (lineStep is not null && lineStep <= step) kept.Append(line).Append('\n');
+            try
+            {
+                using var json = JsonDocument.Parse(line);
+                var root = json.RootElement;
+                bool ours = names.Any(n => root.TryGetProperty(n, out _));
+                bool after = root.TryGetProperty("step", out var s) && s.TryGetInt64(out long value) && value > step;
+                if (!(ours && after)) kept.Append(line).Append('\n');
+            }
+            catch (JsonException)
+            {
+                // a line cut off by the crash: dropped
+            }
         }
         AtomicFile.WriteAllText(Path, kept.ToString());
-    }
-
-    private static int? StepOf(string line)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(line);
-            return json.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int value) ? value : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -11,7 +11,7 @@ namespace LlmLab.Training;
 /// <see cref="TrainingOptions.GradientAccumulation"/> micro-batches, clips them by global norm, stops with
 /// <see cref="TrainingDivergedException"/> if the loss or norm is not finite (before the weights are touched), and
 /// takes an AdamW step at the schedule's learning rate. Every step is reported (<see cref="StepCompleted"/>) and
-/// appended to metrics.jsonl; validation loss and checkpoints come at their intervals. With an output folder, a
+/// appended to metrics.jsonl; validation loss and checkpoints come at their intervals. Given files, a
 /// trainer resumes from the newest checkpoint there, and the resumed run is bit-identical to an uninterrupted one
 /// on the cpu backend: batches are a function of their index, the schedule of the step, and the checkpoint holds
 /// the weights, the moments and both counters.
@@ -30,11 +30,11 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// A trainer for <paramref name="model"/>'s unfrozen parameters (frozen ones are left alone and still
     /// checkpointed); <paramref name="loss"/> records a micro-batch's scalar loss on the tape (for a GPT:
-    /// <c>(tape, b) =&gt; gpt.Loss(tape, b.Inputs, b.Targets)</c>). metrics.jsonl and checkpoints/ go into
-    /// <paramref name="outputFolder"/>; null keeps everything in memory (and nothing resumes).
+    /// <c>(tape, b) =&gt; gpt.Loss(tape, b.Inputs, b.Targets)</c>). Checkpoints and metrics go where
+    /// <paramref name="files"/> says; null keeps everything in memory (and nothing resumes).
     /// </summary>
     public Trainer(IBackend backend, Module model, Func<Tape, TrainingBatch, Variable> loss, TrainingOptions options,
-        IBatchSource train, IBatchSource? validation = null, string? outputFolder = null)
+        IBatchSource train, IBatchSource? validation = null, TrainerFiles? files = null)
     {
         Backend = backend;
         _model = model;
@@ -42,19 +42,19 @@ public sealed class Trainer : IDisposable
         Options = options.Validate();
         _train = train;
         _validation = validation;
-        OutputFolder = outputFolder;
+        Files = files;
         _trainable = model.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
         if (_trainable.Count == 0) throw new ArgumentException("trainer: every parameter of the model is frozen; nothing to train");
         _optimizer = new AdamWOptimizer(backend, _trainable.Select(p => (p.Name, p.Parameter.Data)), options.WeightDecay, options.Decay,
             options.Beta1, options.Beta2, options.Epsilon);
         _schedule = options.Schedule();
-        if (outputFolder is not null) _metrics = new MetricsLog(Path.Combine(outputFolder, MetricsLog.FileName));
+        if (files is not null) _metrics = new MetricsLog(files.MetricsFile);
     }
 
     public IBackend Backend { get; }
     public TrainingOptions Options { get; }
-    public string? OutputFolder { get; }
-    public string? CheckpointFolder => OutputFolder is null ? null : Path.Combine(OutputFolder, "checkpoints");
+    public TrainerFiles? Files { get; }
+    public string? CheckpointFolder => Files?.CheckpointFolder;
 
     /// <summary>Optimizer steps done so far (after a resume, counted from the start of the run).</summary>
     public int Step { get; private set; }
@@ -95,7 +95,7 @@ public sealed class Trainer : IDisposable
             bool last = Step == Options.Steps;
             if (_validation is not null && Options.EvaluationInterval > 0 && (Step % Options.EvaluationInterval == 0 || last))
                 lastValidation = Evaluate();
-            if (OutputFolder is not null && (last || Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0))
+            if (Files is not null && (last || Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0))
                 lastCheckpoint = Checkpoint();
         }
         return new TrainingResult(Step, resumedFrom, false, lastLoss, lastValidation, Throughput(tokens, seconds), lastCheckpoint);
@@ -139,7 +139,8 @@ public sealed class Trainer : IDisposable
 
         double ms = clock.Elapsed.TotalMilliseconds;
         var report = new TrainingStepReport(Step, Options.Steps, meanLoss, norm, learningRate, ms, tokens / (ms / 1000));
-        _metrics?.Append(Step, ("train_loss", meanLoss), ("grad_norm", norm), ("lr", learningRate), ("ms", ms), ("tokens_per_second", report.TokensPerSecond));
+        _metrics?.Append(Step, (Metric("train_loss"), meanLoss), (Metric("grad_norm"), norm), (Metric("lr"), learningRate), (Metric("ms"), ms),
+            (Metric("tokens_per_second"), report.TokensPerSecond));
         StepCompleted?.Invoke(report);
         return report;
     }
@@ -156,7 +157,7 @@ public sealed class Trainer : IDisposable
             sum += _loss(tape, batch).Data.ToArray<float>()[0];
         }
         float loss = sum / Options.EvaluationBatches;
-        _metrics?.Append(Step, ("val_loss", loss));
+        _metrics?.Append(Step, (Metric("val_loss"), loss));
         Validated?.Invoke(new ValidationReport(Step, loss));
         return loss;
     }
@@ -164,7 +165,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Writes a checkpoint of the current step (and prunes old ones); returns its folder.</summary>
     public string Checkpoint()
     {
-        if (CheckpointFolder is null) throw new InvalidOperationException("trainer: no output folder, so no checkpoints");
+        if (CheckpointFolder is null) throw new InvalidOperationException("trainer: no files were given, so no checkpoints");
         var saved = TrainingCheckpoint.Save(CheckpointFolder, _model, _optimizer, Step, (long)Step * Options.GradientAccumulation, _train.Description);
         foreach (var old in Directory.EnumerateDirectories(CheckpointFolder, "step-*").Order(StringComparer.Ordinal).SkipLast(Options.KeepCheckpoints))
             Directory.Delete(old, recursive: true);
@@ -189,7 +190,7 @@ public sealed class Trainer : IDisposable
                 $"cannot resume from {checkpoint.Folder}: it read {checkpoint.NextBatch} batches in {checkpoint.Step} steps, which does not match gradient accumulation {Options.GradientAccumulation}");
         checkpoint.Restore(_model, _optimizer);
         Step = checkpoint.Step;
-        _metrics?.TruncateAfter(Step);
+        _metrics?.TruncateAfter(Step, Metric("train_loss"), Metric("val_loss"));
         Resumed?.Invoke(checkpoint);
         return Step;
     }
@@ -198,6 +199,8 @@ public sealed class Trainer : IDisposable
     {
         foreach (var (_, p) in _trainable) p.ZeroGrad();
     }
+
+    private string Metric(string name) => (Files?.MetricPrefix ?? "") + name;
 
     private static double Throughput(long tokens, double seconds) => seconds > 0 ? tokens / seconds : 0;
 }

@@ -35,7 +35,7 @@ public class TrainerTests
     private static Trainer NewTrainer(Gpt gpt, TrainingOptions options, string? folder, IBatchSource? train = null) =>
         new(Cpu, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options,
             train ?? new CausalLmBatches(Tokens, Tiny.Context, 4, seed: 7),
-            new CausalLmBatches(Tokens, Tiny.Context, 4, seed: 8, stream: "validation"), folder);
+            new CausalLmBatches(Tokens, Tiny.Context, 4, seed: 8, stream: "validation"), folder is null ? null : TrainerFiles.In(folder));
 
     [Fact]
     public void Twenty_steps_equal_ten_then_resume_then_ten_bit_for_bit()

@@ -1,0 +1,22 @@
+namespace LlmLab.Experiments;
+
+/// <summary>
+/// The model a later recipe (generate, finetune, quantize, evaluate) starts from: a folder saved by an earlier run
+/// (<c>BaseModel: runs/pretrain/.../model</c>), or, when none is named, one pre-trained at the start of this run with
+/// the pretrain recipe's defaults for <paramref name="pretrainSteps"/> steps on <paramref name="documents"/> documents,
+/// with a context of <paramref name="contextLength"/> characters (dialogue summarisation needs about 512).
+/// </summary>
+public static class ModelSource
+{
+    public static TinyGpt Obtain(ExperimentContext context, string baseModel, int pretrainSteps, int documents = 4000, int contextLength = 64)
+    {
+        if (!string.IsNullOrWhiteSpace(baseModel))
+        {
+            if (!Directory.Exists(baseModel))
+                throw new ExperimentConfigException($"BaseModel: the folder '{baseModel}' does not exist (give a model/ folder of an earlier pretrain run, or leave it empty to pre-train here)");
+            context.Log($"base model: {baseModel}");
+            return TinyGpt.Load(context.Backend, baseModel);
+        }
+        return PretrainRecipe.Pretrain(new PretrainConfig { Steps = pretrainSteps, Documents = documents, Context = contextLength }, context);
+    }
+}
