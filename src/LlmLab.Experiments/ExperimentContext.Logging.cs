@@ -1,3 +1,5 @@
+using Spectre.Console;
+
 namespace LlmLab.Experiments;
 
 // What a step tells the person watching: log lines and progress of long loops.
@@ -7,10 +9,17 @@ public sealed partial class ExperimentContext
     public void Log(string message) => Recorder.Log.Write(message);
 
     /// <summary>
-    /// Text as it arrives (generated tokens), to the console only and without a line break; log the finished text
-    /// with <see cref="Log"/>. Nothing is shown when the run has no console.
+    /// Text as it arrives (generated tokens), to the console only and without a line break; finish with
+    /// <see cref="EndStream"/>. Nothing is shown when the run has no console.
     /// </summary>
-    public void Stream(string piece) => Recorder.Console?.Write(new Spectre.Console.Text(piece));
+    public void Stream(string piece) => Recorder.Console?.Write(new Text(piece));
+
+    /// <summary>Ends a streamed line on the console and writes the whole <paramref name="text"/> to log.txt.</summary>
+    public void EndStream(string text)
+    {
+        Recorder.Console?.WriteLine();
+        Recorder.Log.Detail(text);
+    }
 
     /// <summary>
     /// Progress of a loop of <paramref name="total"/> iterations: a live bar on a terminal, otherwise a log line at

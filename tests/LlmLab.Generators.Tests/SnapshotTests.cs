@@ -1,4 +1,5 @@
 using LlmLab.Generators.Tests.Infrastructure;
+using LlmLab.Testing;
 using Microsoft.CodeAnalysis;
 
 namespace LlmLab.Generators.Tests;
