@@ -1,3 +1,5 @@
+using LlmLab.IO;
+
 namespace LlmLab.Experiments.Tests;
 
 /// <summary>Run folder names, the config hash, config.yaml, atomic writes and metrics.jsonl.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using LlmLab.Backends;
+using LlmLab.IO;
 
 namespace LlmLab.Experiments;
 

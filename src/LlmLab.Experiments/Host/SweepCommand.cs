@@ -1,3 +1,5 @@
+using LlmLab.IO;
+
 namespace LlmLab.Experiments;
 
 /// <summary>

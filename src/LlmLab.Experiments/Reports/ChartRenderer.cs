@@ -1,3 +1,5 @@
+using LlmLab.IO;
+
 namespace LlmLab.Experiments;
 
 /// <summary>Draws a <see cref="ChartSpec"/> as a PNG with ScottPlot (SkiaSharp; its Linux assets need no system libraries).</summary>

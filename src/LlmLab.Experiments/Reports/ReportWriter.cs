@@ -1,3 +1,5 @@
+using LlmLab.IO;
+
 namespace LlmLab.Experiments;
 
 /// <summary>Renders a run folder's report.md, report.json and plots/*.png from its files, each written atomically.</summary>

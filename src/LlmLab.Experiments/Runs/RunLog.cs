@@ -1,4 +1,5 @@
 using System.Globalization;
+using LlmLab.IO;
 
 namespace LlmLab.Experiments;
 

@@ -33,28 +33,8 @@ public static class Backend
         return Create(string.IsNullOrWhiteSpace(name) ? fallback : name);
     }
 
-    private static string Suggest(string name)
-    {
-        string? best = Names.MinBy(n => Distance(n, name.ToLowerInvariant()));
-        return best is not null && Distance(best, name.ToLowerInvariant()) <= 2 ? $" (did you mean '{best}'?)" : "";
-    }
-
-    // Optimal string alignment distance: edits plus adjacent transpositions ("cdua" is one step from "cuda").
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        return d[a.Length, b.Length];
-    }
+    private static string Suggest(string name) =>
+        EditDistance.Closest(name, Names, maxDistance: 2) is { } best ? $" (did you mean '{best}'?)" : "";
 }
 
 /// <summary>A backend was asked for by name but this machine cannot provide it.</summary>

@@ -1,20 +1,26 @@
+using System.Text;
+
 namespace LlmLab.IO;
 
 /// <summary>
-/// Whole-file writes that never leave half a file: the content goes to a temporary file in the same folder, is
-/// flushed to disk, then renamed over the target (a rename within one file system is atomic), so a reader - or a
-/// run resumed after a crash - sees the old file or the complete new one.
+/// Writes a crash cannot leave half done: the content goes to a temporary file in the same folder (so the rename
+/// stays on one file system), is flushed to disk, then replaces the target in one rename; a reader - or a run
+/// resumed after a crash - sees the old file or the complete new one. Appends flush each line, so a killed run
+/// loses at most the line it was writing.
 /// </summary>
 public static class AtomicFile
 {
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
     public static void Write(string path, Action<Stream> write)
     {
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(folder);
+        // The process id and a random part keep two writers of the same file from sharing a temporary name.
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
@@ -27,6 +33,15 @@ public static class AtomicFile
         }
     }
 
-    public static void WriteAllText(string path, string text) =>
-        Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
+
+    public static void WriteAllText(string path, string text) => WriteAllBytes(path, Utf8.GetBytes(text));
+
+    /// <summary>Appends one line (a '\n' is added) and flushes it to the operating system before returning.</summary>
+    public static void AppendLine(string path, string line)
+    {
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        stream.Write(Utf8.GetBytes(line + "\n"));
+        stream.Flush();
+    }
 }

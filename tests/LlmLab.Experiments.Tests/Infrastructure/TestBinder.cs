@@ -37,7 +37,7 @@ internal static class TestBinder
         {
             var spec = parameters.FirstOrDefault(p => Normalize(p.Key) == Normalize(key))
                 ?? throw new ExperimentConfigException($"experiment '{name}' has no parameter '{key}'"
-                    + (parameters.MinBy(p => Distance(Normalize(p.Key), Normalize(key))) is { } close && Distance(Normalize(close.Key), Normalize(key)) <= 3
+                    + (parameters.MinBy(p => EditDistance.Between(Normalize(p.Key), Normalize(key))) is { } close && EditDistance.Between(Normalize(close.Key), Normalize(key)) <= 3
                         ? $"; did you mean '{close.Key}'?" : ""));
             values[spec.Key] = Canonical(name, spec, text);
         }
@@ -71,15 +71,4 @@ internal static class TestBinder
     }
 
     private static string Normalize(string key) => key.Replace("_", "").Replace("-", "").ToLowerInvariant();
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using LlmLab.IO;
 
 namespace LlmLab.Experiments.Tests;
 
