@@ -148,6 +148,32 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Two_trainers_share_a_metrics_file_and_a_resume_trims_only_its_own_lines()
+    {
+        using var run = new TempFiles();
+        string metrics = Path.Combine(run.Directory, "metrics.jsonl");
+        var first = new TrainerFiles(Path.Combine(run.Directory, "checkpoints", "a"), metrics, "a_");
+        var second = new TrainerFiles(Path.Combine(run.Directory, "checkpoints", "b"), metrics, "b_");
+        var options = Options(steps: 4) with { EvaluationInterval = 0 };
+        var gpt = new Gpt(Cpu, Tiny, 1);
+        using (var a = new Trainer(Cpu, gpt, (t, b) => gpt.Loss(t, b.Inputs, b.Targets), options with { CheckpointInterval = 2 },
+                   new CausalLmBatches(Tokens, Tiny.Context, 4, 7), null, first))
+            a.Train();
+        var other = new Gpt(Cpu, Tiny, 2);
+        using (var b = new Trainer(Cpu, other, (t, batch) => other.Loss(t, batch.Inputs, batch.Targets), options,
+                   new CausalLmBatches(Tokens, Tiny.Context, 4, 7), null, second))
+            b.Train();
+        // A checkpoint at step 2 only: trainer a resumes from it and rewrites its steps 3 and 4; b's lines stay.
+        Directory.Delete(Path.Combine(first.CheckpointFolder, "step-000004"), recursive: true);
+        using (var a = new Trainer(Cpu, gpt, (t, batch) => gpt.Loss(t, batch.Inputs, batch.Targets), options,
+                   new CausalLmBatches(Tokens, Tiny.Context, 4, 7), null, first))
+            Assert.Equal(2, a.Train().ResumedFrom);
+        var lines = File.ReadAllLines(metrics).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([1, 2, 3, 4], lines.Where(l => l.TryGetProperty("a_train_loss", out _)).Select(l => l.GetProperty("step").GetInt32()));
+        Assert.Equal([1, 2, 3, 4], lines.Where(l => l.TryGetProperty("b_train_loss", out _)).Select(l => l.GetProperty("step").GetInt32()));
+    }
+
+    [Fact]
     public void Resuming_on_other_data_is_refused_by_name()
     {
         using var run = new TempFiles();
