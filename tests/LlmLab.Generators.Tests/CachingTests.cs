@@ -17,7 +17,7 @@ public class CachingTests
 
     static CSharpCompilation Project() => GeneratorHarness.Compile(
         Samples.Project(("TinyGpt.cs", Samples.TinyGpt), ("Recipes.cs", Samples.PretrainRecipe), ("Other.cs", "namespace Demo;\n\ninternal static class Other\n{\n}\n")),
-        [GeneratorHarness.Library("Lab.More", Samples.PretrainRecipe.Replace("\"pretrain\"", "\"pretrain-more\"").Replace("namespace Lab.Recipes", "namespace Lab.More"))]);
+        [GeneratorHarness.Library("Lab.More", Samples.PretrainRecipe.Replace("\"toy-pretrain\"", "\"pretrain-more\"").Replace("namespace Lab.Recipes", "namespace Lab.More"))]);
 
     [Fact]
     public void RerunOnAnUnchangedCompilationIsCached()

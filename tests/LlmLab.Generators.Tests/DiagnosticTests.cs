@@ -70,30 +70,30 @@ public class DiagnosticTests
         AssertSingle(run, id, message, "Bad.cs", expected);
     }
 
-    const string Recipe = "name: small\nrecipe: pretrain\nparams:\n  Output: runs/small\n";
+    const string Recipe = "name: small\nrecipe: toy-pretrain\nparams:\n  Output: runs/small\n";
 
     [Theory]
-    [InlineData("LLMLAB001", "recipe 'pretrain' has no parameter 'Layrs'; did you mean Layers?", 5, 3, Recipe + "  Layrs: 2\n")]
-    [InlineData("LLMLAB001", "an experiment file has no key 'parmas'; did you mean params?", 3, 1, "name: small\nrecipe: pretrain\nparmas:\n  Output: o\n")]
-    [InlineData("LLMLAB001", "profile 'quick': recipe 'pretrain' has no parameter 'Layrs'; did you mean Layers?", 7, 5, Recipe + "profiles:\n  quick:\n    Layrs: 2\n")]
+    [InlineData("LLMLAB001", "recipe 'toy-pretrain' has no parameter 'Layrs'; did you mean Layers?", 5, 3, Recipe + "  Layrs: 2\n")]
+    [InlineData("LLMLAB001", "an experiment file has no key 'parmas'; did you mean params?", 3, 1, "name: small\nrecipe: toy-pretrain\nparmas:\n  Output: o\n")]
+    [InlineData("LLMLAB001", "profile 'quick': recipe 'toy-pretrain' has no parameter 'Layrs'; did you mean Layers?", 7, 5, Recipe + "profiles:\n  quick:\n    Layrs: 2\n")]
     [InlineData("LLMLAB002", "Layers: 'two' is not an int", 5, 11, Recipe + "  Layers: two\n")]
     [InlineData("LLMLAB002", "LearningRate: 'fast' is not a double", 5, 17, Recipe + "  LearningRate: fast\n")]
-    [InlineData("LLMLAB002", "'params' must be a mapping of key: value lines", 3, 9, "name: small\nrecipe: pretrain\nparams: 5\n")]
+    [InlineData("LLMLAB002", "'params' must be a mapping of key: value lines", 3, 9, "name: small\nrecipe: toy-pretrain\nparams: 5\n")]
     [InlineData("LLMLAB002", "'Layers' must be a single value, not a list", 5, 11, Recipe + "  Layers: [1, 2]\n")]
     [InlineData("LLMLAB002", "default: 'maybe' is not a bool", 5, 10, Recipe + "default: maybe\n")]
     [InlineData("LLMLAB003", "Layers: 99 is out of range; expected 1 to 48", 5, 11, Recipe + "  Layers: 99\n")]
     [InlineData("LLMLAB003", "Corpus: 'big' is not one of tiny, small", 5, 11, Recipe + "  Corpus: big\n")]
     [InlineData("LLMLAB003", "Activation: 'tanh' is not one of Gelu, Relu", 7, 17, Recipe + "profiles:\n  quick:\n    Activation: tanh\n")]
-    [InlineData("LLMLAB004", "recipe 'pretrain' requires Output (a string); set it under params:", 3, 1, "name: small\nrecipe: pretrain\nparams:\n  Layers: 2\n")]
+    [InlineData("LLMLAB004", "recipe 'toy-pretrain' requires Output (a string); set it under params:", 3, 1, "name: small\nrecipe: toy-pretrain\nparams:\n  Layers: 2\n")]
     [InlineData("LLMLAB004", "params: Layers has no value; expected an int (1 to 48)", 5, 10, Recipe + "  Layers:\n")]
-    [InlineData("LLMLAB004", "missing 'name'", 1, 1, "recipe: pretrain\nparams:\n  Output: o\n")]
+    [InlineData("LLMLAB004", "missing 'name'", 1, 1, "recipe: toy-pretrain\nparams:\n  Output: o\n")]
     [InlineData("LLMLAB005", "unknown recipe 'pretrian'; did you mean pretrain? Known recipes: pretrain", 2, 9, "name: small\nrecipe: pretrian\n")]
-    [InlineData("LLMLAB006", "experiment name 'tiny-gpt' is already used by TinyGpt.cs", 1, 7, "name: tiny-gpt\nrecipe: pretrain\nparams:\n  Output: o\n")]
-    [InlineData("LLMLAB007", "the YAML cannot be read past here (an unclosed '[', '{' or quote?)", 1, 7, "name: [oops\nrecipe: pretrain\n")]
+    [InlineData("LLMLAB006", "experiment name 'tiny-gpt' is already used by TinyGpt.cs", 1, 7, "name: tiny-gpt\nrecipe: toy-pretrain\nparams:\n  Output: o\n")]
+    [InlineData("LLMLAB007", "the YAML cannot be read past here (an unclosed '[', '{' or quote?)", 1, 7, "name: [oops\nrecipe: toy-pretrain\n")]
     [InlineData("LLMLAB007", "bad.experiment.yaml: While scanning a plain scalar value, found invalid mapping", 5, 10, Recipe + "   Layers: 4\n")]
     [InlineData("LLMLAB007", "bad.experiment.yaml: Duplicate key quick", 8, 3, Recipe + "profiles:\n  quick:\n    Layers: 2\n  quick:\n    Layers: 3\n")]
     [InlineData("LLMLAB007", "expected a mapping with name:, recipe: and params:", 1, 1, "- name: small\n")]
-    [InlineData("LLMLAB010", "experiment name 'Pretrain Small' must be lower-case words joined by '-', such as 'pretrain-small'", 1, 7, "name: Pretrain Small\nrecipe: pretrain\nparams:\n  Output: o\n")]
+    [InlineData("LLMLAB010", "experiment name 'Pretrain Small' must be lower-case words joined by '-', such as 'pretrain-small'", 1, 7, "name: Pretrain Small\nrecipe: toy-pretrain\nparams:\n  Output: o\n")]
     public void YamlMistake(string id, string message, int line, int column, string yaml)
     {
         var run = GeneratorHarness.Run(
@@ -111,7 +111,7 @@ public class DiagnosticTests
     [InlineData("name: 'x\n")]
     [InlineData("- a\n- b\n")]
     [InlineData("name: x\n---\nname: y\n")]
-    [InlineData("name: x\nname: y\nrecipe: pretrain\n")]
+    [InlineData("name: x\nname: y\nrecipe: toy-pretrain\n")]
     [InlineData("&a name: *a\n")]
     [InlineData("? [a, b]\n: c\n")]
     [InlineData("\0\u0001\u0002")]

@@ -36,7 +36,7 @@ public class GeneratedBinderTests
         Assert.Equal("TinyGpt.cs", TinyGpt.Source);
         Assert.Null(TinyGpt.Recipe);
         Assert.Equal("pretrain-small.experiment.yaml", PretrainSmall.Source);
-        Assert.Equal("pretrain", PretrainSmall.Recipe);
+        Assert.Equal("toy-pretrain", PretrainSmall.Recipe);
         Assert.Equal("The tiny GPT at another size.", PretrainSmall.Description);
     }
 
@@ -107,7 +107,7 @@ public class GeneratedBinderTests
         var bound = PretrainSmall.Bind("quick", Set("activation=relu"));
         Assert.Equal("Layers=2 LearningRate=0.0003 Corpus=small Activation=Relu Output=runs/pretrain-small", Parameters(bound));
         var step = Assert.Single(bound.Steps);
-        Assert.Equal("pretrain", step.Name);
+        Assert.Equal("toy-pretrain", step.Name);
         step.Run(Context("pretrain-small"));
         var runner = bound.Definition.Binder.Method.DeclaringType!.Assembly.GetType("Lab.Recipes.PretrainRunner")!;
         Assert.Equal("pretrain-small: 2 0.0003 small Relu runs/pretrain-small", runner.GetField("Last")!.GetValue(null));

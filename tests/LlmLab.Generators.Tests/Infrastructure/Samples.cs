@@ -39,7 +39,7 @@ public static class Samples
 
         public enum Activation { Gelu, Relu }
 
-        [Recipe("pretrain", typeof(PretrainRunner), Description = "Pre-train a GPT.")]
+        [Recipe("toy-pretrain", typeof(PretrainRunner), Description = "Pre-train a GPT.")]
         public sealed record PretrainConfig
         {
             [Param(Description = "Transformer blocks", Min = 1, Max = 48)] public int Layers { get; init; } = 4;
@@ -60,7 +60,7 @@ public static class Samples
     public const string PretrainSmallYaml = """
         name: pretrain-small
         description: The tiny GPT at another size.
-        recipe: pretrain
+        recipe: toy-pretrain
         params:
           Layers: 6
           learning_rate: 3e-4
