@@ -1,5 +1,4 @@
 using LlmLab.Autograd;
-using LlmLab.Evaluation;
 using LlmLab.Tensors;
 
 namespace LlmLab.Experiments;
