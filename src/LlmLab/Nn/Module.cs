@@ -21,6 +21,15 @@ public abstract class Module
                 yield return item;
     }
 
+    /// <summary>This layer (named <paramref name="prefix"/> without its trailing dot) and every layer below it, depth first (PyTorch's named_modules).</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
+    {
+        yield return (prefix.TrimEnd('.'), this);
+        foreach (var (name, child) in _children)
+            foreach (var item in child.NamedModules(prefix + name + "."))
+                yield return item;
+    }
+
     public long ParameterCount(bool trainableOnly = false) =>
         NamedParameters().Where(p => !trainableOnly || p.Parameter.RequiresGrad).Sum(p => p.Parameter.Data.ElementCount);
 
