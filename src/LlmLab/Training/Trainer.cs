@@ -79,7 +79,7 @@ public sealed class Trainer : IDisposable
         string? lastCheckpoint = null;
         long tokens = 0;
         double seconds = 0;
-        if (Step == 0 && Options.EvaluationInterval > 0) lastValidation = Evaluate();
+        if (Step == 0) lastValidation = Evaluate();
 
         while (Step < Options.Steps)
         {
@@ -93,7 +93,7 @@ public sealed class Trainer : IDisposable
             tokens += (long)Math.Round(report.TokensPerSecond * report.Milliseconds / 1000);
             seconds += report.Milliseconds / 1000;
             bool last = Step == Options.Steps;
-            if (_validation is not null && Options.EvaluationInterval > 0 && (Step % Options.EvaluationInterval == 0 || last))
+            if (last || Options.EvaluationInterval > 0 && Step % Options.EvaluationInterval == 0)
                 lastValidation = Evaluate();
             if (Files is not null && (last || Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0))
                 lastCheckpoint = Checkpoint();

@@ -26,7 +26,7 @@ public sealed record TrainingOptions
     /// <summary>Clip the global gradient norm to this; 0 turns clipping off (the norm is still logged).</summary>
     public float MaxGradientNorm { get; init; } = 1f;
 
-    /// <summary>Validation loss every this many steps (and at the first and last step); 0 never.</summary>
+    /// <summary>Validation loss every this many steps; with a validation source it is also taken before the first step and after the last (0: only then).</summary>
     public int EvaluationInterval { get; init; } = 250;
     /// <summary>Validation batches averaged per evaluation (always the same batches, so the curve is smooth).</summary>
     public int EvaluationBatches { get; init; } = 20;
