@@ -17,6 +17,9 @@ public static class ModelSource
             context.Log($"base model: {baseModel}");
             return TinyGpt.Load(context.Backend, baseModel);
         }
-        return PretrainRecipe.Pretrain(new PretrainConfig { Steps = pretrainSteps, Documents = documents, Context = contextLength }, context);
+        // Validation reads as many tokens as the default 20 batches at context 64 do: at 512, 20 batches would cost
+        // as much as a dozen training steps at each evaluation.
+        int evaluationBatches = Math.Max(2, 20 * 64 / contextLength);
+        return PretrainRecipe.Pretrain(new PretrainConfig { Steps = pretrainSteps, Documents = documents, Context = contextLength, EvaluationBatches = evaluationBatches }, context);
     }
 }

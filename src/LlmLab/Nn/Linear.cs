@@ -7,8 +7,11 @@ using LlmLab.Tensors;
 namespace LlmLab.Nn;
 
 /// <summary>
-/// y = x Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear), initialised N(0, std) and b = 0 (GPT-2). For inference
-/// the weight can be stored quantised (<see cref="Quantize"/>); the bias stays f32.
+/// y = x Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear), initialised N(0, std) and b = 0 (GPT-2).
+/// With a LoRA adapter attached (<see cref="AttachLora"/>) it is PEFT's lora.Linear: y = x Wᵀ + b + (α/r) (x Aᵀ) Bᵀ,
+/// A and B held by the child layers lora_A [r, in] and lora_B [out, r], so their names are PEFT's
+/// ("h.0.attn.q_proj.lora_A.weight"). For inference the weight can be stored quantised (<see cref="Quantize"/>);
+/// the bias stays f32.
 /// </summary>
 public sealed class Linear : Module
 {
@@ -18,6 +21,14 @@ public sealed class Linear : Module
         OutFeatures = outFeatures;
         Weight = Parameter("weight", Tensor.From(backend, init.Normal((long)outFeatures * inFeatures, std), outFeatures, inFeatures));
         Bias = bias ? Parameter("bias", Tensor.Zeros(backend, new Shape(outFeatures))) : null;
+    }
+
+    // A bias-free layer over a weight [out, in] made elsewhere (LoRA's A and B).
+    private Linear(Tensor weight)
+    {
+        OutFeatures = weight.Shape[0];
+        InFeatures = weight.Shape[1];
+        Weight = Parameter("weight", weight);
     }
 
     public int InFeatures { get; }
@@ -47,7 +58,89 @@ public sealed class Linear : Module
         Format = format;
     }
 
-    public Variable Forward(Tape tape, Variable x) => QuantizedWeight is { } quantized
-        ? tape.QuantizedLinear(x, quantized, Bias, Format.Name())
-        : tape.MatMul(x, Weight, transposeB: true, bias: Bias);
+    /// <summary>LoRA's down-projection A [r, in] ("lora_A"), or null without an adapter.</summary>
+    public Linear? LoraA { get; private set; }
+    /// <summary>LoRA's up-projection B [out, r] ("lora_B"), or null without an adapter.</summary>
+    public Linear? LoraB { get; private set; }
+    public int LoraRank => LoraA?.OutFeatures ?? 0;
+    /// <summary>α / r: how much of B A is added to W.</summary>
+    public float LoraScale { get; private set; }
+    /// <summary>Whether W holds W + scale B A now (forward then uses W alone, and A and B get no gradients).</summary>
+    public bool LoraMerged { get; private set; }
+
+    public Variable Forward(Tape tape, Variable x)
+    {
+        if (QuantizedWeight is { } quantized)
+        {
+            if (LoraA is not null && !LoraMerged)
+                throw new InvalidOperationException("a quantised layer cannot add an unmerged LoRA adapter: merge the adapter (MergeLora) before quantising");
+            return tape.QuantizedLinear(x, quantized, Bias, Format.Name());
+        }
+        if (LoraA is null || LoraB is null || LoraMerged) return tape.MatMul(x, Weight, transposeB: true, bias: Bias);
+        if (!Weight.RequiresGrad && Bias is not { RequiresGrad: true })
+            return tape.LoraLinear(x, Weight, Bias, LoraA.Weight, LoraB.Weight, LoraScale);
+        // The base layer trains too: the same sum from plain ops, so that W and b get their gradients as well.
+        var low = tape.MatMul(tape.MatMul(x, LoraA.Weight, transposeB: true), LoraB.Weight, transposeB: true);
+        return tape.Add(tape.MatMul(x, Weight, transposeB: true, bias: Bias), tape.Scale(low, LoraScale));
+    }
+
+    /// <summary>
+    /// Adds a LoRA adapter of rank <paramref name="rank"/> initialised as PEFT does: A kaiming-uniform with a = √5,
+    /// i.e. U(-1/√in, 1/√in) drawn from <paramref name="init"/>, and B = 0, so the layer's output is unchanged until
+    /// B learns. A and B are trainable; freezing W is the caller's business (<see cref="Peft.Lora.Apply"/> does it).
+    /// </summary>
+    public void AttachLora(int rank, float alpha, RandomStream init)
+    {
+        if (LoraA is not null) throw new InvalidOperationException("this layer already has a LoRA adapter; detach it first");
+        if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), $"LoRA rank must be at least 1, got {rank}");
+        if (!(alpha > 0) || !float.IsFinite(alpha)) throw new ArgumentOutOfRangeException(nameof(alpha), $"LoRA alpha must be a positive number, got {alpha}");
+        var backend = Weight.Data.Backend;
+        float bound = 1f / MathF.Sqrt(InFeatures);
+        var a = new float[(long)rank * InFeatures];
+        for (long i = 0; i < a.Length; i++) a[i] = (2 * init.NextUniform() - 1) * bound;
+        LoraA = Child("lora_A", new Linear(Tensor.From(backend, a, rank, InFeatures)));
+        LoraB = Child("lora_B", new Linear(Tensor.Zeros(backend, new Shape(OutFeatures, rank))));
+        LoraScale = alpha / rank;
+        LoraMerged = false;
+    }
+
+    /// <summary>W += scale B A, so forward costs a plain matmul again (PEFT's merge). Merging twice does nothing.</summary>
+    public void MergeLora()
+    {
+        var (a, b) = Adapter();
+        if (LoraMerged) return;
+        Weight.Data.Backend.LoraMerge(Weight.Data, a.Weight.Data, b.Weight.Data, LoraScale);
+        LoraMerged = true;
+    }
+
+    /// <summary>W -= scale B A: back to the base weight (within rounding) with the adapter separate again.</summary>
+    public void UnmergeLora()
+    {
+        var (a, b) = Adapter();
+        if (!LoraMerged) return;
+        Weight.Data.Backend.LoraMerge(Weight.Data, a.Weight.Data, b.Weight.Data, -LoraScale);
+        LoraMerged = false;
+    }
+
+    /// <summary>
+    /// Removes the adapter and frees A and B. W keeps what it holds: merged first, the update stays (PEFT's
+    /// merge_and_unload); not merged, it is dropped (unload).
+    /// </summary>
+    public void DetachLora()
+    {
+        var (a, b) = Adapter();
+        RemoveChild("lora_A");
+        RemoveChild("lora_B");
+        foreach (var p in new[] { a.Weight, b.Weight })
+        {
+            p.ZeroGrad();
+            p.Data.Dispose();
+        }
+        LoraA = LoraB = null;
+        LoraScale = 0;
+        LoraMerged = false;
+    }
+
+    private (Linear A, Linear B) Adapter() =>
+        LoraA is not null && LoraB is not null ? (LoraA, LoraB) : throw new InvalidOperationException("this layer has no LoRA adapter");
 }

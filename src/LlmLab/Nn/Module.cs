@@ -21,13 +21,18 @@ public abstract class Module
                 yield return item;
     }
 
-    /// <summary>This layer (named <paramref name="prefix"/> without its trailing dot) and every layer below it, depth first (PyTorch's named_modules).</summary>
+    /// <summary>
+    /// Every descendant module with its dotted name ("h.0.attn.q_proj"), depth first in registration order; the
+    /// module itself is not listed (PyTorch's named_modules lists it under "").
+    /// </summary>
     public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
     {
-        yield return (prefix.TrimEnd('.'), this);
         foreach (var (name, child) in _children)
+        {
+            yield return (prefix + name, child);
             foreach (var item in child.NamedModules(prefix + name + "."))
                 yield return item;
+        }
     }
 
     public long ParameterCount(bool trainableOnly = false) =>
@@ -63,7 +68,14 @@ public abstract class Module
 
     protected T Child<T>(string name, T module) where T : Module
     {
+        if (_children.Exists(c => c.Name == name)) throw new InvalidOperationException($"this module already has a child named '{name}'");
         _children.Add((name, module));
         return module;
+    }
+
+    /// <summary>Unregisters a child added with <see cref="Child"/> (its parameters leave <see cref="NamedParameters"/>).</summary>
+    protected void RemoveChild(string name)
+    {
+        if (_children.RemoveAll(c => c.Name == name) == 0) throw new InvalidOperationException($"this module has no child named '{name}'");
     }
 }

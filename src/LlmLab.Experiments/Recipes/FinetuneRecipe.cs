@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using LlmLab.Autograd;
+using LlmLab.Evaluation;
+using LlmLab.Generation;
+using LlmLab.Models;
+using LlmLab.Peft;
+using LlmLab.Training;
+
+namespace LlmLab.Experiments;
+
+/// <summary>
+/// The finetune recipe: obtain the base model (a saved one, or pre-trained here at a context of 512), fine-tune a
+/// copy of it fully and/or with LoRA on the dialogue summaries (each its own <see cref="TrainingStage"/>: "full",
+/// "lora"), summarise the test dialogues greedily with each model and the base, and record one table: trainable
+/// parameters, losses, ROUGE-1/2/L/Lsum and training time. Fine-tuned models are saved to full-model/ and
+/// lora-model/ (LoRA merged into the weights).
+/// </summary>
+public static class FinetuneRecipe
+{
+    /// <summary>The context a base model pre-trained here gets: a dialogue and its summary take up to about 500 characters.</summary>
+    public const int PretrainContext = 512;
+
+    public static void Run(FinetuneConfig config, ExperimentContext context)
+    {
+        var baseModel = ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, contextLength: PretrainContext);
+        if (config.Method == FinetuneMethod.Both)
+        {
+            Compare(baseModel, config, context);
+            return;
+        }
+        var data = Prepare(baseModel, config, context);
+        var tuned = Train(baseModel, config.Method, config, data, context);
+        var base_ = Evaluate(baseModel, "base", config, data, context);
+        Record(context, config, data, [base_, tuned]);
+    }
+
+    /// <summary>
+    /// Fine-tunes two copies of <paramref name="baseModel"/>, one fully and one with LoRA, evaluates them beside the
+    /// base, and records the comparison. <paramref name="baseModel"/> itself is left as it was.
+    /// </summary>
+    public static FinetuneComparison Compare(TinyGpt baseModel, FinetuneConfig config, ExperimentContext context)
+    {
+        var data = Prepare(baseModel, config, context);
+        var full = Train(baseModel, FinetuneMethod.Full, config, data, context);
+        var lora = Train(baseModel, FinetuneMethod.Lora, config, data, context);
+        var base_ = Evaluate(baseModel, "base", config, data, context);
+        Record(context, config, data, [base_, full, lora]);
+        return new FinetuneComparison(base_, full, lora);
+    }
+
+    /// <summary>One fine-tuning (<see cref="FinetuneMethod.Full"/> or <see cref="FinetuneMethod.Lora"/>) of a copy of <paramref name="baseModel"/>.</summary>
+    public static FinetuneResult Finetune(TinyGpt baseModel, FinetuneMethod method, FinetuneConfig config, ExperimentContext context) =>
+        Train(baseModel, method, config, Prepare(baseModel, config, context), context);
+
+    private static FinetuneData Prepare(TinyGpt baseModel, FinetuneConfig config, ExperimentContext context)
+    {
+        int positions = baseModel.Model.Config.Context;
+        var data = FinetuneData.Create(baseModel.Tokenizer, positions, config, context.Seed);
+        context.Table("finetune: data",
+            ["", "dialogues", "skipped (longer than the context)"],
+            [["train", data.Train.Count, data.TrainSkipped], ["test", data.TestExamples.Count, data.TestSkipped]],
+            $"{data.Train.Count} training and {data.TestExamples.Count} test dialogues with their summaries fit the model's context of {positions} characters; "
+            + $"{data.TrainSkipped + data.TestSkipped} longer ones were left out.");
+        return data;
+    }
+
+    private static FinetuneResult Train(TinyGpt baseModel, FinetuneMethod method, FinetuneConfig config, FinetuneData data, ExperimentContext context)
+    {
+        if (method == FinetuneMethod.Both) throw new ArgumentException("train one method at a time (Full or Lora)", nameof(method));
+        string stage = method == FinetuneMethod.Full ? "full" : "lora";
+        var model = Copy(baseModel);
+        var gpt = model.Model;
+        if (method == FinetuneMethod.Lora)
+        {
+            var lora = new LoraConfig { Rank = config.LoraRank, Alpha = (float)config.LoraAlpha, TargetModules = LoraConfig.ParseTargets(config.TargetModules) };
+            try
+            {
+                var layers = Lora.Apply(gpt, lora, context.Seed);
+                context.Log($"lora: rank {lora.Rank}, alpha {lora.Alpha}, {layers.Count} layers ({string.Join(", ", layers.Select(l => l.Name))})");
+            }
+            catch (ArgumentException e)
+            {
+                throw new ExperimentConfigException($"TargetModules: {e.Message}");
+            }
+        }
+        long trainable = gpt.ParameterCount(trainableOnly: true), all = gpt.ParameterCount();
+
+        double rate = method == FinetuneMethod.Full ? config.LearningRate : config.LoraLearningRate;
+        var options = new TrainingOptions
+        {
+            Steps = config.Steps, LearningRate = (float)rate, MinLearningRate = (float)rate / 10, WarmupSteps = Math.Min(config.WarmupSteps, config.Steps),
+            WeightDecay = (float)config.WeightDecay, MaxGradientNorm = 1,
+            EvaluationInterval = Math.Max(1, config.Steps / 5), EvaluationBatches = 1,
+            CheckpointInterval = Math.Max(1, config.Steps / 2), LogInterval = Math.Max(1, config.Steps / 10),
+        };
+        var clock = Stopwatch.StartNew();
+        var outcome = TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, data.Train, data.Test);
+        var trainTime = clock.Elapsed;
+
+        if (method == FinetuneMethod.Lora)
+        {
+            Lora.MergeAndUnload(gpt);
+            gpt.Unfreeze("*");
+        }
+        string folder = Path.Combine(context.RunFolder, $"{stage}-model");
+        model.Save(folder);
+        context.Log($"{stage}: model saved to {folder}");
+        var (rouge, summaries) = Summarise(model, stage, config, data, context);
+        return new FinetuneResult(stage, model, trainable, all, outcome.Result.LastLoss, outcome.Result.LastValidationLoss, rouge, trainTime, summaries);
+    }
+
+    private static FinetuneResult Evaluate(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)
+    {
+        float loss;
+        using (var batch = data.Test.Batch(context.Backend, 0))
+        using (var tape = new Tape(context.Backend, recordGradients: false))
+            loss = model.Model.Loss(tape, batch.Inputs, batch.Targets).Data.ToArray<float>()[0];
+        var (rouge, summaries) = Summarise(model, name, config, data, context);
+        return new FinetuneResult(name, model, 0, model.Model.ParameterCount(), null, loss, rouge, null, summaries);
+    }
+
+    /// <summary>Greedy summaries of the test dialogues (up to a newline), scored with ROUGE against the references.</summary>
+    private static (RougeScores Mean, string[] Summaries) Summarise(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)
+    {
+        var tokenizer = model.Tokenizer;
+        var options = new GenerationOptions { MaxNewTokens = config.MaxNewTokens, StopTokens = tokenizer.Encode("\n"), Seed = context.Seed };
+        var examples = data.TestExamples;
+        var summaries = new string[examples.Count];
+        var scores = new RougeScores[examples.Count];
+        using var progress = context.Progress($"{name}: summarising", examples.Count);
+        for (int i = 0; i < examples.Count; i++)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            var generated = Generator.Generate(model.Model, [tokenizer.Encode(FinetuneData.Prompt(examples[i].Dialogue))], options)[0];
+            summaries[i] = tokenizer.Decode(generated).TrimEnd('\n');
+            scores[i] = Rouge.Score(summaries[i], examples[i].Summary);
+            progress.Increment();
+        }
+        var mean = Rouge.Mean(scores);
+        context.Log($"{name}: ROUGE-1 {F(mean.Rouge1.F1)}, ROUGE-2 {F(mean.Rouge2.F1)}, ROUGE-L {F(mean.RougeL.F1)}; first test summary: {summaries[0]}");
+        return (mean, summaries);
+    }
+
+    private static void Record(ExperimentContext context, FinetuneConfig config, FinetuneData data, IReadOnlyList<FinetuneResult> results)
+    {
+        static object Or(float? value) => value is { } v ? v : "-";
+        context.Table("finetune: base vs fine-tuned",
+            ["method", "trainable parameters", "% of all", "final train loss", "test loss", "ROUGE-1", "ROUGE-2", "ROUGE-L", "ROUGE-Lsum", "train_time"],
+            results.Select(r => (IReadOnlyList<object?>)[
+                r.Method, r.TrainableParameters, r.TrainablePercent, Or(r.FinalTrainLoss), Or(r.TestLoss),
+                r.Rouge.Rouge1.F1, r.Rouge.Rouge2.F1, r.Rouge.RougeL.F1, r.Rouge.RougeLsum.F1, r.TrainTime is { } t ? t : "-"]),
+            Sentence(config, results));
+
+        // The first test dialogues' summaries side by side: what the numbers mean in words.
+        for (int i = 0; i < Math.Min(2, data.TestExamples.Count); i++)
+        {
+            string reference = data.TestExamples[i].Summary;
+            int index = i;
+            context.Table($"finetune: test dialogue {i + 1}",
+                ["model", "summary", "ROUGE-L"],
+                [["reference", reference, 1.0], .. results.Select(r => (IReadOnlyList<object?>)[r.Method, r.Summaries[index], Rouge.RougeL(r.Summaries[index], reference).F1])],
+                $"The summaries written after \"Summary:\" for test dialogue {i + 1} ({data.TestExamples[i].Topic}), against the reference.");
+        }
+        foreach (var r in results) context.Summary($"{r.Method} ROUGE-L", r.Rouge.RougeL.F1);
+    }
+
+    /// <summary>What the table shows, from its numbers: how far each fine-tuning moved ROUGE-L and at what share of trainable parameters.</summary>
+    private static string Sentence(FinetuneConfig config, IReadOnlyList<FinetuneResult> results)
+    {
+        var base_ = results[0];
+        var full = results.FirstOrDefault(r => r.Method == "full");
+        var lora = results.FirstOrDefault(r => r.Method == "lora");
+        string baseText = $"the base model's {F(base_.Rouge.RougeL.F1)}";
+        string loraText = lora is null ? "" :
+            $"LoRA (rank {config.LoraRank} on {config.TargetModules}) trains {lora.TrainableParameters:N0} parameters, {lora.TrainablePercent.ToString("0.##", CultureInfo.InvariantCulture)}% of all, "
+            + $"and reaches ROUGE-L {F(lora.Rouge.RougeL.F1)}";
+        if (full is not null && lora is not null)
+        {
+            double fullGain = full.Rouge.RougeL.F1 - base_.Rouge.RougeL.F1, loraGain = lora.Rouge.RougeL.F1 - base_.Rouge.RougeL.F1;
+            string share = fullGain > 0
+                ? $": {Math.Round(100 * loraGain / fullGain).ToString("0", CultureInfo.InvariantCulture)}% of full fine-tuning's gain"
+                : ", while full fine-tuning did not improve on the base";
+            return $"{loraText}, against {F(full.Rouge.RougeL.F1)} for full fine-tuning of all {full.TrainableParameters:N0} and {baseText}{share}.";
+        }
+        if (lora is not null) return $"{loraText}, against {baseText}.";
+        return $"Full fine-tuning of all {full!.TrainableParameters:N0} parameters reaches ROUGE-L {F(full.Rouge.RougeL.F1)}, against {baseText}.";
+    }
+
+    /// <summary>A fresh GPT holding the same weights (the copy trains; the original is left alone).</summary>
+    private static TinyGpt Copy(TinyGpt source)
+    {
+        var gpt = new Gpt(source.Model.Backend, source.Model.Config, seed: 0);
+        var weights = source.Model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data);
+        foreach (var (name, p) in gpt.NamedParameters())
+        {
+            var from = weights.TryGetValue(name, out var w) ? w : throw new InvalidOperationException($"the base model has no '{name}' (does it still carry LoRA adapters?)");
+            gpt.Backend.Copy(from.Storage, from.ByteOffset, p.Data.Storage, p.Data.ByteOffset, p.Data.ByteLength);
+        }
+        return new TinyGpt(gpt, source.Tokenizer);
+    }
+
+    private static string F(double value) => NumberFormat.Significant(value);
+}
