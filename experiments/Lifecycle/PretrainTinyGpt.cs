@@ -8,7 +8,7 @@ namespace Lifecycle;
 /// Example (a), in C#: pre-train nanoGPT's CPU-sized character model on the synthetic corpus, then continue a few
 /// prompts greedily and with sampling, streaming the text as it is generated.
 /// </summary>
-[Experiment("pretrain-tiny-gpt", Description = "Pre-train a 4-layer character GPT on the synthetic corpus, then sample from it", IsDefault = true)]
+[Experiment("pretrain-tiny-gpt", Description = "Pre-train a 4-layer character GPT on the synthetic corpus, then sample from it")]
 [Profile("quick", "Steps=40", "WarmupSteps=5", "Documents=200", "EvaluationInterval=20", "EvaluationBatches=4", "MaxNewTokens=60")]
 public sealed class PretrainTinyGpt
 {

@@ -59,8 +59,7 @@ public static class GeneratedText
         if (label is not null)
         {
             streamer!.Flush();
-            context.Stream("\n");
-            context.Log($"{label}: {model.Tokenizer.Decode(prompt)}{UpToDocumentEnd(texts[0])}");
+            context.EndStream($"{label}: {model.Tokenizer.Decode(prompt)}{UpToDocumentEnd(texts[0])}");
         }
         return texts;
     }
