@@ -12,18 +12,18 @@ public sealed record FinetuneConfig
 {
     [Param(Description = "a saved model folder (a pretrain run's model/); empty: pre-train one here with a context of 512")]
     public string BaseModel { get; init; } = "";
-    [Param(Description = "pre-training steps when BaseModel is empty", Min = 1, Max = 10_000_000)] public int PretrainSteps { get; init; } = 300;
+    [Param(Description = "pre-training steps when BaseModel is empty", Min = 1, Max = 10_000_000)] public int PretrainSteps { get; init; } = 600;
     [Param(Description = "Full, Lora, or Both side by side from the same base")] public FinetuneMethod Method { get; init; } = FinetuneMethod.Both;
     [Param(Description = "LoRA rank r", Min = 1, Max = 4096)] public int LoraRank { get; init; } = 8;
     [Param(Description = "LoRA alpha: the update B A is scaled by alpha / r", Min = 0.001, Max = 1e6)] public double LoraAlpha { get; init; } = 16;
     [Param(Description = "layers LoRA adapts: names (q_proj,v_proj), globs (*.mlp.*) or all-linear")] public string TargetModules { get; init; } = "q_proj,v_proj";
-    [Param(Description = "optimizer steps of each fine-tuning", Min = 1, Max = 10_000_000)] public int Steps { get; init; } = 150;
+    [Param(Description = "optimizer steps of each fine-tuning", Min = 1, Max = 10_000_000)] public int Steps { get; init; } = 300;
     [Param(Description = "dialogues per step", Min = 1, Max = 4096)] public int BatchSize { get; init; } = 8;
-    [Param(Description = "peak learning rate of full fine-tuning", Min = 0, Max = 1)] public double LearningRate { get; init; } = 3e-4;
-    [Param(Description = "peak learning rate of LoRA", Min = 0, Max = 1)] public double LoraLearningRate { get; init; } = 3e-3;
-    [Param(Description = "linear warm-up steps (then a cosine to a tenth of the peak)", Min = 0, Max = 10_000_000)] public int WarmupSteps { get; init; } = 10;
+    [Param(Description = "peak learning rate of full fine-tuning", Min = 0, Max = 1)] public double LearningRate { get; init; } = 1e-3;
+    [Param(Description = "peak learning rate of LoRA", Min = 0, Max = 1)] public double LoraLearningRate { get; init; } = 2e-2;
+    [Param(Description = "linear warm-up steps (then a cosine to a tenth of the peak)", Min = 0, Max = 10_000_000)] public int WarmupSteps { get; init; } = 30;
     [Param(Description = "AdamW weight decay (matrices only)", Min = 0, Max = 10)] public double WeightDecay { get; init; } = 0;
     [Param(Description = "training dialogues (examples 0 .. n-1 of the generator)", Min = 1, Max = 10_000_000)] public int TrainExamples { get; init; } = 2000;
     [Param(Description = "test dialogues (from index 1,000,000,000 on, disjoint from training)", Min = 1, Max = 100_000)] public int TestExamples { get; init; } = 40;
-    [Param(Description = "longest summary generated, in characters", Min = 1, Max = 4096)] public int MaxNewTokens { get; init; } = 200;
+    [Param(Description = "longest summary generated, in characters", Min = 1, Max = 4096)] public int MaxNewTokens { get; init; } = 170;
 }

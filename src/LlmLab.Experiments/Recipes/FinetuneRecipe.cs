@@ -31,8 +31,8 @@ public static class FinetuneRecipe
         }
         var data = Prepare(baseModel, config, context);
         var tuned = Train(baseModel, config.Method, config, data, context);
-        var base_ = Evaluate(baseModel, "base", config, data, context);
-        Record(context, config, data, [base_, tuned]);
+        var baseline = Evaluate(baseModel, "base", config, data, context);
+        Record(context, config, data, [baseline, tuned]);
     }
 
     /// <summary>
@@ -44,9 +44,9 @@ public static class FinetuneRecipe
         var data = Prepare(baseModel, config, context);
         var full = Train(baseModel, FinetuneMethod.Full, config, data, context);
         var lora = Train(baseModel, FinetuneMethod.Lora, config, data, context);
-        var base_ = Evaluate(baseModel, "base", config, data, context);
-        Record(context, config, data, [base_, full, lora]);
-        return new FinetuneComparison(base_, full, lora);
+        var baseline = Evaluate(baseModel, "base", config, data, context);
+        Record(context, config, data, [baseline, full, lora]);
+        return new FinetuneComparison(baseline, full, lora);
     }
 
     /// <summary>One fine-tuning (<see cref="FinetuneMethod.Full"/> or <see cref="FinetuneMethod.Lora"/>) of a copy of <paramref name="baseModel"/>.</summary>
@@ -107,17 +107,21 @@ public static class FinetuneRecipe
         model.Save(folder);
         context.Log($"{stage}: model saved to {folder}");
         var (rouge, summaries) = Summarise(model, stage, config, data, context);
-        return new FinetuneResult(stage, model, trainable, all, outcome.Result.LastLoss, outcome.Result.LastValidationLoss, rouge, trainTime, summaries);
+        return new FinetuneResult(stage, model, trainable, all, outcome.Result.LastLoss, TestLoss(model, data, context), rouge, trainTime, summaries);
     }
 
     private static FinetuneResult Evaluate(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)
     {
-        float loss;
-        using (var batch = data.Test.Batch(context.Backend, 0))
-        using (var tape = new Tape(context.Backend, recordGradients: false))
-            loss = model.Model.Loss(tape, batch.Inputs, batch.Targets).Data.ToArray<float>()[0];
         var (rouge, summaries) = Summarise(model, name, config, data, context);
-        return new FinetuneResult(name, model, 0, model.Model.ParameterCount(), null, loss, rouge, null, summaries);
+        return new FinetuneResult(name, model, 0, model.Model.ParameterCount(), null, TestLoss(model, data, context), rouge, null, summaries);
+    }
+
+    /// <summary>Mean cross-entropy over every test summary character (the test set is one batch).</summary>
+    private static float TestLoss(TinyGpt model, FinetuneData data, ExperimentContext context)
+    {
+        using var batch = data.Test.Batch(context.Backend, 0);
+        using var tape = new Tape(context.Backend, recordGradients: false);
+        return model.Model.Loss(tape, batch.Inputs, batch.Targets).Data.ToArray<float>()[0];
     }
 
     /// <summary>Greedy summaries of the test dialogues (up to a newline), scored with ROUGE against the references.</summary>
@@ -168,16 +172,16 @@ public static class FinetuneRecipe
     /// <summary>What the table shows, from its numbers: how far each fine-tuning moved ROUGE-L and at what share of trainable parameters.</summary>
     private static string Sentence(FinetuneConfig config, IReadOnlyList<FinetuneResult> results)
     {
-        var base_ = results[0];
+        var baseline = results[0];
         var full = results.FirstOrDefault(r => r.Method == "full");
         var lora = results.FirstOrDefault(r => r.Method == "lora");
-        string baseText = $"the base model's {F(base_.Rouge.RougeL.F1)}";
+        string baseText = $"the base model's {F(baseline.Rouge.RougeL.F1)}";
         string loraText = lora is null ? "" :
             $"LoRA (rank {config.LoraRank} on {config.TargetModules}) trains {lora.TrainableParameters:N0} parameters, {lora.TrainablePercent.ToString("0.##", CultureInfo.InvariantCulture)}% of all, "
             + $"and reaches ROUGE-L {F(lora.Rouge.RougeL.F1)}";
         if (full is not null && lora is not null)
         {
-            double fullGain = full.Rouge.RougeL.F1 - base_.Rouge.RougeL.F1, loraGain = lora.Rouge.RougeL.F1 - base_.Rouge.RougeL.F1;
+            double fullGain = full.Rouge.RougeL.F1 - baseline.Rouge.RougeL.F1, loraGain = lora.Rouge.RougeL.F1 - baseline.Rouge.RougeL.F1;
             string share = fullGain > 0
                 ? $": {Math.Round(100 * loraGain / fullGain).ToString("0", CultureInfo.InvariantCulture)}% of full fine-tuning's gain"
                 : ", while full fine-tuning did not improve on the base";
