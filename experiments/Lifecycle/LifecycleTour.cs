@@ -10,11 +10,11 @@ namespace Lifecycle;
 /// </summary>
 [Experiment("lifecycle-tour", IsDefault = true,
     Description = "Pre-train a tiny GPT, sample from it, fine-tune it fully and with LoRA, quantise it and evaluate it")]
-[Profile("quick", "PretrainSteps=30", "Documents=300", "FinetuneSteps=6", "TrainExamples=24", "TestExamples=3",
+[Profile("quick", "PretrainSteps=30", "Documents=300", "FinetuneSteps=6", "TrainExamples=24", "TestExamples=5",
     "SummaryLength=40", "SamplesPerPrompt=1", "SampleLength=40", "EvaluationBatches=2", "HeldOutDocuments=10")]
 public sealed class LifecycleTour
 {
-    [Param(Description = "pre-training steps (4 layers, width 128)", Min = 1, Max = 1_000_000)] public int PretrainSteps { get; set; } = 400;
+    [Param(Description = "pre-training steps (4 layers, width 128)", Min = 1, Max = 1_000_000)] public int PretrainSteps { get; set; } = 500;
     [Param(Description = "context in characters (a dialogue and its summary must fit)", Min = 64, Max = 2048)] public int Context { get; set; } = 512;
     [Param(Description = "sequences per pre-training step", Min = 1, Max = 1024)] public int BatchSize { get; set; } = 4;
     [Param(Description = "corpus documents to pre-train on", Min = 10, Max = 10_000_000)] public int Documents { get; set; } = 4000;
@@ -23,7 +23,7 @@ public sealed class LifecycleTour
     [Param(Description = "fine-tuning steps, for each of full and LoRA", Min = 1, Max = 1_000_000)] public int FinetuneSteps { get; set; } = 150;
     [Param(Description = "LoRA rank", Min = 1, Max = 512)] public int LoraRank { get; set; } = 8;
     [Param(Description = "dialogues to fine-tune on", Min = 1, Max = 1_000_000)] public int TrainExamples { get; set; } = 2000;
-    [Param(Description = "dialogues to score with ROUGE", Min = 1, Max = 100_000)] public int TestExamples { get; set; } = 40;
+    [Param(Description = "dialogues to score with ROUGE", Min = 1, Max = 100_000)] public int TestExamples { get; set; } = 20;
     [Param(Description = "longest generated summary in characters", Min = 1, Max = 4096)] public int SummaryLength { get; set; } = 200;
     [Param(Description = "held-out batches for the quantised perplexity", Min = 1, Max = 100_000)] public int EvaluationBatches { get; set; } = 10;
     [Param(Description = "held-out documents for the final evaluation", Min = 1, Max = 1_000_000)] public int HeldOutDocuments { get; set; } = 100;
@@ -45,7 +45,7 @@ public sealed class LifecycleTour
     [Step(3)]
     public void Finetune(ExperimentContext context) => FinetuneRecipe.Compare(Model, new FinetuneConfig
     {
-        Method = FinetuneMethod.Both, Steps = FinetuneSteps, LoraRank = LoraRank, TrainExamples = TrainExamples,
+        Method = FinetuneMethod.Both, Steps = FinetuneSteps, WarmupSteps = Math.Min(30, FinetuneSteps / 5), LoraRank = LoraRank, TrainExamples = TrainExamples,
         TestExamples = TestExamples, MaxNewTokens = SummaryLength,
     }, context);
 
