@@ -87,7 +87,7 @@ public class DiagnosticTests
     [InlineData("LLMLAB004", "recipe 'toy-pretrain' requires Output (a string); set it under params:", 3, 1, "name: small\nrecipe: toy-pretrain\nparams:\n  Layers: 2\n")]
     [InlineData("LLMLAB004", "params: Layers has no value; expected an int (1 to 48)", 5, 10, Recipe + "  Layers:\n")]
     [InlineData("LLMLAB004", "missing 'name'", 1, 1, "recipe: toy-pretrain\nparams:\n  Output: o\n")]
-    [InlineData("LLMLAB005", "unknown recipe 'pretrian'; did you mean pretrain? Known recipes: pretrain", 2, 9, "name: small\nrecipe: pretrian\n")]
+    [InlineData("LLMLAB005", "unknown recipe 'toy-pretrian'; did you mean toy-pretrain? Known recipes: ", 2, 9, "name: small\nrecipe: toy-pretrian\n")]
     [InlineData("LLMLAB006", "experiment name 'tiny-gpt' is already used by TinyGpt.cs", 1, 7, "name: tiny-gpt\nrecipe: toy-pretrain\nparams:\n  Output: o\n")]
     [InlineData("LLMLAB007", "the YAML cannot be read past here (an unclosed '[', '{' or quote?)", 1, 7, "name: [oops\nrecipe: toy-pretrain\n")]
     [InlineData("LLMLAB007", "bad.experiment.yaml: While scanning a plain scalar value, found invalid mapping", 5, 10, Recipe + "   Layers: 4\n")]
