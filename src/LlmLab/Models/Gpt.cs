@@ -26,7 +26,7 @@ public sealed class Gpt : Module
         Blocks = Enumerable.Range(0, config.Layers)
             .Select(i => Child($"h.{i}", new TransformerBlock(backend, config, new RandomStream(seed, $"init.h.{i}"))))
             .ToArray();
-        FinalNorm = Child("ln_f", new Norm(backend, config.Width, config.Norm, config.Bias));
+        FinalNorm = Child("ln_f", new Norm(backend, config.Width, config.Norm, config.Bias, config.NormEpsilon));
         if (!config.TiedEmbeddings)
             Head = Child("lm_head", new Linear(backend, config.Width, config.VocabularySize, bias: false, new RandomStream(seed, "init.lm_head")));
     }

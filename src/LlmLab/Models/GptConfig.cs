@@ -29,6 +29,8 @@ public sealed record GptConfig
     public float RopeTheta { get; init; } = 10000f;
     public bool TiedEmbeddings { get; init; } = true;
     public bool Bias { get; init; } = true;
+    /// <summary>The normalisation epsilon (GPT-2's layer_norm_epsilon, Llama's rms_norm_eps).</summary>
+    public float NormEpsilon { get; init; } = 1e-5f;
 
     public int KvHeads => KeyValueHeads == 0 ? Heads : KeyValueHeads;
     public int MlpHidden => (int)MathF.Round(Width * MlpRatio);

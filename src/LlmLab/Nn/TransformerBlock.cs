@@ -11,10 +11,10 @@ public sealed class TransformerBlock : Module
     public TransformerBlock(IBackend backend, Models.GptConfig config, RandomStream init)
     {
         float projectionStd = 0.02f / MathF.Sqrt(2 * config.Layers);
-        Norm1 = Child("ln_1", new Norm(backend, config.Width, config.Norm, config.Bias));
+        Norm1 = Child("ln_1", new Norm(backend, config.Width, config.Norm, config.Bias, config.NormEpsilon));
         Attention = Child("attn", new MultiHeadAttention(backend, config.Width, config.Heads, config.KvHeads, config.Bias,
             config.Positions == Models.PositionKind.Rotary, config.RopeTheta, init, projectionStd));
-        Norm2 = Child("ln_2", new Norm(backend, config.Width, config.Norm, config.Bias));
+        Norm2 = Child("ln_2", new Norm(backend, config.Width, config.Norm, config.Bias, config.NormEpsilon));
         Mlp = Child("mlp", new Mlp(backend, config.Width, config.MlpHidden, config.Mlp, config.Bias, init, projectionStd));
     }
 
