@@ -54,4 +54,15 @@ public class Gpt2CheckpointTests
         Assert.Contains("model_type is \"llama\", not \"gpt2\"", e.Message);
         Assert.Contains("config.json", e.Message);
     }
+
+    [Fact]
+    public void A_pickle_checkpoint_is_refused_with_the_reason_and_the_way_out()
+    {
+        using var folder = new TempFiles();
+        File.Copy(Path.Combine(Folder, "config.json"), Path.Combine(folder.Directory, "config.json"));
+        folder.Write("pytorch_model.bin", "not read");
+        var e = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.Load(TestBackends.Get("cpu"), folder.Directory));
+        Assert.Contains("unpickling a file can run any code", e.Message);
+        Assert.Contains("safe_serialization=True", e.Message);
+    }
 }

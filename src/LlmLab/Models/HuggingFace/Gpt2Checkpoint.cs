@@ -19,6 +19,11 @@ public static class Gpt2Checkpoint
         var config = ReadConfig(configPath);
         var gpt = new Gpt(backend, config.Gpt with { NormEpsilon = config.Epsilon }, seed: 0);
         string weightsPath = Path.Combine(folder, "model.safetensors");
+        if (!File.Exists(weightsPath) && File.Exists(Path.Combine(folder, "pytorch_model.bin")))
+            throw new InvalidDataException(
+                $"{folder} holds pytorch_model.bin, a PyTorch pickle: LlmLab reads only safetensors, because unpickling a file can run "
+                + "any code it contains. Convert it where transformers is installed: AutoModelForCausalLM.from_pretrained(folder)"
+                + ".save_pretrained(folder, safe_serialization=True) writes model.safetensors.");
         using var file = Safetensors.Open(weightsPath);
         string prefix = file.Contains("transformer.wte.weight") ? "transformer." : "";
         var parameters = gpt.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data);
