@@ -24,33 +24,15 @@ public static class AttentionBackwardReference
         for (int b = 0; b < c.Batch; b++)
             for (int h = 0; h < c.QueryHeads; h++)
             {
-                int g = h / (c.QueryHeads / c.KvHeads);
-                long kvRow = ((long)b * c.KvHeads + g) * tk;
+                long kvRow = AttentionReference.KvRow(c, b, h);
                 for (int i = 0; i < tq; i++)
                 {
-                    long qRow = (((long)b * c.QueryHeads + h) * tq + i) * d;
-                    double max = double.NegativeInfinity;
-                    for (int j = 0; j < tk; j++)
-                    {
-                        seen[j] = (!c.Causal || j <= tk - tq + i) && (c.Mask is null || c.Mask[b * tk + j] != 0);
-                        if (!seen[j]) continue;
-                        double s = 0;
-                        for (int x = 0; x < d; x++) s += (double)q[qRow + x] * k[(kvRow + j) * d + x];
-                        s *= scale;
-                        if (c.Bias is not null)
-                            s += c.Bias[((c.BiasPerBatch ? (long)b * c.QueryHeads + h : h) * tq + i) * tk + j];
-                        p[j] = s;
-                        max = Math.Max(max, s);
-                    }
-                    if (double.IsNegativeInfinity(max)) continue;
-                    double sum = 0;
-                    for (int j = 0; j < tk; j++)
-                        if (seen[j]) sum += p[j] = Math.Exp(p[j] - max);
+                    long qRow = AttentionReference.QueryRow(c, b, h, i);
+                    if (!AttentionReference.Probabilities(c, q, k, b, h, i, p, seen)) continue;
                     double rowDot = 0;
                     for (int j = 0; j < tk; j++)
                     {
                         if (!seen[j]) continue;
-                        p[j] /= sum;
                         double g2 = 0;
                         for (int x = 0; x < d; x++) g2 += (double)gradOutput[qRow + x] * v[(kvRow + j) * d + x];
                         dp[j] = g2;
