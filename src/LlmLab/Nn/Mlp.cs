@@ -14,8 +14,6 @@ public enum MlpKind
 /// <summary>The transformer block's feed-forward network.</summary>
 public sealed class Mlp : Module
 {
-    private readonly Linear _in, _out;
-    private readonly Linear? _gate;
 
     // projectionStd: the output projection's std (GPT-2 scales it by 1/sqrt(2 layers)).
     public Mlp(IBackend backend, int dim, int hidden, MlpKind kind, bool bias, RandomStream init, float projectionStd)
@@ -23,20 +21,26 @@ public sealed class Mlp : Module
         Kind = kind;
         if (kind == MlpKind.SwiGlu)
         {
-            _gate = Child("gate_proj", new Linear(backend, dim, hidden, bias, init));
-            _in = Child("up_proj", new Linear(backend, dim, hidden, bias, init));
-            _out = Child("down_proj", new Linear(backend, hidden, dim, bias, init, projectionStd));
+            Gate = Child("gate_proj", new Linear(backend, dim, hidden, bias, init));
+            In = Child("up_proj", new Linear(backend, dim, hidden, bias, init));
+            Out = Child("down_proj", new Linear(backend, hidden, dim, bias, init, projectionStd));
         }
         else
         {
-            _in = Child("c_fc", new Linear(backend, dim, hidden, bias, init));
-            _out = Child("c_proj", new Linear(backend, hidden, dim, bias, init, projectionStd));
+            In = Child("c_fc", new Linear(backend, dim, hidden, bias, init));
+            Out = Child("c_proj", new Linear(backend, hidden, dim, bias, init, projectionStd));
         }
     }
 
     public MlpKind Kind { get; }
+    /// <summary>c_fc (GELU) or up_proj (SwiGLU).</summary>
+    public Linear In { get; }
+    /// <summary>c_proj (GELU) or down_proj (SwiGLU).</summary>
+    public Linear Out { get; }
+    /// <summary>gate_proj (SwiGLU only).</summary>
+    public Linear? Gate { get; }
 
     public Variable Forward(Tape tape, Variable x) => Kind == MlpKind.SwiGlu
-        ? _out.Forward(tape, tape.Mul(tape.Silu(_gate!.Forward(tape, x)), _in.Forward(tape, x)))
-        : _out.Forward(tape, tape.Gelu(_in.Forward(tape, x)));
+        ? Out.Forward(tape, tape.Mul(tape.Silu(Gate!.Forward(tape, x)), In.Forward(tape, x)))
+        : Out.Forward(tape, tape.Gelu(In.Forward(tape, x)));
 }

@@ -24,35 +24,50 @@ public class Gpt2CheckpointTests
     public void Logits_match_transformers(string backendName)
     {
         var backend = TestBackends.Get(backendName);
-        var gpt = Gpt2Checkpoint.Load(backend, Folder);
+        var model = HfCheckpoint.Load(backend, Folder);
         using var expected = Safetensors.Open(Path.Combine(Folder, "expected.safetensors"));
         long[] ids = expected.ReadInt64("input_ids");
         var shape = expected.Info("input_ids").Shape;
         using var input = Tensor.From(backend, ids.Select(i => (int)i).ToArray(), shape[0], shape[1]);
         using var tape = new Tape(backend, recordGradients: false);
-        var logits = gpt.Forward(tape, input).Data.ToArray<float>();
+        var logits = model.Forward(tape, new ModelInputs(input)).Data.ToArray<float>();
         AssertClose.Within(expected.ReadFloats("logits").Select(v => (double)v).ToArray(), logits, 1e-4, 0, "GPT-2 logits vs transformers");
     }
 
     [Fact]
     public void Greedy_tokens_match_generate()
     {
-        var gpt = Gpt2Checkpoint.Load(TestBackends.Get("cpu"), Folder);
+        var model = HfCheckpoint.Load(TestBackends.Get("cpu"), Folder);
         using var expected = Safetensors.Open(Path.Combine(Folder, "expected.safetensors"));
-        int[] prompt = expected.ReadInt64("greedy_prompt").Select(i => (int)i).ToArray();
-        int[] output = expected.ReadInt64("greedy_output").Select(i => (int)i).ToArray();
-        var generated = Generator.Generate(gpt, [prompt], new GenerationOptions { MaxNewTokens = output.Length - prompt.Length, StopTokens = [1] })[0];
-        Assert.Equal(output, prompt.Concat(generated).ToArray());
+        int[] prompt = expected.ReadInt32("greedy_prompt");
+        int[] output = expected.ReadInt32("greedy_output");
+        Assert.Equal(output, model.Generate(prompt, new GenerationOptions { MaxNewTokens = output.Length - prompt.Length }));
     }
 
     [Fact]
-    public void A_config_of_another_kind_is_named()
+    public void A_model_type_it_does_not_read_is_named()
     {
         using var folder = new TempFiles();
-        folder.Write("config.json", "{\"model_type\": \"llama\"}");
-        var e = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.Load(TestBackends.Get("cpu"), folder.Directory));
-        Assert.Contains("model_type is \"llama\", not \"gpt2\"", e.Message);
-        Assert.Contains("config.json", e.Message);
+        folder.Write("config.json", "{\"model_type\": \"mamba\"}");
+        var e = Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(TestBackends.Get("cpu"), folder.Directory));
+        Assert.Contains("model_type \"mamba\" is not one LlmLab reads", e.Message);
+    }
+
+    [Fact]
+    public void Saving_writes_what_transformers_wrote()
+    {
+        var model = HfCheckpoint.Load(TestBackends.Get("cpu"), Folder);
+        using var folder = new TempFiles();
+        model.Save(folder.Directory);
+        using var original = Safetensors.Open(Path.Combine(Folder, "model.safetensors"));
+        using var saved = Safetensors.Open(Path.Combine(folder.Directory, "model.safetensors"));
+        Assert.Equal(original.Names.Order(), saved.Names.Order());
+        foreach (var name in original.Names)
+        {
+            Assert.Equal(original.Info(name).Shape, saved.Info(name).Shape);
+            Assert.Equal(original.ReadFloats(name), saved.ReadFloats(name));
+        }
+        Assert.Equal(HfConfig.Read(Path.Combine(Folder, "config.json")).ToJsonString(), HfConfig.Read(Path.Combine(folder.Directory, "config.json")).ToJsonString());
     }
 
     [Fact]
@@ -61,7 +76,7 @@ public class Gpt2CheckpointTests
         using var folder = new TempFiles();
         File.Copy(Path.Combine(Folder, "config.json"), Path.Combine(folder.Directory, "config.json"));
         folder.Write("pytorch_model.bin", "not read");
-        var e = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.Load(TestBackends.Get("cpu"), folder.Directory));
+        var e = Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(TestBackends.Get("cpu"), folder.Directory));
         Assert.Contains("unpickling a file can run any code", e.Message);
         Assert.Contains("safe_serialization=True", e.Message);
     }
