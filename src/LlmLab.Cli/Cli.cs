@@ -10,8 +10,9 @@ namespace LlmLab.Cli;
 /// </summary>
 public static class Cli
 {
-    /// <summary>The commands, in the order the usage lists them. New commands (forward, generate, ...) go here.</summary>
-    internal static readonly IReadOnlyList<ICommand> Commands = [new EvalCommand()];
+    /// <summary>The commands, in the order the usage lists them. New commands go here.</summary>
+    internal static readonly IReadOnlyList<ICommand> Commands =
+        [new InspectCommand(), new ForwardCommand(), new GenerateCommand(), new QuantizeCommand(), new EvalCommand()];
 
     public const int UsageError = 2;
     public const int InternalError = 1;

@@ -2,7 +2,8 @@ namespace LlmLab.Cli.Commands;
 
 /// <summary>
 /// GNU-style long options for a command: <c>--name value</c> or <c>--name=value</c>, flags without values, options
-/// that may repeat. Anything undeclared, a missing value or a stray positional argument is a usage error.
+/// that may repeat, and positional arguments where the command declares them (<see cref="Positional"/>). Anything
+/// undeclared, a missing value or a stray positional argument is a usage error.
 /// </summary>
 public sealed class OptionParser
 {
@@ -11,6 +12,8 @@ public sealed class OptionParser
     private readonly Dictionary<string, Kind> declared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> values = new(StringComparer.Ordinal);
     private readonly HashSet<string> flags = new(StringComparer.Ordinal);
+    private readonly List<string> positionalNames = [];
+    private readonly List<string> positionals = [];
 
     public OptionParser Flag(string name) { declared[name] = Kind.Flag; return this; }
 
@@ -18,13 +21,22 @@ public sealed class OptionParser
 
     public OptionParser Repeated(string name) { declared[name] = Kind.Repeated; return this; }
 
+    /// <summary>Declares the next positional argument (e.g. "PATH"); positionals are taken in declaration order.</summary>
+    public OptionParser Positional(string name) { positionalNames.Add(name); return this; }
+
     public OptionParser Parse(IReadOnlyList<string> args)
     {
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-                throw CliException.Usage($"unexpected argument '{arg}'");
+            if (arg == "--") throw CliException.Usage($"unexpected argument '{arg}'");
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                if (arg.StartsWith('-') || positionals.Count == positionalNames.Count)
+                    throw CliException.Usage($"unexpected argument '{arg}'");
+                positionals.Add(arg);
+                continue;
+            }
             int equals = arg.IndexOf('=');
             string name = equals > 0 ? arg[..equals] : arg;
             if (!declared.TryGetValue(name, out var kind)) throw CliException.Usage($"unknown option '{name}'");
@@ -53,4 +65,30 @@ public sealed class OptionParser
     public string? Value(string name) => values.TryGetValue(name, out var list) ? list[0] : null;
 
     public IReadOnlyList<string> Values(string name) => values.TryGetValue(name, out var list) ? list : [];
+
+    /// <summary>An integer option (invariant culture), or null when it was not given; anything else is a usage error.</summary>
+    public long? Integer(string name, long min = long.MinValue)
+    {
+        if (Value(name) is not { } text) return null;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long value))
+            throw CliException.Usage($"option '{name}' needs an integer, got '{text}'");
+        if (value < min) throw CliException.Usage($"option '{name}' must be at least {min}, got {value}");
+        return value;
+    }
+
+    /// <summary>A number option (invariant culture, '.' as the decimal point), or null when it was not given.</summary>
+    public float? Number(string name)
+    {
+        if (Value(name) is not { } text) return null;
+        if (!float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value))
+            throw CliException.Usage($"option '{name}' needs a number, got '{text}'");
+        return value;
+    }
+
+    /// <summary>The positional argument declared as <paramref name="name"/>, or null when it was not given.</summary>
+    public string? PositionalValue(string name)
+    {
+        int index = positionalNames.IndexOf(name);
+        return index >= 0 && index < positionals.Count ? positionals[index] : null;
+    }
 }

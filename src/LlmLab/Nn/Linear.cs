@@ -58,6 +58,26 @@ public sealed class Linear : Module
         Format = format;
     }
 
+    /// <summary>
+    /// Installs a weight quantised elsewhere (read from a quantised checkpoint) as it is, without quantising again;
+    /// the layer owns it from now on. <see cref="Weight"/> becomes its dequantised values, so the f32 view (export,
+    /// <see cref="WeightFormat.F32"/>) holds what the quantised weight stands for.
+    /// </summary>
+    public void InstallQuantized(QuantizedWeight weight)
+    {
+        if (weight.Shape != Weight.Data.Shape)
+            throw new ArgumentException($"a quantised weight of shape {weight.Shape} does not fit a linear layer of weight {Weight.Data.Shape}");
+        if (!ReferenceEquals((weight.Int8?.Values ?? weight.Blocks!).Backend, Weight.Data.Backend))
+            throw new ArgumentException("a quantised weight must live on the layer's backend");
+        var format = weight.Int8 is not null ? WeightFormat.Int8 : weight.Blocks!.DType == DType.Q8_0 ? WeightFormat.Q8_0 : WeightFormat.Q4_0;
+        var data = Weight.Data;
+        using (var dequantized = weight.Dequantize())
+            data.Backend.Copy(dequantized.Storage, dequantized.ByteOffset, data.Storage, data.ByteOffset, data.ByteLength);
+        QuantizedWeight?.Release();
+        QuantizedWeight = weight;
+        Format = format;
+    }
+
     /// <summary>LoRA's down-projection A [r, in] ("lora_A"), or null without an adapter.</summary>
     public Linear? LoraA { get; private set; }
     /// <summary>LoRA's up-projection B [out, r] ("lora_B"), or null without an adapter.</summary>

@@ -15,6 +15,7 @@ public static class HfCheckpoint
     public static HfModel Load(IBackend backend, string folder)
     {
         var (config, generation) = ReadConfigs(folder);
+        if (QuantizedCheckpoint.IsQuantized(config)) return QuantizedCheckpoint.Load(backend, folder, config, generation);
         var model = Architecture(config, folder).Create(backend, config, generation, seed: 0);
         using var weights = HfWeights.Open(folder);
         model.ImportTensors(weights);

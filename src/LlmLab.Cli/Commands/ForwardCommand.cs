@@ -1,0 +1,66 @@
+using System.Globalization;
+using LlmLab.Autograd;
+using LlmLab.Cli.Engine;
+using LlmLab.IO;
+
+namespace LlmLab.Cli.Commands;
+
+/// <summary>
+/// <c>llmlab forward</c>: one forward pass of a Hugging Face model over the token ids of a safetensors file, the
+/// float32 logits written to another (atomically). What transformers' <c>model(**inputs).logits</c> gives.
+/// </summary>
+public sealed class ForwardCommand : ICommand
+{
+    public string Name => "forward";
+
+    public string Summary => "run a model folder over input_ids from a .safetensors file; write the logits";
+
+    public string Usage => $"""
+        usage: llmlab forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--backend NAME]
+
+          --model DIR           a Hugging Face model folder (or one written by 'llmlab quantize')
+          --inputs FILE         int64 input_ids [batch, seq]; optional attention_mask (same shape, 0 = padding)
+                                and int64 decoder_input_ids [batch, seq'] for encoder-decoder models
+          --output FILE         written atomically: float32 logits [batch, seq, vocab] (seq' for encoder-decoder)
+        {BackendOption.Help}
+
+        """;
+
+    public int Run(IReadOnlyList<string> args, CliContext context)
+    {
+        var options = new OptionParser()
+            .Single(ModelFolder.ModelOption).Single("--inputs").Single("--output").Single(BackendOption.Name)
+            .Parse(args);
+        string folder = ModelFolder.Required(options);
+        string inputsPath = options.Value("--inputs") ?? throw CliException.Usage("no --inputs given: a .safetensors file with input_ids");
+        string output = options.Value("--output") ?? throw CliException.Usage("no --output given: the .safetensors file to write the logits to");
+
+        using var inputs = InputsFile.Open(inputsPath);
+        using var backend = BackendOption.Create(options.Value(BackendOption.Name));
+        var model = ModelFolder.Load(backend, folder);
+        var (logits, shape) = UserErrors.Run(() =>
+        {
+            var modelInputs = inputs.Read(backend);
+            try
+            {
+                using var tape = new Tape(backend, recordGradients: false);
+                var result = model.Forward(tape, modelInputs).Data;
+                return (result.ToArray<float>(), result.Shape.ToArray());
+            }
+            finally
+            {
+                modelInputs.InputIds.Dispose();
+                modelInputs.AttentionMask?.Dispose();
+                modelInputs.DecoderInputIds?.Dispose();
+            }
+        });
+
+        var writer = new SafetensorsWriter();
+        writer.Metadata["format"] = "pt";
+        writer.Add("logits", logits, shape);
+        UserErrors.Run(() => writer.Save(output));
+        context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"logits [{string.Join(", ", shape)}] of {model.Architecture} on {backend.Name} written to {output}"));
+        return 0;
+    }
+}
