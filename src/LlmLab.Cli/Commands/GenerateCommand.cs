@@ -26,7 +26,7 @@ public sealed class GenerateCommand : ICommand
           --model DIR              a Hugging Face model folder (or one written by 'llmlab quantize')
           --prompt TEXT            the prompt, encoded with the folder's tokenizer
           --prompt-ids IDS         the prompt as comma-separated token ids
-          --max-new-tokens N       at most N new tokens (fewer when an end-of-sequence token comes first)
+          --max-new-tokens N       up to N new tokens (fewer when an end-of-sequence token comes first)
 
         decoding (greedy unless --temperature, --top-k, --top-p or --min-p is given):
           --greedy                 the most likely token each step (the default)
