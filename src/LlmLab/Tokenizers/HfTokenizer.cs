@@ -185,11 +185,8 @@ public sealed partial class HfTokenizer : ITokenizer
         for (int id = 0; id < count; id++) vocabulary.TryAdd(lines[id].TrimEnd('\r'), id);
         if (count == 0) throw new TokenizerFileException(vocabPath, "the vocabulary is empty");
 
-        // transformers' BertTokenizer defaults; [CLS] and [SEP] stand in for BOS and EOS, which BERT lacks.
-        var defaults = new Dictionary<string, string?>
-        {
-            ["unk"] = "[UNK]", ["pad"] = "[PAD]", ["mask"] = "[MASK]", ["bos"] = "[CLS]", ["eos"] = "[SEP]", ["cls"] = "[CLS]", ["sep"] = "[SEP]",
-        };
+        // transformers' BertTokenizer defaults.
+        var defaults = new Dictionary<string, string?> { ["unk"] = "[UNK]", ["pad"] = "[PAD]", ["mask"] = "[MASK]", ["cls"] = "[CLS]", ["sep"] = "[SEP]" };
         string Token(string role) => config.TryGetToken(role, out string? token, out _) && token is not null ? token : defaults[role]!;
         bool lowerCase = config.Bool("do_lower_case") ?? true;
         var options = new BertOptions
@@ -211,9 +208,9 @@ public sealed partial class HfTokenizer : ITokenizer
         {
             throw new TokenizerFileException(vocabPath, $"Microsoft.ML.Tokenizers refused the WordPiece vocabulary ({e.Message})", e);
         }
-        // BERT's own roles: cls/sep give BOS/EOS unless the files name a bos/eos token.
-        if (!config.TryGetToken("bos", out _, out _)) defaults["bos"] = Token("cls");
-        if (!config.TryGetToken("eos", out _, out _)) defaults["eos"] = Token("sep");
+        // BERT has no BOS/EOS: [CLS] and [SEP], what it wraps a sequence in, take their places unless a file names them.
+        defaults["bos"] = Token("cls");
+        defaults["eos"] = Token("sep");
         return Build(WordPieceKind, bert, text => [.. bert.EncodeToIds(text, addSpecialTokens: false)], (ids, _) => bert.Decode(ids, skipSpecialTokens: false),
                      vocabulary, count, defaults, config, vocabPath, [(VocabTxt, vocabBytes)]);
     }
