@@ -8,7 +8,7 @@ namespace LlmLab.Nn;
 
 /// <summary>
 /// y = x Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear), initialised N(0, std) and b = 0 (GPT-2).
-/// With a LoRA adapter attached (<see cref="AttachLora"/>) it is PEFT's lora.Linear: y = x Wᵀ + b + (α/r) (x Aᵀ) Bᵀ,
+/// With a LoRA adapter attached (<see cref="AttachLora(int, float, RandomStream)"/>) it is PEFT's lora.Linear: y = x Wᵀ + b + (α/r) (x Aᵀ) Bᵀ,
 /// A and B held by the child layers lora_A [r, in] and lora_B [out, r], so their names are PEFT's
 /// ("h.0.attn.q_proj.lora_A.weight"). For inference the weight can be stored quantised (<see cref="Quantize"/>);
 /// the bias stays f32.
@@ -114,13 +114,27 @@ public sealed class Linear : Module
         if (LoraA is not null) throw new InvalidOperationException("this layer already has a LoRA adapter; detach it first");
         if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), $"LoRA rank must be at least 1, got {rank}");
         if (!(alpha > 0) || !float.IsFinite(alpha)) throw new ArgumentOutOfRangeException(nameof(alpha), $"LoRA alpha must be a positive number, got {alpha}");
-        var backend = Weight.Data.Backend;
         float bound = 1f / MathF.Sqrt(InFeatures);
         var a = new float[(long)rank * InFeatures];
         for (long i = 0; i < a.Length; i++) a[i] = (2 * init.NextUniform() - 1) * bound;
+        AttachLora(a, new float[(long)OutFeatures * rank], rank, alpha / rank);
+    }
+
+    /// <summary>
+    /// Adds a LoRA adapter with given values - A [r, in] and B [out, r], row-major - and scale (α/r, or α/√r for
+    /// rsLoRA): an adapter read from a file. A and B are trainable, unmerged.
+    /// </summary>
+    public void AttachLora(float[] a, float[] b, int rank, float scale)
+    {
+        if (LoraA is not null) throw new InvalidOperationException("this layer already has a LoRA adapter; detach it first");
+        if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), $"LoRA rank must be at least 1, got {rank}");
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"LoRA scale must be finite, got {scale}");
+        if (a.Length != (long)rank * InFeatures || b.Length != (long)OutFeatures * rank)
+            throw new ArgumentException($"LoRA rank {rank} on a [{OutFeatures}, {InFeatures}] layer needs A of {(long)rank * InFeatures} and B of {(long)OutFeatures * rank} values, got {a.Length} and {b.Length}");
+        var backend = Weight.Data.Backend;
         LoraA = Child("lora_A", new Linear(Tensor.From(backend, a, rank, InFeatures)));
-        LoraB = Child("lora_B", new Linear(Tensor.Zeros(backend, new Shape(OutFeatures, rank))));
-        LoraScale = alpha / rank;
+        LoraB = Child("lora_B", new Linear(Tensor.From(backend, b, OutFeatures, rank)));
+        LoraScale = scale;
         LoraMerged = false;
     }
 

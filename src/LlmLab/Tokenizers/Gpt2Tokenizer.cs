@@ -56,5 +56,5 @@ public sealed partial class Gpt2Tokenizer : TokenizerBase
 
     /// <summary>GPT-2's pre-tokenisation (r50k_base in tiktoken); its matches cover every character of the text.</summary>
     [GeneratedRegex(@"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
-    private static partial Regex Gpt2Pattern();
+    internal static partial Regex Gpt2Pattern();
 }

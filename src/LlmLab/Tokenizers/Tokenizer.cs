@@ -7,10 +7,12 @@ public static class Tokenizer
     public const string FileName = TokenizerFile.FileName;
 
     /// <summary>The tokenizer saved in <paramref name="folder"/>/tokenizer.json. A missing, corrupt or unknown file
-    /// throws one <see cref="TokenizerFileException"/> naming the file.</summary>
+    /// throws one <see cref="TokenizerFileException"/> naming the file. A folder without that file but with a Hugging
+    /// Face tokenizer's files (what <see cref="HfTokenizer.Save"/> writes) gives <see cref="HfTokenizer.Load"/>'s.</summary>
     public static ITokenizer Load(string folder)
     {
         string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path) && HfTokenizer.HasFiles(folder)) return HfTokenizer.Load(folder);
         using var document = TokenizerFile.Read(path);
         var root = document.RootElement;
         string kind = TokenizerFile.String(root, "kind", path);
