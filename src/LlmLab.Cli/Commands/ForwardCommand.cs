@@ -16,9 +16,10 @@ public sealed class ForwardCommand : ICommand
     public string Summary => "run a model folder over input_ids from a .safetensors file; write the logits";
 
     public string Usage => $"""
-        usage: llmlab forward --model DIR --inputs IN.safetensors --output OUT.safetensors [--backend NAME]
+        usage: llmlab forward --model DIR [--adapter DIR] --inputs IN.safetensors --output OUT.safetensors [--backend NAME]
 
           --model DIR           a Hugging Face model folder (or one written by 'llmlab quantize')
+        {ModelFolder.AdapterHelp}
           --inputs FILE         int64 input_ids [batch, seq]; optional attention_mask (same shape, 0 = padding)
                                 and int64 decoder_input_ids [batch, seq'] for encoder-decoder models
           --output FILE         written atomically: float32 logits [batch, seq, vocab] (seq' for encoder-decoder)
@@ -29,7 +30,7 @@ public sealed class ForwardCommand : ICommand
     public int Run(IReadOnlyList<string> args, CliContext context)
     {
         var options = new OptionParser()
-            .Single(ModelFolder.ModelOption).Single("--inputs").Single("--output").Single(BackendOption.Name)
+            .Single(ModelFolder.ModelOption).Single(ModelFolder.AdapterOption).Single("--inputs").Single("--output").Single(BackendOption.Name)
             .Parse(args);
         string folder = ModelFolder.Required(options);
         string inputsPath = options.Value("--inputs") ?? throw CliException.Usage("no --inputs given: a .safetensors file with input_ids");
@@ -37,7 +38,8 @@ public sealed class ForwardCommand : ICommand
 
         using var inputs = InputsFile.Open(inputsPath);
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
-        var model = ModelFolder.Load(backend, folder);
+        string? adapter = options.Value(ModelFolder.AdapterOption);
+        var model = ModelFolder.Load(backend, folder, adapter);
         var (logits, shape) = UserErrors.Run(() =>
         {
             var modelInputs = inputs.Read(backend);
@@ -60,7 +62,7 @@ public sealed class ForwardCommand : ICommand
         writer.Add("logits", logits, shape);
         UserErrors.Run(() => writer.Save(output));
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"logits [{string.Join(", ", shape)}] of {model.Architecture} on {backend.Name} written to {output}"));
+            $"logits [{string.Join(", ", shape)}] of {model.Architecture}{(adapter is null ? "" : " with the adapter")} on {backend.Name} written to {output}"));
         return 0;
     }
 }

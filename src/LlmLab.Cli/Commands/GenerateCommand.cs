@@ -21,9 +21,10 @@ public sealed class GenerateCommand : ICommand
     public string Summary => "continue a prompt with a model folder (greedy or sampled, as transformers' generate)";
 
     public string Usage => $$"""
-        usage: llmlab generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3) --max-new-tokens N [options]
+        usage: llmlab generate --model DIR [--adapter DIR] (--prompt TEXT | --prompt-ids 1,2,3) --max-new-tokens N [options]
 
           --model DIR              a Hugging Face model folder (or one written by 'llmlab quantize')
+          --adapter DIR            a PEFT LoRA adapter folder to apply (adapter_config.json + adapter_model.safetensors)
           --prompt TEXT            the prompt, encoded with the folder's tokenizer
           --prompt-ids IDS         the prompt as comma-separated token ids
           --max-new-tokens N       up to N new tokens (fewer when an end-of-sequence token comes first)
@@ -49,7 +50,7 @@ public sealed class GenerateCommand : ICommand
     public int Run(IReadOnlyList<string> args, CliContext context)
     {
         var options = new OptionParser()
-            .Single(ModelFolder.ModelOption).Single("--prompt").Single("--prompt-ids").Single("--max-new-tokens")
+            .Single(ModelFolder.ModelOption).Single(ModelFolder.AdapterOption).Single("--prompt").Single("--prompt-ids").Single("--max-new-tokens")
             .Flag("--greedy").Single("--temperature").Single("--top-k").Single("--top-p").Single("--min-p")
             .Single("--repetition-penalty").Single("--seed").Single("--format").Single(BackendOption.Name)
             .Parse(args);
@@ -65,8 +66,10 @@ public sealed class GenerateCommand : ICommand
         int[]? ids = promptIds is null ? null : ParseIds(promptIds);
 
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
-        var model = ModelFolder.Load(backend, folder);
-        var tokenizer = prompt is not null || format == "text" ? TokenizerFolder.Load(folder) : null;
+        var model = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
+        var tokenizer = prompt is not null ? TokenizerFolder.Load(folder, "--prompt needs; give --prompt-ids instead")
+            : format == "text" ? TokenizerFolder.Load(folder, "--format text needs; give --format json for the token ids")
+            : null;
         ids ??= UserErrors.Run(() => tokenizer!.Encode(prompt!));
         if (ids.Length == 0) throw new CliException("the prompt encodes to no tokens");
         foreach (int id in ids)
