@@ -78,6 +78,8 @@ public class BertCheckpointTests(ITestOutputHelper output)
             Assert.Equal(original.ReadBytes(name), saved.ReadBytes(name));
         }
         Assert.Equal(HfConfig.Read(Path.Combine(Folder, "config.json")).ToJsonString(), HfConfig.Read(Path.Combine(folder.Directory, "config.json")).ToJsonString());
+        // Sorted names, the same metadata and header padding: the whole file is the one save_pretrained wrote.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Folder, "model.safetensors")), File.ReadAllBytes(Path.Combine(folder.Directory, "model.safetensors")));
     }
 
     [Fact]
