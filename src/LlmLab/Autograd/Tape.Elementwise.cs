@@ -26,6 +26,8 @@ public sealed partial class Tape
         Record(Backend.Scale(x.Data, factor), dy => Accumulate(x, Backend.Scale(dy, factor)), x);
 
     public Variable Gelu(Variable x) => Record(Backend.Gelu(x.Data), dy => Accumulate(x, Backend.GeluBackward(x.Data, dy)), x);
+    /// <summary>Exact GELU, 0.5 x (1 + erf(x/√2)) (BERT's "gelu"); <see cref="Gelu"/> is the tanh form.</summary>
+    public Variable GeluErf(Variable x) => Record(Backend.GeluErf(x.Data), dy => Accumulate(x, Backend.GeluErfBackward(x.Data, dy)), x);
     public Variable Silu(Variable x) => Record(Backend.Silu(x.Data), dy => Accumulate(x, Backend.SiluBackward(x.Data, dy)), x);
     public Variable Relu(Variable x) => Record(Backend.Relu(x.Data), dy => Accumulate(x, Backend.ReluBackward(x.Data, dy)), x);
 

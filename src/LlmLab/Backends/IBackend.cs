@@ -41,6 +41,11 @@ public interface IBackend : IDisposable
     Tensor Scale(Tensor x, float factor);
     /// <summary>GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
     Tensor Gelu(Tensor x);
+    /// <summary>
+    /// GELU, exact (erf) form: x Φ(x) = 0.5 x (1 + erf(x / sqrt 2)), PyTorch's default and BERT's "gelu". erf is a
+    /// managed approximation within 1e-7.
+    /// </summary>
+    Tensor GeluErf(Tensor x);
     /// <summary>SiLU: x * sigmoid(x).</summary>
     Tensor Silu(Tensor x);
     Tensor Relu(Tensor x);
@@ -132,6 +137,8 @@ public interface IBackend : IDisposable
 
     /// <summary>dL/dx of GELU (tanh form) at x, given dL/dy.</summary>
     Tensor GeluBackward(Tensor x, Tensor gradOutput);
+    /// <summary>dL/dx of the exact GELU at x, given dL/dy: (Φ(x) + x φ(x)) dy, φ the standard normal density.</summary>
+    Tensor GeluErfBackward(Tensor x, Tensor gradOutput);
     /// <summary>dL/dx of SiLU at x, given dL/dy.</summary>
     Tensor SiluBackward(Tensor x, Tensor gradOutput);
     /// <summary>dL/dx of ReLU at x, given dL/dy (0 where x &lt;= 0).</summary>

@@ -6,7 +6,7 @@ using LlmLab.Tests.References;
 namespace LlmLab.Tests.Gradients;
 
 /// <summary>
-/// GELU/SiLU/ReLU backward and SumLeading against float64. Tolerances: activations 1e-5 absolute + 1e-4 relative
+/// GELU (tanh and exact erf forms)/SiLU/ReLU backward and SumLeading against float64. Tolerances: activations 1e-5 absolute + 1e-4 relative
 /// against a finite difference of the float64 forward (tiny sizes), 2e-6 absolute + 1e-5 relative against the
 /// analytic float64 derivative (the managed tanh/exp are within a few ulp); ReLU exact. SumLeading: 1e-6 absolute +
 /// 1e-5 relative (f32 sums of up to 2000 terms in [-1, 1]).
@@ -19,6 +19,7 @@ public class ActivationBackwardTests
     private static readonly (string Name, Func<IBackend, Tensor, Tensor, Tensor> Backward, Func<double, double> Forward, Func<double, double> Slope)[] Activations =
     [
         ("gelu", (b, x, g) => b.GeluBackward(x, g), ElementwiseReference.Gelu, BackwardReference.GeluGradient),
+        ("gelu-erf", (b, x, g) => b.GeluErfBackward(x, g), ElementwiseReference.GeluErf, BackwardReference.GeluErfGradient),
         ("silu", (b, x, g) => b.SiluBackward(x, g), ElementwiseReference.Silu, BackwardReference.SiluGradient),
         ("relu", (b, x, g) => b.ReluBackward(x, g), ElementwiseReference.Relu, BackwardReference.ReluGradient),
     ];
@@ -101,6 +102,7 @@ public class ActivationBackwardTests
         using var x2 = Tensor.From(two, x, 311, 323);
         using var g2 = Tensor.From(two, dy, 311, 323);
         AssertClose.BitIdentical(one.GeluBackward(x1, g1).ToArray<float>(), two.GeluBackward(x2, g2).ToArray<float>(), "gelu");
+        AssertClose.BitIdentical(one.GeluErfBackward(x1, g1).ToArray<float>(), two.GeluErfBackward(x2, g2).ToArray<float>(), "gelu-erf");
         AssertClose.BitIdentical(one.SiluBackward(x1, g1).ToArray<float>(), two.SiluBackward(x2, g2).ToArray<float>(), "silu");
         AssertClose.BitIdentical(one.ReluBackward(x1, g1).ToArray<float>(), two.ReluBackward(x2, g2).ToArray<float>(), "relu");
         AssertClose.BitIdentical(one.SumLeading(x1).ToArray<float>(), two.SumLeading(x2).ToArray<float>(), "sum-leading");
@@ -119,6 +121,7 @@ public class ActivationBackwardTests
         Assert.Contains("[2, 3]", e.Message);
         Assert.Contains("[3, 2]", e.Message);
         Assert.Contains("gelu-backward", e.Message);
+        Assert.Contains("gelu-erf-backward", Assert.Throws<ArgumentException>(() => backend.GeluErfBackward(x, g)).Message);
         Assert.Throws<ArgumentException>(() => backend.SiluBackward(x, g));
         Assert.Throws<ArgumentException>(() => backend.ReluBackward(x, g));
     }

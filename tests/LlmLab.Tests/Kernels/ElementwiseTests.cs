@@ -1,4 +1,5 @@
 using LlmLab.Backends;
+using LlmLab.Backends.Cpu;
 using LlmLab.Tensors;
 using LlmLab.Tests.Infrastructure;
 using LlmLab.Tests.References;
@@ -6,7 +7,8 @@ using LlmLab.Tests.References;
 namespace LlmLab.Tests.Kernels;
 
 /// <summary>Elementwise ops against float64. Tolerance: add/mul/scale/relu exact to f32 rounding (1 ulp);
-/// gelu/silu 1e-6 absolute + 1e-6 relative (the managed exp/tanh are within a few ulp).</summary>
+/// gelu/silu 1e-6 absolute + 1e-6 relative (the managed exp/tanh are within a few ulp); exact (erf) gelu 3e-7 absolute +
+/// 3e-7 relative, and erf itself within 1e-7 absolute.</summary>
 [Collection("backends")]
 public class ElementwiseTests
 {
@@ -48,6 +50,38 @@ public class ElementwiseTests
     }
 
     [Theory, MemberData(nameof(Backends))]
+    public void Exact_gelu_matches_float64(string backendName)
+    {
+        var backend = TestBackends.Get(backendName);
+        foreach (int n in new[] { 1, 3, 17, 1000 })
+        {
+            var x = TestData.Uniform(n + 40, n, 9);
+            if (n == 1000)
+            {
+                // Both erf pieces' seams (x/√2 = ±1), the far negative tail, and where erfc underflows.
+                float[] edges = [0f, -0f, 1.4142135f, -1.4142135f, 1.4142137f, -1.4142137f, -8f, -12f, 14.2f, -14.2f, 20f, -20f, 1e-8f];
+                edges.CopyTo(x, 0);
+            }
+            using var t = Tensor.From(backend, x, n);
+            var expected = TestData.ToDouble(x).Select(ElementwiseReference.GeluErf).ToArray();
+            AssertClose.Within(expected, backend.GeluErf(t).ToArray<float>(), 3e-7, 3e-7, $"gelu-erf n={n}");
+        }
+    }
+
+    [Fact]
+    public void Erf_is_within_1e7_of_float64_everywhere()
+    {
+        // Every 2^-14 from -6 to 6 (both pieces and their seam at 1), then the tail and the extremes.
+        var x = Enumerable.Range(-6 * 16384, 12 * 16384 + 1).Select(i => i / 16384f)
+            .Concat([0.99999994f, 1.0000001f, -0.99999994f, 9.99f, 10.01f, 1e-30f, float.MaxValue, float.MinValue]).ToArray();
+        var actual = x.Select(SimdMath.Erf).ToArray();
+        AssertClose.Within(TestData.ToDouble(x).Select(ElementwiseReference.Erf).ToArray(), actual, 1e-7, 0, "erf");
+        Assert.True(float.IsNaN(SimdMath.Erf(float.NaN)));
+        Assert.Equal(1f, SimdMath.Erf(float.PositiveInfinity));
+        Assert.Equal(-1f, SimdMath.Erf(float.NegativeInfinity));
+    }
+
+    [Theory, MemberData(nameof(Backends))]
     public void Shapes_that_do_not_broadcast_are_named_in_the_error(string backendName)
     {
         var backend = TestBackends.Get(backendName);
@@ -77,5 +111,6 @@ public class ElementwiseTests
         using var t2 = Tensor.From(two, x, x.Length);
         AssertClose.BitIdentical(one.Gelu(t1).ToArray<float>(), two.Gelu(t2).ToArray<float>(), "gelu");
         AssertClose.BitIdentical(one.Silu(t1).ToArray<float>(), two.Silu(t2).ToArray<float>(), "silu");
+        AssertClose.BitIdentical(one.GeluErf(t1).ToArray<float>(), two.GeluErf(t2).ToArray<float>(), "gelu-erf");
     }
 }

@@ -39,6 +39,10 @@ public static class BackwardReference
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * a * x * x);
     }
 
+    /// <summary>Exact GELU': Φ(x) + x φ(x).</summary>
+    public static double GeluErfGradient(double x) =>
+        0.5 * ElementwiseReference.Erfc(-x / Math.Sqrt(2)) + x * Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
+
     public static double SiluGradient(double x)
     {
         double s = 1 / (1 + Math.Exp(-x));

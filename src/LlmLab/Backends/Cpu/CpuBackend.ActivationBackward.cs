@@ -8,6 +8,8 @@ public sealed partial class CpuBackend
 {
     public Tensor GeluBackward(Tensor x, Tensor gradOutput) => Gradient<Elementwise.GeluGradient>(x, gradOutput, "gelu-backward");
 
+    public Tensor GeluErfBackward(Tensor x, Tensor gradOutput) => Gradient<Elementwise.GeluErfGradient>(x, gradOutput, "gelu-erf-backward");
+
     public Tensor SiluBackward(Tensor x, Tensor gradOutput) => Gradient<Elementwise.SiluGradient>(x, gradOutput, "silu-backward");
 
     public Tensor ReluBackward(Tensor x, Tensor gradOutput) => Gradient<Elementwise.ReluGradient>(x, gradOutput, "relu-backward");

@@ -18,6 +18,7 @@ public sealed partial class CpuBackend
     }
 
     public Tensor Gelu(Tensor x) => Unary<Elementwise.Gelu>(x, "gelu");
+    public Tensor GeluErf(Tensor x) => Unary<Elementwise.GeluErf>(x, "gelu-erf");
     public Tensor Silu(Tensor x) => Unary<Elementwise.Silu>(x, "silu");
     public Tensor Relu(Tensor x) => Unary<Elementwise.Relu>(x, "relu");
 

@@ -67,9 +67,72 @@ public static class SimdMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
 
+    // ---- erf: two Chebyshev pieces (coefficients and derivation in ErfPolynomials), |error| < 1e-7 ----------
+
+    /// <summary>erf(x): x + x R(2x² - 1) below |x| = 1, sign(x) (1 - erfc|x|) above; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Erf(Vector256<float> x)
+    {
+        var (inner, tail) = ErfPieces(x);
+        var outer = Vector256.CopySign(Vector256<float>.One - tail, x);
+        var y = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), Vector256<float>.One), inner, outer);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), y, x);
+    }
+
+    /// <summary>
+    /// 1 + erf(x) (twice the normal CDF at x√2), without cancelling for negative x: there it is erfc|x| itself,
+    /// so the tiny values of GELU's negative tail keep their relative accuracy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> OnePlusErf(Vector256<float> x)
+    {
+        var (inner, tail) = ErfPieces(x);
+        var outer = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), tail, Vector256.Create(2f) - tail);
+        var y = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), Vector256<float>.One), Vector256<float>.One + inner, outer);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), y, x);
+    }
+
+    // Both pieces for every lane: erf(x) for |x| < 1, and erfc(z) = exp(-z²) Q(2/z - 1) with z = |x| held in
+    // [1, TailLimit] (lanes outside are not used, or erfc has underflowed to 0 there).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Inner, Vector256<float> Tail) ErfPieces(Vector256<float> x)
+    {
+        var one = Vector256<float>.One;
+        var t = Vector256.FusedMultiplyAdd(x * x, Vector256.Create(2f), -one);
+        var r = Vector256.Create(ErfPolynomials.R6);
+        r = Vector256.FusedMultiplyAdd(r, t, Vector256.Create(ErfPolynomials.R5));
+        r = Vector256.FusedMultiplyAdd(r, t, Vector256.Create(ErfPolynomials.R4));
+        r = Vector256.FusedMultiplyAdd(r, t, Vector256.Create(ErfPolynomials.R3));
+        r = Vector256.FusedMultiplyAdd(r, t, Vector256.Create(ErfPolynomials.R2));
+        r = Vector256.FusedMultiplyAdd(r, t, Vector256.Create(ErfPolynomials.R1));
+        r = Vector256.FusedMultiplyAdd(r, t, Vector256.Create(ErfPolynomials.R0));
+        var inner = Vector256.FusedMultiplyAdd(x, r, x);
+
+        var limit = Vector256.Create(ErfPolynomials.TailLimit);
+        var z = Vector256.Abs(x);
+        z = Vector256.ConditionalSelect(Vector256.LessThan(z, limit), z, limit);   // NaN and huge lanes: the limit
+        z = Vector256.ConditionalSelect(Vector256.LessThan(z, one), one, z);
+        var u = Vector256.FusedMultiplyAdd(one / z, Vector256.Create(2f), -one);
+        var q = Vector256.Create(ErfPolynomials.Q12);
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q11));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q10));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q9));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q8));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q7));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q6));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q5));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q4));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q3));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q2));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q1));
+        q = Vector256.FusedMultiplyAdd(q, u, Vector256.Create(ErfPolynomials.Q0));
+        return (inner, Exp(-(z * z)) * q);
+    }
+
     /// <summary>e^x of one float, by the same lanes as the vector code.</summary>
     public static float Exp(float x) => Exp(Vector256.Create(x)).ToScalar();
     public static float Tanh(float x) => Tanh(Vector256.Create(x)).ToScalar();
+    public static float Erf(float x) => Erf(Vector256.Create(x)).ToScalar();
 
     /// <summary>
     /// Natural log of a float, managed: split off the exponent, then 2 atanh((m-1)/(m+1)) in double. Correctly

@@ -10,6 +10,8 @@ public sealed partial class IlgpuBackend
 {
     public Tensor GeluBackward(Tensor x, Tensor gradOutput) => Gradient(x, gradOutput, "gelu-backward", ActivationBackwardKernels.Gelu);
 
+    public Tensor GeluErfBackward(Tensor x, Tensor gradOutput) => Gradient(x, gradOutput, "gelu-erf-backward", ActivationBackwardKernels.GeluErf);
+
     public Tensor SiluBackward(Tensor x, Tensor gradOutput) => Gradient(x, gradOutput, "silu-backward", ActivationBackwardKernels.Silu);
 
     public Tensor ReluBackward(Tensor x, Tensor gradOutput) => Gradient(x, gradOutput, "relu-backward", ActivationBackwardKernels.Relu);

@@ -21,6 +21,7 @@ public sealed partial class IlgpuBackend
     }
 
     public Tensor Gelu(Tensor x) => Unary(x, "gelu", ElementwiseKernels.Gelu);
+    public Tensor GeluErf(Tensor x) => Unary(x, "gelu-erf", ElementwiseKernels.GeluErf);
     public Tensor Silu(Tensor x) => Unary(x, "silu", ElementwiseKernels.Silu);
     public Tensor Relu(Tensor x) => Unary(x, "relu", ElementwiseKernels.Relu);
 

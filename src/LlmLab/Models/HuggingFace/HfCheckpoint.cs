@@ -10,7 +10,7 @@ namespace LlmLab.Models.HuggingFace;
 public static class HfCheckpoint
 {
     /// <summary>The architectures LlmLab reads, by model_type.</summary>
-    public static readonly IReadOnlyList<IHfArchitecture> Architectures = [new Gpt2Architecture(), new LlamaArchitecture()];
+    public static readonly IReadOnlyList<IHfArchitecture> Architectures = [new Gpt2Architecture(), new LlamaArchitecture(), new BertArchitecture()];
 
     public static HfModel Load(IBackend backend, string folder)
     {

@@ -38,6 +38,13 @@ internal static class Elementwise
         }
     }
 
+    /// <summary>Exact GELU, x Φ(x) = 0.5 x (1 + erf(x/√2)); 1 + erf keeps the negative tail accurate.</summary>
+    public readonly struct GeluErf : SimdMath.IUnaryOp
+    {
+        public static Vector256<float> Invoke(Vector256<float> x) =>
+            Vector256.Create(0.5f) * x * SimdMath.OnePlusErf(x * Vector256.Create(ErfPolynomials.InverseSqrt2));
+    }
+
     public readonly struct Silu : SimdMath.IUnaryOp
     {
         public static Vector256<float> Invoke(Vector256<float> x) => x * SimdMath.Sigmoid(x);
@@ -99,6 +106,17 @@ internal static class Elementwise
             var du = c * Vector256.FusedMultiplyAdd(Vector256.Create(3f) * a, x2, Vector256<float>.One);
             var slope = Vector256.FusedMultiplyAdd(half * x * oneMinusT2, du, half * onePlusT);
             return slope * dy;
+        }
+    }
+
+    /// <summary>Exact GELU': d/dx x Φ(x) = Φ(x) + x φ(x), with Φ(x) = 0.5 (1 + erf(x/√2)) and φ(x) = exp(-x²/2)/√(2π).</summary>
+    public readonly struct GeluErfGradient : IGradientOp
+    {
+        public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy)
+        {
+            var cdf = Vector256.Create(0.5f) * SimdMath.OnePlusErf(x * Vector256.Create(ErfPolynomials.InverseSqrt2));
+            var density = Vector256.Create(ErfPolynomials.InverseSqrt2Pi) * SimdMath.Exp(Vector256.Create(-0.5f) * x * x);
+            return Vector256.FusedMultiplyAdd(x, density, cdf) * dy;
         }
     }
 

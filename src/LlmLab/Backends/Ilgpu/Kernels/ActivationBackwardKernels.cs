@@ -19,6 +19,15 @@ internal static class ActivationBackwardKernels
         dx[i] = (0.5f * onePlusT + 0.5f * v * oneMinusT2 * du) * dy[i];
     }
 
+    /// <summary>Exact GELU': Φ(x) + x φ(x), Φ(x) = 0.5 (1 + erf(x/√2)), φ(x) = exp(-x²/2)/√(2π).</summary>
+    public static void GeluErf(Index1D i, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx)
+    {
+        float v = x[i];
+        float cdf = 0.5f * ElementwiseKernels.OnePlusErf(v * ErfPolynomials.InverseSqrt2);
+        float density = ErfPolynomials.InverseSqrt2Pi * XMath.Exp(-0.5f * v * v);
+        dx[i] = (cdf + v * density) * dy[i];
+    }
+
     public static void Silu(Index1D i, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx)
     {
         float v = x[i];

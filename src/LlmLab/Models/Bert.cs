@@ -1,0 +1,200 @@
+using LlmLab.Autograd;
+using LlmLab.Backends;
+using LlmLab.Nn;
+using LlmLab.Random;
+using LlmLab.Tensors;
+
+namespace LlmLab.Models;
+
+/// <summary>
+/// An encoder-only BERT with its masked-LM head: transformers' BertForMaskedLM in LlmLab's modules, with the same
+/// parameter names ("bert.encoder.layer.0.attention.self.query.weight", "cls.predictions.bias"), so a checkpoint
+/// maps name for name. Embeddings: word + token type + learned position, then LayerNorm. Each layer is post-LN:
+/// x = LN(x + attention(x)), then x = LN(x + W2 act(W1 x)); attention is bidirectional, with padded keys (zeros
+/// in the attention mask) hidden from every query, while padded query rows are still computed, as transformers
+/// does. The head: LN(act(dense x)), then logits against the word embeddings (or an untied decoder) plus a bias.
+/// Initialisation as transformers': weights and embeddings N(0, initializer_range) with the padding token's word
+/// embedding zero, biases 0, LayerNorms 1 and 0; every module draws from its own named stream of the seed.
+/// </summary>
+public sealed class Bert : Module
+{
+    private readonly IBackend _backend;
+
+    public Bert(IBackend backend, BertConfig config, ulong seed)
+    {
+        _backend = backend;
+        Config = config.Validate();
+        Embeddings = Child("bert.embeddings", new EmbeddingLayer(backend, config, seed));
+        Layers = Enumerable.Range(0, config.Layers)
+            .Select(i => Child($"bert.encoder.layer.{i}", new EncoderLayer(backend, config, new RandomStream(seed, $"init.bert.encoder.layer.{i}"))))
+            .ToArray();
+        Head = Child("cls.predictions", new MaskedLmHead(backend, config, new RandomStream(seed, "init.cls.predictions")));
+    }
+
+    public BertConfig Config { get; }
+    public IBackend Backend => _backend;
+    public EmbeddingLayer Embeddings { get; }
+    public IReadOnlyList<EncoderLayer> Layers { get; }
+    public MaskedLmHead Head { get; }
+
+    /// <summary>
+    /// MLM logits [B, T, V] for token ids [B, T] (i32 or i64). <paramref name="attentionMask"/> ([B, T], i32 or i64,
+    /// non-zero = a real token, 0 = padding) hides padded keys; <paramref name="tokenTypeIds"/> ([B, T]) picks the
+    /// segment embedding (all 0 when null).
+    /// </summary>
+    public Variable Forward(Tape tape, Tensor ids, Tensor? attentionMask = null, Tensor? tokenTypeIds = null) =>
+        Head.Forward(tape, Encode(tape, ids, attentionMask, tokenTypeIds), Config, Embeddings.Word.Weight);
+
+    /// <summary>The encoder's last hidden state [B, T, C] (transformers' BertModel output).</summary>
+    public Variable Encode(Tape tape, Tensor ids, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    {
+        if (ids.Rank != 2) throw new ArgumentException($"BERT input ids must be [batch, time], got shape {ids.Shape}");
+        int time = ids.Shape[1];
+        if (time > Config.MaxPositions)
+            throw new ArgumentException($"{time} positions exceed BERT's {Config.MaxPositions} position embeddings (max_position_embeddings)");
+        if (tokenTypeIds is not null && tokenTypeIds.Shape != ids.Shape)
+            throw new ArgumentException($"BERT token type ids {tokenTypeIds.Shape} must have the input ids' shape {ids.Shape}");
+        var mask = attentionMask is null ? null : KeyMask(tape, attentionMask, ids.Shape);
+        var types = tokenTypeIds ?? tape.Keep(Tensor.Zeros(_backend, ids.Shape, DType.I32));
+        var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(0, time).ToArray(), time));
+
+        var x = Embeddings.Forward(tape, ids, types, positions, Config.NormEpsilon);
+        foreach (var layer in Layers) x = layer.Forward(tape, x, mask, Config);
+        return x;
+    }
+
+    /// <summary>
+    /// The masked-LM loss: mean cross-entropy of the logits against <paramref name="targets"/> ([B·T] or [B, T],
+    /// the original token at chosen positions and -100 elsewhere), as BertForMaskedLM's loss with labels.
+    /// </summary>
+    public Variable Loss(Tape tape, Tensor ids, Tensor targets, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    {
+        var logits = Forward(tape, ids, attentionMask, tokenTypeIds);
+        return tape.CrossEntropy(tape.Reshape(logits, -1, Config.VocabularySize), targets.Reshape(-1));
+    }
+
+    // The attention op takes an i32 key padding mask; transformers' attention_mask is usually i64.
+    private Tensor KeyMask(Tape tape, Tensor mask, Shape idsShape)
+    {
+        if (mask.Shape != idsShape)
+            throw new ArgumentException($"BERT attention mask {mask.Shape} must have the input ids' shape {idsShape}");
+        return mask.DType switch
+        {
+            DType.I32 => mask,
+            DType.I64 => tape.Keep(Tensor.From(_backend, Array.ConvertAll(mask.ToArray<long>(), m => m != 0 ? 1 : 0), idsShape.ToArray())),
+            _ => throw new ArgumentException($"BERT attention mask must be i32 or i64 (1 = token, 0 = padding), got {mask.DType.Name()}"),
+        };
+    }
+
+    private static Variable Activation(Tape tape, Variable x, BertActivation activation) => activation switch
+    {
+        BertActivation.GeluErf => tape.GeluErf(x),
+        BertActivation.GeluTanh => tape.Gelu(x),
+        BertActivation.Relu => tape.Relu(x),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown BERT activation"),
+    };
+
+    /// <summary>BertEmbeddings: LN(word[id] + token_type[type] + position[t]).</summary>
+    public sealed class EmbeddingLayer : Module
+    {
+        internal EmbeddingLayer(IBackend backend, BertConfig config, ulong seed)
+        {
+            float std = config.InitializerRange;
+            Word = Child("word_embeddings", new Embedding(backend, config.VocabularySize, config.Width, new RandomStream(seed, "init.bert.embeddings.word_embeddings"), std));
+            Position = Child("position_embeddings", new Embedding(backend, config.MaxPositions, config.Width, new RandomStream(seed, "init.bert.embeddings.position_embeddings"), std));
+            TokenType = Child("token_type_embeddings", new Embedding(backend, config.TypeVocabularySize, config.Width, new RandomStream(seed, "init.bert.embeddings.token_type_embeddings"), std));
+            Norm = Child("LayerNorm", new Norm(backend, config.Width, NormKind.LayerNorm, bias: true, config.NormEpsilon));
+            if (config.PadTokenId is int pad)
+            {
+                // nn.Embedding(padding_idx=pad) starts that row at zero.
+                var w = Word.Weight.Data;
+                backend.Write(w.Storage, w.ByteOffset + (long)pad * config.Width * sizeof(float), new byte[config.Width * sizeof(float)]);
+            }
+        }
+
+        public Embedding Word { get; }
+        public Embedding Position { get; }
+        public Embedding TokenType { get; }
+        public Norm Norm { get; }
+
+        internal Variable Forward(Tape tape, Tensor ids, Tensor types, Tensor positions, float epsilon)
+        {
+            var x = tape.Add(Word.Forward(tape, ids), TokenType.Forward(tape, types));   // [B, T, C]
+            x = tape.Add(x, Position.Forward(tape, positions));                          // [T, C] broadcast over B
+            return Norm.Forward(tape, x);
+        }
+    }
+
+    /// <summary>BertLayer: self-attention and the feed-forward network, each closed by a residual LayerNorm.</summary>
+    public sealed class EncoderLayer : Module
+    {
+        internal EncoderLayer(IBackend backend, BertConfig config, RandomStream init)
+        {
+            int width = config.Width;
+            float std = config.InitializerRange;
+            Query = Child("attention.self.query", new Linear(backend, width, width, bias: true, init, std));
+            Key = Child("attention.self.key", new Linear(backend, width, width, bias: true, init, std));
+            Value = Child("attention.self.value", new Linear(backend, width, width, bias: true, init, std));
+            AttentionOutput = Child("attention.output.dense", new Linear(backend, width, width, bias: true, init, std));
+            AttentionNorm = Child("attention.output.LayerNorm", new Norm(backend, width, NormKind.LayerNorm, bias: true, config.NormEpsilon));
+            Intermediate = Child("intermediate.dense", new Linear(backend, width, config.IntermediateSize, bias: true, init, std));
+            Output = Child("output.dense", new Linear(backend, config.IntermediateSize, width, bias: true, init, std));
+            OutputNorm = Child("output.LayerNorm", new Norm(backend, width, NormKind.LayerNorm, bias: true, config.NormEpsilon));
+        }
+
+        public Linear Query { get; }
+        public Linear Key { get; }
+        public Linear Value { get; }
+        public Linear AttentionOutput { get; }
+        public Norm AttentionNorm { get; }
+        public Linear Intermediate { get; }
+        public Linear Output { get; }
+        public Norm OutputNorm { get; }
+
+        internal Variable Forward(Tape tape, Variable x, Tensor? keyMask, BertConfig config)
+        {
+            int batch = x.Shape[0], time = x.Shape[1];
+            var q = SplitHeads(tape, Query.Forward(tape, x), batch, time, config);
+            var k = SplitHeads(tape, Key.Forward(tape, x), batch, time, config);
+            var v = SplitHeads(tape, Value.Forward(tape, x), batch, time, config);
+            var context = tape.Attention(q, k, v, new AttentionOptions { KeyPaddingMask = keyMask });
+            var merged = tape.Reshape(tape.Transpose(context, 1, 2), batch, time, config.Width);
+            x = AttentionNorm.Forward(tape, tape.Add(AttentionOutput.Forward(tape, merged), x));
+            var hidden = Activation(tape, Intermediate.Forward(tape, x), config.Activation);
+            return OutputNorm.Forward(tape, tape.Add(Output.Forward(tape, hidden), x));
+        }
+
+        // [B, T, H * D] to [B, H, T, D]
+        private static Variable SplitHeads(Tape tape, Variable y, int batch, int time, BertConfig config) =>
+            tape.Transpose(tape.Reshape(y, batch, time, config.Heads, config.HeadDim), 1, 2);
+    }
+
+    /// <summary>
+    /// BertOnlyMLMHead's predictions: transform (dense, act, LayerNorm), then the decoder - the word embeddings
+    /// (tied) or its own [V, C] weight - plus a bias of the vocabulary's size.
+    /// </summary>
+    public sealed class MaskedLmHead : Module
+    {
+        internal MaskedLmHead(IBackend backend, BertConfig config, RandomStream init)
+        {
+            Transform = Child("transform.dense", new Linear(backend, config.Width, config.Width, bias: true, init, config.InitializerRange));
+            TransformNorm = Child("transform.LayerNorm", new Norm(backend, config.Width, NormKind.LayerNorm, bias: true, config.NormEpsilon));
+            if (!config.TiedEmbeddings)
+                Decoder = Child("decoder", new Linear(backend, config.Width, config.VocabularySize, bias: false, init, config.InitializerRange));
+            Bias = Parameter("bias", Tensor.Zeros(backend, new Shape(config.VocabularySize)));
+        }
+
+        public Linear Transform { get; }
+        public Norm TransformNorm { get; }
+        /// <summary>The untied decoder [V, C]; null when it is the word embeddings.</summary>
+        public Linear? Decoder { get; }
+        /// <summary>cls.predictions.bias [V].</summary>
+        public Variable Bias { get; }
+
+        internal Variable Forward(Tape tape, Variable x, BertConfig config, Variable wordEmbeddings)
+        {
+            var h = TransformNorm.Forward(tape, Activation(tape, Transform.Forward(tape, x), config.Activation));
+            return tape.MatMul(h, Decoder?.Weight ?? wordEmbeddings, transposeB: true, bias: Bias);
+        }
+    }
+}
