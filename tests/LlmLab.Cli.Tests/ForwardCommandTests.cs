@@ -4,11 +4,12 @@ namespace LlmLab.Cli.Tests;
 
 /// <summary>
 /// <c>llmlab forward</c> against transformers' logits (fixtures made with transformers 5.17): within 1e-4 max abs on
-/// cpu for every architecture LlmLab reads, and on ilgpu-cpu for GPT-2; the output file holds exactly "logits".
+/// cpu for every architecture LlmLab reads (bert-tiny's inputs carry an attention_mask with padding), and on
+/// ilgpu-cpu for GPT-2; the output file holds exactly "logits".
 /// </summary>
 public class ForwardCommandTests
 {
-    public static TheoryData<string> Models => new() { "gpt2-tiny", "llama-tiny" };
+    public static TheoryData<string> Models => new() { "gpt2-tiny", "llama-tiny", "bert-tiny" };
 
     [Theory, MemberData(nameof(Models))]
     public void Logits_match_transformers(string model)
