@@ -10,7 +10,7 @@ namespace LlmLab.Models.HuggingFace;
 public static class HfCheckpoint
 {
     /// <summary>The architectures LlmLab reads, by model_type.</summary>
-    public static readonly IReadOnlyList<IHfArchitecture> Architectures = [new Gpt2Architecture()];
+    public static readonly IReadOnlyList<IHfArchitecture> Architectures = [new Gpt2Architecture(), new T5Architecture()];
 
     public static HfModel Load(IBackend backend, string folder)
     {
