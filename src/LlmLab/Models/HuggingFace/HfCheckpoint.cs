@@ -10,7 +10,8 @@ namespace LlmLab.Models.HuggingFace;
 public static class HfCheckpoint
 {
     /// <summary>The architectures LlmLab reads, by model_type.</summary>
-    public static readonly IReadOnlyList<IHfArchitecture> Architectures = [new Gpt2Architecture(), new LlamaArchitecture(), new BertArchitecture()];
+    public static readonly IReadOnlyList<IHfArchitecture> Architectures =
+        [new Gpt2Architecture(), new LlamaArchitecture(), new BertArchitecture(), new T5Architecture()];
 
     public static HfModel Load(IBackend backend, string folder)
     {

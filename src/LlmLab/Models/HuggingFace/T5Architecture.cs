@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using LlmLab.Backends;
+
+namespace LlmLab.Models.HuggingFace;
+
+/// <summary>
+/// T5ForConditionalGeneration's config.json as a <see cref="T5Config"/>: d_model, d_kv, d_ff, num_layers,
+/// num_decoder_layers, num_heads, the relative position buckets, layer_norm_epsilon, feed_forward_proj ("relu",
+/// "gated-gelu" = the tanh GELU, "gated-relu", "gated-silu", "silu"), tie_word_embeddings and scale_decoder_outputs
+/// (transformers 5 writes it; older configs scale exactly when tied).
+/// </summary>
+public sealed class T5Architecture : IHfArchitecture
+{
+    public string ModelType => "t5";
+
+    public HfModel Create(IBackend backend, JsonObject config, JsonObject? generationConfig, ulong seed) =>
+        new T5Model(new T5(backend, ReadConfig(config), seed), config, generationConfig);
+
+    public static T5Config ReadConfig(JsonObject config)
+    {
+        var (activation, gated) = FeedForward(config.String("feed_forward_proj", "relu"));
+        bool tied = config.Bool("tie_word_embeddings", true);
+        int layers = config.Int("num_layers");
+        try
+        {
+            return new T5Config
+            {
+                VocabularySize = config.Int("vocab_size"), Width = config.Int("d_model"), HeadDim = config.Int("d_kv"),
+                FeedForwardWidth = config.Int("d_ff"), EncoderLayers = layers, DecoderLayers = config.TryInt("num_decoder_layers") ?? layers,
+                Heads = config.Int("num_heads"), RelativeBuckets = config.Int("relative_attention_num_buckets", 32),
+                RelativeMaxDistance = config.Int("relative_attention_max_distance", 128), NormEpsilon = config.Float("layer_norm_epsilon", 1e-6f),
+                Activation = activation, Gated = gated, TiedEmbeddings = tied,
+                ScaleDecoderOutputs = config["scale_decoder_outputs"] is null ? null : config.Bool("scale_decoder_outputs", tied),
+            }.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"config.json: {e.Message}", e);
+        }
+    }
+
+    // transformers' T5Config: "{gated-}{activation}", where "gated-gelu" means the tanh GELU ("gelu_new").
+    private static (T5Activation Activation, bool Gated) FeedForward(string projection)
+    {
+        var parts = projection.Split('-');
+        bool gated = parts.Length == 2 && parts[0] == "gated";
+        if (parts.Length > 2 || parts.Length == 2 && !gated)
+            throw new InvalidDataException($"config.json's feed_forward_proj \"{projection}\" is not of the form \"{{activation}}\" or \"gated-{{activation}}\"");
+        return parts[^1] switch
+        {
+            "relu" => (T5Activation.Relu, gated),
+            "gelu" when gated => (T5Activation.GeluTanh, gated),
+            "gelu_new" or "gelu_pytorch_tanh" => (T5Activation.GeluTanh, gated),
+            "silu" or "swish" => (T5Activation.Silu, gated),
+            _ => throw new InvalidDataException(
+                $"config.json's feed_forward_proj \"{projection}\" is not supported (LlmLab's T5 reads relu, gated-gelu (the tanh GELU), gelu_new, silu and their gated forms)"),
+        };
+    }
+}
