@@ -10,7 +10,7 @@ namespace LlmLab.Cli.Tests;
 
 /// <summary>
 /// <c>llmlab quantize</c> and the folder it writes: forward on it stays close to the f32 logits (int8 and Q8_0 within
-/// 1e-2, measured 2.9e-3 and 1.7e-3 on gpt2-tiny, int8 4.6e-3 on llama-tiny and 3.4e-3 on bert-tiny; Q4_0 within 0.1, measured 2.3e-2), equals bit for bit the same
+/// 1e-2, measured 2.9e-3 and 1.7e-3 on gpt2-tiny, int8 4.6e-3 on llama-tiny and 3.4e-3 on bert-tiny, 4.6e-2 on t5-tiny whose logits reach 4.2 (within 0.1); Q4_0 within 0.1, measured 2.3e-2), equals bit for bit the same
 /// model quantised in memory (the stored weights are installed, not quantised again), and generate runs on it.
 /// </summary>
 public class QuantizeCommandTests
@@ -37,6 +37,7 @@ public class QuantizeCommandTests
     [InlineData("gpt2-tiny", "q4_0", 0.1)]
     [InlineData("llama-tiny", "int8", 1e-2)]
     [InlineData("bert-tiny", "int8", 1e-2)]
+    [InlineData("t5-tiny", "int8", 0.1)]
     public void Forward_on_the_quantised_folder_stays_close_to_f32(string model, string format, double tolerance)
     {
         using var temp = new TempFolder();
