@@ -1,11 +1,14 @@
 namespace LlmLab.Models;
 
-/// <summary>The feed-forward non-linearity of a T5: ReLU (T5 1.0), the tanh GELU (T5 1.1's "gated-gelu"), or SiLU.</summary>
+/// <summary>The feed-forward non-linearity of a T5: ReLU (T5 1.0), the tanh GELU (T5 1.1's "gated-gelu"), the exact erf GELU
+/// (a plain "gelu"), or SiLU.</summary>
 public enum T5Activation
 {
     Relu,
     /// <summary>GELU, tanh form (transformers' "gelu_new"), which "gated-gelu" means.</summary>
     GeluTanh,
+    /// <summary>GELU, exact erf form (transformers' "gelu"), which a plain feed_forward_proj "gelu" means.</summary>
+    GeluErf,
     Silu,
 }
 

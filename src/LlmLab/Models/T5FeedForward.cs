@@ -48,6 +48,7 @@ public sealed class T5FeedForward : Module
     {
         T5Activation.Relu => tape.Relu(x),
         T5Activation.GeluTanh => tape.Gelu(x),
+        T5Activation.GeluErf => tape.GeluErf(x),
         _ => tape.Silu(x),
     };
 }

@@ -162,10 +162,10 @@ public class T5CheckpointTests(ITestOutputHelper output)
     {
         using var folder = new TempFiles();
         var config = HfConfig.Read(Path.Combine(Folder, "config.json"));
-        config["feed_forward_proj"] = "gelu";
+        config["feed_forward_proj"] = "gated-tanh";
         folder.Write("config.json", config.ToJsonString());
         var e = Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(TestBackends.Get("cpu"), folder.Directory));
-        Assert.Contains("feed_forward_proj \"gelu\"", e.Message);
+        Assert.Contains("feed_forward_proj \"gated-tanh\"", e.Message);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace LlmLab.Models.HuggingFace;
 /// <summary>
 /// T5ForConditionalGeneration's config.json as a <see cref="T5Config"/>: d_model, d_kv, d_ff, num_layers,
 /// num_decoder_layers, num_heads, the relative position buckets, layer_norm_epsilon, feed_forward_proj ("relu",
-/// "gated-gelu" = the tanh GELU, "gated-relu", "gated-silu", "silu"), tie_word_embeddings and scale_decoder_outputs
+/// "gated-gelu" = the tanh GELU, "gelu" = the erf GELU, "gated-relu", "gated-silu", "silu"), tie_word_embeddings and scale_decoder_outputs
 /// (transformers 5 writes it; older configs scale exactly when tied).
 /// </summary>
 public sealed class T5Architecture : IHfArchitecture
@@ -39,7 +39,8 @@ public sealed class T5Architecture : IHfArchitecture
         }
     }
 
-    // transformers' T5Config: "{gated-}{activation}", where "gated-gelu" means the tanh GELU ("gelu_new").
+    // transformers' T5Config: "{gated-}{activation}", where "gated-gelu" means the tanh GELU ("gelu_new") and a plain
+    // "gelu" the exact one.
     private static (T5Activation Activation, bool Gated) FeedForward(string projection)
     {
         var parts = projection.Split('-');
@@ -49,11 +50,11 @@ public sealed class T5Architecture : IHfArchitecture
         return parts[^1] switch
         {
             "relu" => (T5Activation.Relu, gated),
-            "gelu" when gated => (T5Activation.GeluTanh, gated),
+            "gelu" => (gated ? T5Activation.GeluTanh : T5Activation.GeluErf, gated),
             "gelu_new" or "gelu_pytorch_tanh" => (T5Activation.GeluTanh, gated),
             "silu" or "swish" => (T5Activation.Silu, gated),
             _ => throw new InvalidDataException(
-                $"config.json's feed_forward_proj \"{projection}\" is not supported (LlmLab's T5 reads relu, gated-gelu (the tanh GELU), gelu_new, silu and their gated forms)"),
+                $"config.json's feed_forward_proj \"{projection}\" is not supported (LlmLab's T5 reads relu, gelu, gelu_new, silu and their gated forms)"),
         };
     }
 }
