@@ -21,19 +21,30 @@ public sealed class TrainingWorkload : IDisposable
 
     private readonly Trainer _trainer;
 
-    public TrainingWorkload(IBackend backend, string model)
+    public TrainingWorkload(IBackend backend, string model) : this(backend, Models[model])
     {
-        var (layers, heads, width, context, batch) = Models[model];
+    }
+
+    /// <summary>
+    /// Any shape. With <paramref name="vocabulary"/> the model has exactly that many token rows (the ids are taken
+    /// modulo it), so it matches a reference model of that vocabulary (the anchors' PyTorch GPT uses 65); without, the
+    /// corpus's character vocabulary.
+    /// </summary>
+    public TrainingWorkload(IBackend backend, (int Layers, int Heads, int Width, int Context, int Batch) shape, int? vocabulary = null)
+    {
+        var (layers, heads, width, context, batch) = shape;
         string text = string.Join("\n\n", PretrainingCorpus.Generate(seed: 1, documents: 400));
         var tokenizer = CharTokenizer.Build(text);
+        int[] tokens = tokenizer.Encode(text);
+        if (vocabulary is int v) tokens = Array.ConvertAll(tokens, t => t % v);
         Gpt = new Gpt(backend, new GptConfig
         {
-            VocabularySize = tokenizer.VocabularySize, Context = context, Layers = layers, Heads = heads, Width = width,
+            VocabularySize = vocabulary ?? tokenizer.VocabularySize, Context = context, Layers = layers, Heads = heads, Width = width,
         }, seed: 1);
         TokensPerStep = context * batch;
         var options = new TrainingOptions { Steps = int.MaxValue, WarmupSteps = 10, EvaluationInterval = 0, CheckpointInterval = 0 };
         _trainer = new Trainer(backend, Gpt, (tape, b) => Gpt.Loss(tape, b.Inputs, b.Targets), options,
-            new CausalLmBatches(tokenizer.Encode(text), context, batch, seed: 1));
+            new CausalLmBatches(tokens, context, batch, seed: 1));
     }
 
     public Gpt Gpt { get; }
