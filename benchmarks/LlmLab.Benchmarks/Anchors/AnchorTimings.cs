@@ -36,6 +36,9 @@ public sealed class AnchorTimings(IBackend backend, bool small)
             double ms = AnchorRun.Median(backend, () => backend.MatMul(a, b), Repeats);
             result.Add(new($"matmul f32 {n}^3", ms, $"{2.0 * n * n * n / ms / 1e9:0.00} TFLOP/s"));
         }
+
+        // Each ILGPU matmul kernel forced in turn (rows "matmul f32 4096^3 [kernel]"), to pick the defaults.
+        MatMulKernelTimings.Run(backend, n, Repeats, Random, result);
     }
 
     private void Attention(List<Timing> result)

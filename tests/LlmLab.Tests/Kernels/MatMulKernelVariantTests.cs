@@ -18,7 +18,7 @@ public class MatMulKernelVariantTests
 {
     private const double Rel = 1e-5, Abs = 1e-6;
 
-    public static TheoryData<string> Kernels => new() { "legacy", "tile128", "tile128k8", "tile128x64", "tile64", "skinny" };
+    public static TheoryData<string> Kernels => new() { "legacy", "tile128", "tile128loop2", "tile128k8", "tile128x64", "tile64", "skinny" };
 
     private static IlgpuBackend Simulator => (IlgpuBackend)TestBackends.Get("ilgpu-cpu");
 

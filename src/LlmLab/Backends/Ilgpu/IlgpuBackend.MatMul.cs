@@ -13,6 +13,8 @@ internal enum MatMulKernel
     Legacy,
     /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x128x16"/>.</summary>
     Tile128,
+    /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x128x16Loop2"/>.</summary>
+    Tile128Loop2,
     /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x128x8"/>.</summary>
     Tile128K8,
     /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x64x8"/>.</summary>
@@ -25,8 +27,8 @@ internal enum MatMulKernel
 
 public sealed partial class IlgpuBackend
 {
-    /// <summary>Forces one matmul kernel for every launch of the process (auto, legacy, tile128, tile128k8, tile128x64,
-    /// tile64, skinny), so a GPU session can time each; unset or auto: chosen by shape.</summary>
+    /// <summary>Forces one matmul kernel for every launch of the process (auto, legacy, tile128, tile128loop2,
+    /// tile128k8, tile128x64, tile64, skinny), so a GPU session can time each; unset or auto: chosen by shape.</summary>
     public const string MatMulKernelVariable = "LLMLAB_MATMUL_KERNEL";
 
     private static readonly Dictionary<string, MatMulKernel> MatMulKernelNames = new(StringComparer.OrdinalIgnoreCase)
@@ -34,6 +36,7 @@ public sealed partial class IlgpuBackend
         ["auto"] = MatMulKernel.Auto,
         ["legacy"] = MatMulKernel.Legacy,
         ["tile128"] = MatMulKernel.Tile128,
+        ["tile128loop2"] = MatMulKernel.Tile128Loop2,
         ["tile128k8"] = MatMulKernel.Tile128K8,
         ["tile128x64"] = MatMulKernel.Tile128x64,
         ["tile64"] = MatMulKernel.Tile64,
@@ -115,6 +118,9 @@ public sealed partial class IlgpuBackend
                 LaunchMatMulGrid(Kernel("matmul legacy", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
                         ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulKernels.MatMul)),
                     Tiles(args.N, MatMulKernels.Tile), Tiles(args.M, MatMulKernels.Tile), batch, MatMulKernels.Threads, a1, b1, a2, b2, bias, c, args);
+                break;
+            case MatMulKernel.Tile128Loop2:
+                LaunchTile<Tile128x128x16Loop2>("tile128loop2", batch, args, a1, b1, a2, b2, bias, c);
                 break;
             case MatMulKernel.Tile128K8:
                 LaunchTile<Tile128x128x8>("tile128k8", batch, args, a1, b1, a2, b2, bias, c);

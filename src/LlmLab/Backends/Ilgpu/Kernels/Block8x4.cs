@@ -74,7 +74,8 @@ public struct Block8x4
     /// The warp's total of value <paramref name="lane"/> (row lane / 4, column lane % 4), in that lane: every lane writes
     /// its 32 sums to a row of <paramref name="scratch"/> (this warp's own 32 x 33 floats of shared memory; the odd row
     /// length keeps both the row writes and the column reads on distinct banks), then sums a column in lane order.
-    /// One warp barrier instead of 31 shuffles (cheaper to simulate, about the same on a GPU), and a fixed order.
+    /// One barrier instead of 31 shuffles (much cheaper to simulate, about the same on a GPU), and a fixed order. It is
+    /// a group barrier: every thread of the group must call this.
     /// </summary>
     public readonly float Total(ArrayView<float> scratch, int lane)
     {
@@ -111,7 +112,7 @@ public struct Block8x4
         row[29] = S71;
         row[30] = S72;
         row[31] = S73;
-        Warp.Barrier();
+        Group.Barrier();
         var column = scratch.SubView(lane, 31 * 33 + 1);
         float total = column[0];
         total += column[1 * 33];

@@ -26,7 +26,7 @@ internal static class MatMulTileKernel
         ArrayView<float> bias, ArrayView<float> c, MatMulArgs p) where T : struct, IMatMulTile
     {
         T shape = default;
-        int rows = shape.Rows, cols = shape.Cols, depth = shape.Depth, threads = rows * cols / 64;
+        int rows = shape.Rows, cols = shape.Cols, depth = shape.Depth, unroll = shape.Unroll, threads = rows * cols / 64;
         // Shared rows in Float4s; two buffers of depth rows each.
         int rowA = (rows + Pad) / 4, rowB = (cols + Pad) / 4;
         var tileA = SharedMemory.Allocate<Float4>(2 * depth * ((shape.Rows + Pad) / 4));
@@ -62,10 +62,27 @@ internal static class MatMulTileKernel
 
             // This thread's lanes of the current slices as views, so that every read below has a constant offset.
             int ia = current * depth * rowA + ty, ib = current * depth * rowB + tx;
-            var a = tileA.SubView(ia, tileA.IntLength - ia);
-            var b = tileB.SubView(ib, tileB.IntLength - ib);
-            Rank8(ref block, a, b, 0, 0, rowA, rowB, rows / 8, cols / 8);
-            if (depth == 16) Rank8(ref block, a, b, 8 * rowA, 8 * rowB, rowA, rowB, rows / 8, cols / 8);
+            if (unroll == depth)
+            {
+                var a = tileA.SubView(ia, tileA.IntLength - ia);
+                var b = tileB.SubView(ib, tileB.IntLength - ib);
+                Rank8(ref block, a, b, 0, 0, rowA, rowB, rows / 8, cols / 8);
+                if (depth == 16) Rank8(ref block, a, b, 8 * rowA, 8 * rowB, rowA, rowB, rows / 8, cols / 8);
+            }
+            else
+            {
+                // A loop of `unroll` k a trip: at most 4 * unroll Float4s loaded and not yet used, whatever order
+                // ptxas keeps, for a few loop instructions per trip.
+                for (int kk = 0; kk < depth; kk += unroll)
+                {
+                    var a = tileA.SubView(ia + kk * rowA, tileA.IntLength - ia - kk * rowA);
+                    var b = tileB.SubView(ib + kk * rowB, tileB.IntLength - ib - kk * rowB);
+                    Rank1(ref block, a, b, 0, 0, rows / 8, cols / 8);
+                    if (unroll > 1) Rank1(ref block, a, b, rowA, rowB, rows / 8, cols / 8);
+                    if (unroll > 2) Rank1(ref block, a, b, 2 * rowA, 2 * rowB, rows / 8, cols / 8);
+                    if (unroll > 2) Rank1(ref block, a, b, 3 * rowA, 3 * rowB, rows / 8, cols / 8);
+                }
+            }
         }
 
         int colLo = n0 + 4 * tx, colHi = n0 + cols / 2 + 4 * tx;
@@ -95,15 +112,20 @@ internal static class MatMulTileKernel
     private static void Rank8(ref Block8x8 block, ArrayView<Float4> tileA, ArrayView<Float4> tileB, int ia, int ib,
         int rowA, int rowB, int halfA, int halfB)
     {
-        block.Add(tileA[ia + 0 * rowA], tileA[ia + 0 * rowA + halfA], tileB[ib + 0 * rowB], tileB[ib + 0 * rowB + halfB]);
-        block.Add(tileA[ia + 1 * rowA], tileA[ia + 1 * rowA + halfA], tileB[ib + 1 * rowB], tileB[ib + 1 * rowB + halfB]);
-        block.Add(tileA[ia + 2 * rowA], tileA[ia + 2 * rowA + halfA], tileB[ib + 2 * rowB], tileB[ib + 2 * rowB + halfB]);
-        block.Add(tileA[ia + 3 * rowA], tileA[ia + 3 * rowA + halfA], tileB[ib + 3 * rowB], tileB[ib + 3 * rowB + halfB]);
-        block.Add(tileA[ia + 4 * rowA], tileA[ia + 4 * rowA + halfA], tileB[ib + 4 * rowB], tileB[ib + 4 * rowB + halfB]);
-        block.Add(tileA[ia + 5 * rowA], tileA[ia + 5 * rowA + halfA], tileB[ib + 5 * rowB], tileB[ib + 5 * rowB + halfB]);
-        block.Add(tileA[ia + 6 * rowA], tileA[ia + 6 * rowA + halfA], tileB[ib + 6 * rowB], tileB[ib + 6 * rowB + halfB]);
-        block.Add(tileA[ia + 7 * rowA], tileA[ia + 7 * rowA + halfA], tileB[ib + 7 * rowB], tileB[ib + 7 * rowB + halfB]);
+        Rank1(ref block, tileA, tileB, ia + 0 * rowA, ib + 0 * rowB, halfA, halfB);
+        Rank1(ref block, tileA, tileB, ia + 1 * rowA, ib + 1 * rowB, halfA, halfB);
+        Rank1(ref block, tileA, tileB, ia + 2 * rowA, ib + 2 * rowB, halfA, halfB);
+        Rank1(ref block, tileA, tileB, ia + 3 * rowA, ib + 3 * rowB, halfA, halfB);
+        Rank1(ref block, tileA, tileB, ia + 4 * rowA, ib + 4 * rowB, halfA, halfB);
+        Rank1(ref block, tileA, tileB, ia + 5 * rowA, ib + 5 * rowB, halfA, halfB);
+        Rank1(ref block, tileA, tileB, ia + 6 * rowA, ib + 6 * rowB, halfA, halfB);
+        Rank1(ref block, tileA, tileB, ia + 7 * rowA, ib + 7 * rowB, halfA, halfB);
     }
+
+    /// <summary>One k: this thread's two Float4s of A (at <paramref name="ia"/> and <paramref name="halfA"/> further) and
+    /// of B, then 64 multiply-adds.</summary>
+    private static void Rank1(ref Block8x8 block, ArrayView<Float4> tileA, ArrayView<Float4> tileB, int ia, int ib, int halfA, int halfB) =>
+        block.Add(tileA[ia], tileA[ia + halfA], tileB[ib], tileB[ib + halfB]);
 
     /// <summary>The Float4s one thread carries from global to shared memory per k slice and operand (one or two).</summary>
     private struct Staged

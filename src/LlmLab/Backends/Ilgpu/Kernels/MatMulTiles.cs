@@ -12,6 +12,10 @@ public interface IMatMulTile
     int Rows { get; }
     int Cols { get; }
     int Depth { get; }
+
+    /// <summary>k values per trip of the multiply loop: Depth (one straight block, 64 * Depth multiply-adds) or 1, 2
+    /// or 4 (a loop, for when the straight block asks ptxas for too many registers).</summary>
+    int Unroll { get; }
 }
 
 /// <summary>The big tile: 256 threads, 16-deep k steps (half the barriers of 8), 33 KiB of shared memory.</summary>
@@ -20,6 +24,16 @@ public struct Tile128x128x16 : IMatMulTile
     public readonly int Rows => 128;
     public readonly int Cols => 128;
     public readonly int Depth => 16;
+    public readonly int Unroll => Depth;
+}
+
+/// <summary>The big tile, 16-deep steps multiplied 2 k a trip of a loop (see <see cref="IMatMulTile.Unroll"/>).</summary>
+public struct Tile128x128x16Loop2 : IMatMulTile
+{
+    public readonly int Rows => 128;
+    public readonly int Cols => 128;
+    public readonly int Depth => 16;
+    public readonly int Unroll => 2;
 }
 
 /// <summary>The big tile with 8-deep steps: half the shared memory and prefetch registers of the 16-deep one.</summary>
@@ -28,6 +42,7 @@ public struct Tile128x128x8 : IMatMulTile
     public readonly int Rows => 128;
     public readonly int Cols => 128;
     public readonly int Depth => 8;
+    public readonly int Unroll => Depth;
 }
 
 /// <summary>128 rows x 64 columns, 128 threads: for narrow outputs (N of 64 or less, e.g. LoRA's x A^T).</summary>
@@ -36,6 +51,7 @@ public struct Tile128x64x8 : IMatMulTile
     public readonly int Rows => 128;
     public readonly int Cols => 64;
     public readonly int Depth => 8;
+    public readonly int Unroll => Depth;
 }
 
 /// <summary>64 x 64, 64 threads: four times the groups of the big tile, for products too small to fill the GPU.</summary>
@@ -44,4 +60,5 @@ public struct Tile64x64x8 : IMatMulTile
     public readonly int Rows => 64;
     public readonly int Cols => 64;
     public readonly int Depth => 8;
+    public readonly int Unroll => Depth;
 }
