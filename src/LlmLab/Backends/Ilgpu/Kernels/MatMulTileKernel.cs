@@ -194,21 +194,25 @@ internal static class MatMulTileKernel
     }
 
     /// <summary>
-    /// Float4 <paramref name="q"/> (as <see cref="Fetch4"/> numbers them) to its four shared slots: down a column when it
-    /// holds four k (A or B transposed on the way in), else along a row. Four scalar stores either way, their addresses
-    /// picked without a branch (see the loop in <see cref="MatMul{T}"/>).
+    /// Float4 <paramref name="q"/> (as <see cref="Fetch4"/> numbers them) to shared memory: down a column as four scalar
+    /// stores when it holds four k (A, or B transposed, on its way to k-major), else one 16-byte store along a row.
     /// </summary>
     private static void Commit4(ArrayView<Float4> tile, int start, int row, Float4 v, bool alongK, int tileLanes, int depth, int q)
     {
-        int lane = alongK ? q / (depth / 4) : q % (tileLanes / 4) * 4;
-        int k = alongK ? q % (depth / 4) * 4 : q / (tileLanes / 4);
-        int step = alongK ? 4 * row : 1;
-        var scalars = tile.Cast<float>();
-        int at = (start + k * row) * 4 + lane;
-        scalars[at] = v.X;
-        scalars[at + step] = v.Y;
-        scalars[at + 2 * step] = v.Z;
-        scalars[at + 3 * step] = v.W;
+        if (alongK)
+        {
+            int lane = q / (depth / 4), k = q % (depth / 4) * 4;
+            var scalars = tile.Cast<float>();
+            int at = (start + k * row) * 4 + lane;
+            scalars[at] = v.X;
+            scalars[at + 4 * row] = v.Y;
+            scalars[at + 8 * row] = v.Z;
+            scalars[at + 12 * row] = v.W;
+        }
+        else
+        {
+            tile[start + q / (tileLanes / 4) * row + q % (tileLanes / 4)] = v;
+        }
     }
 
     private static Float4 Bias(ArrayView<float> bias, int col, int n) => new(
