@@ -85,6 +85,9 @@ public sealed class AnchorTimings(IBackend backend, bool small)
             var (layers, heads, width, context, batch) = TrainingShape;
             return $"training step {layers}L-{heads}H-{width}W-T{context}-B{batch} vocab {TrainingVocabulary}";
         }
+
+        // Each ILGPU matmul kernel forced in turn (rows "matmul f32 4096^3 [kernel]"), to pick the defaults.
+        MatMulKernelTimings.Run(backend, n, Repeats, Random, result);
     }
 
     // ---- workloads ------------------------------------------------------------------------------------------

@@ -5,8 +5,76 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Backends.Ilgpu;
 
+/// <summary>The matmul kernels a launch can use (<see cref="IlgpuBackend.LaunchMatMul"/>); Auto picks by shape.</summary>
+internal enum MatMulKernel
+{
+    Auto,
+    /// <summary>The first kernel: 128 x 128 tiles, 8-deep, scalar loads (<see cref="MatMulKernels"/>).</summary>
+    Legacy,
+    /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x128x16"/>.</summary>
+    Tile128,
+    /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x128x16Loop2"/>.</summary>
+    Tile128Loop2,
+    /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x128x8"/>.</summary>
+    Tile128K8,
+    /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile128x64x8"/>.</summary>
+    Tile128x64,
+    /// <summary><see cref="MatMulTileKernel"/> with <see cref="Tile64x64x8"/>.</summary>
+    Tile64,
+    /// <summary><see cref="MatMulSkinnyKernel"/>: few rows, B along k.</summary>
+    Skinny,
+}
+
 public sealed partial class IlgpuBackend
 {
+    /// <summary>Forces one matmul kernel for every launch of the process (auto, legacy, tile128, tile128loop2,
+    /// tile128k8, tile128x64, tile64, skinny), so a GPU session can time each; unset or auto: chosen by shape.</summary>
+    public const string MatMulKernelVariable = "LLMLAB_MATMUL_KERNEL";
+
+    private static readonly Dictionary<string, MatMulKernel> MatMulKernelNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["auto"] = MatMulKernel.Auto,
+        ["legacy"] = MatMulKernel.Legacy,
+        ["tile128"] = MatMulKernel.Tile128,
+        ["tile128loop2"] = MatMulKernel.Tile128Loop2,
+        ["tile128k8"] = MatMulKernel.Tile128K8,
+        ["tile128x64"] = MatMulKernel.Tile128x64,
+        ["tile64"] = MatMulKernel.Tile64,
+        ["skinny"] = MatMulKernel.Skinny,
+    };
+
+    private static readonly Lazy<MatMulKernel> MatMulKernelFromEnvironment =
+        new(() => ParseMatMulKernel(Environment.GetEnvironmentVariable(MatMulKernelVariable)));
+
+    /// <summary>The kernel a <see cref="MatMulKernelVariable"/> value names (blank: auto); an unknown name throws.</summary>
+    internal static MatMulKernel ParseMatMulKernel(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return MatMulKernel.Auto;
+        return MatMulKernelNames.TryGetValue(name.Trim(), out var kernel)
+            ? kernel
+            : throw new ArgumentException(
+                $"{MatMulKernelVariable}='{name}' names no matmul kernel; use one of {string.Join(", ", MatMulKernelNames.Keys)}");
+    }
+
+    /// <summary>A kernel forced for the current flow of execution only (tests and timings), over the environment.</summary>
+    private static readonly AsyncLocal<MatMulKernel?> ForcedMatMulKernel = new();
+
+    /// <summary>The name of each kernel, as <see cref="MatMulKernelVariable"/> takes it.</summary>
+    internal static string MatMulKernelName(MatMulKernel kernel) => MatMulKernelNames.First(e => e.Value == kernel).Key;
+
+    /// <summary>Every matmul launch on this thread's flow uses <paramref name="kernel"/> until the scope is disposed.</summary>
+    internal static IDisposable ForceMatMulKernel(MatMulKernel kernel)
+    {
+        var previous = ForcedMatMulKernel.Value;
+        ForcedMatMulKernel.Value = kernel;
+        return new Restore(() => ForcedMatMulKernel.Value = previous);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     public Tensor MatMul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false, Tensor? bias = null)
     {
         Check.SameBackend(this, a, b, bias);
@@ -34,20 +102,107 @@ public sealed partial class IlgpuBackend
         return c;
     }
 
-    /// <summary>The tiled kernel over a grid of 128 x 128 tiles of C per batch (segment 2 and bias as args say).</summary>
+    /// <summary>
+    /// C = A B per batch (segment 2, scales, bias and accumulation as <paramref name="args"/> say) with the kernel the
+    /// shape calls for, unless one is forced: few rows with B along k (decoding) take the skinny kernel; products with
+    /// at least two 128 x 128 tiles per multiprocessor take the big tile (128 x 64 when N is 64 or less); the rest take
+    /// 64 x 64 tiles, four times as many groups.
+    /// </summary>
     internal void LaunchMatMul(int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2,
         ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c)
     {
-        var kernel = Kernel("matmul", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulKernels.MatMul));
+        args.Vector = VectorFlags(args, a1, b1, a2, b2, c);
+        switch (ChooseMatMulKernel(batch, args))
+        {
+            case MatMulKernel.Legacy:
+                LaunchMatMulGrid(Kernel("matmul legacy", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                        ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulKernels.MatMul)),
+                    Tiles(args.N, MatMulKernels.Tile), Tiles(args.M, MatMulKernels.Tile), batch, MatMulKernels.Threads, a1, b1, a2, b2, bias, c, args);
+                break;
+            case MatMulKernel.Tile128Loop2:
+                LaunchTile<Tile128x128x16Loop2>("tile128loop2", batch, args, a1, b1, a2, b2, bias, c);
+                break;
+            case MatMulKernel.Tile128K8:
+                LaunchTile<Tile128x128x8>("tile128k8", batch, args, a1, b1, a2, b2, bias, c);
+                break;
+            case MatMulKernel.Tile128x64:
+                LaunchTile<Tile128x64x8>("tile128x64", batch, args, a1, b1, a2, b2, bias, c);
+                break;
+            case MatMulKernel.Tile64:
+                LaunchTile<Tile64x64x8>("tile64", batch, args, a1, b1, a2, b2, bias, c);
+                break;
+            case MatMulKernel.Skinny:
+                LaunchMatMulGrid(Kernel("matmul skinny", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                        ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulSkinnyKernel.MatMul)),
+                    Tiles(args.M, MatMulSkinnyKernel.Rows), Tiles(args.N, MatMulSkinnyKernel.Warps * MatMulSkinnyKernel.ColsPerWarp),
+                    batch, MatMulSkinnyKernel.Threads, a1, b1, a2, b2, bias, c, args);
+                break;
+            default:
+                LaunchTile<Tile128x128x16>("tile128", batch, args, a1, b1, a2, b2, bias, c);
+                break;
+        }
+    }
+
+    /// <summary>The kernel a launch uses: forced for this flow, else named by the environment, else by shape.</summary>
+    internal MatMulKernel ChooseMatMulKernel(int batch, MatMulArgs args)
+    {
+        var kernel = ForcedMatMulKernel.Value ?? MatMulKernelFromEnvironment.Value;
+        if (kernel != MatMulKernel.Auto) return kernel;
+        bool bAlongK = args.B1K == 1 && (args.K2 == 0 || args.B2K == 1);
+        if (args.M <= 16 && bAlongK) return MatMulKernel.Skinny;
+        long bigTiles = (long)Tiles(args.M, 128) * Tiles(args.N, 128) * batch;
+        if (bigTiles >= 2L * Accelerator.NumMultiprocessors) return args.N <= 64 ? MatMulKernel.Tile128x64 : MatMulKernel.Tile128;
+        return MatMulKernel.Tile64;
+    }
+
+    private void LaunchTile<T>(string name, int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
+        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c) where T : struct, IMatMulTile
+    {
+        var kernel = Kernel("matmul " + name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulTileKernel.MatMul<T>));
+        LaunchMatMulGrid(kernel, Tiles(args.N, default(T).Cols), Tiles(args.M, default(T).Rows), batch, MatMulTileKernel.Threads<T>(),
+            a1, b1, a2, b2, bias, c, args);
+    }
+
+    /// <summary>One launch per 65535 batches (a grid's z limit), grid x by y per batch.</summary>
+    private static void LaunchMatMulGrid(Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, MatMulArgs> kernel, int gridX, int gridY, int batch, int threads,
+        ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias,
+        ArrayView<float> c, MatMulArgs args)
+    {
         const int MaxGridZ = 65535;
         for (int start = 0; start < batch; start += MaxGridZ)
         {
-            var grid = new Index3D(
-                (args.N + MatMulKernels.Tile - 1) / MatMulKernels.Tile,
-                (args.M + MatMulKernels.Tile - 1) / MatMulKernels.Tile,
-                Math.Min(MaxGridZ, batch - start));
-            kernel(new KernelConfig(grid, new Index3D(MatMulKernels.Threads, 1, 1)), a1, b1, a2, b2, bias, c, args with { BatchStart = start });
+            var grid = new Index3D(gridX, gridY, Math.Min(MaxGridZ, batch - start));
+            kernel(new KernelConfig(grid, new Index3D(threads, 1, 1)), a1, b1, a2, b2, bias, c, args with { BatchStart = start });
         }
     }
+
+    private static int Tiles(int size, int tile) => (size + tile - 1) / tile;
+
+    /// <summary>The <see cref="MatMulArgs.Vector"/> bits: which operands may move as aligned Float4s.</summary>
+    internal static int VectorFlags(MatMulArgs p, ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2,
+        ArrayView<float> b2, ArrayView<float> c)
+    {
+        int flags = 0;
+        if (Vectorizable(DeviceAddress(a1), p.A1Row, p.A1K, p.A1Batch)) flags |= MatMulArgs.VectorA1;
+        if (Vectorizable(DeviceAddress(b1), p.B1Col, p.B1K, p.B1Batch)) flags |= MatMulArgs.VectorB1;
+        if (p.K2 > 0 && Vectorizable(DeviceAddress(a2), p.A2Row, p.A2K, p.A2Batch)) flags |= MatMulArgs.VectorA2;
+        if (p.K2 > 0 && Vectorizable(DeviceAddress(b2), p.B2Col, p.B2K, p.B2Batch)) flags |= MatMulArgs.VectorB2;
+        if (DeviceAddress(c) % 16 == 0 && p.N % 4 == 0 && p.CBatch % 4 == 0) flags |= MatMulArgs.VectorC;
+        return flags;
+    }
+
+    /// <summary>
+    /// Whether an operand's elements (lane, k) at address + 4 (batch * batchStride + lane * laneStride + k * kStride)
+    /// can be read as 16-byte Float4s of 4 consecutive k (kStride 1) or 4 consecutive lanes (laneStride 1), starting at
+    /// multiples of 4: the base is 16-byte aligned and every other stride is a multiple of 4.
+    /// </summary>
+    internal static bool Vectorizable(long address, long laneStride, long kStride, long batchStride) =>
+        address % 16 == 0 && batchStride % 4 == 0 &&
+        (kStride == 1 ? laneStride % 4 == 0 : laneStride == 1 && kStride % 4 == 0);
+
+    /// <summary>The device address of a view's first element.</summary>
+    private static long DeviceAddress(ArrayView<float> view) =>
+        ((IArrayView)view).Buffer.NativePtr.ToInt64() + ((IContiguousArrayView)view).IndexInBytes;
 }

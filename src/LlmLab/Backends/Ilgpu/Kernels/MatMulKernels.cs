@@ -22,9 +22,18 @@ public struct MatMulArgs
     public int HasBias;
     /// <summary>Non-zero: C = C + the product (an in-place update such as a LoRA merge).</summary>
     public int Accumulate;
+    /// <summary>
+    /// Which operands may move as 16-byte Float4s (the <c>Vector*</c> bits): the view is 16-byte aligned, and the strides
+    /// of the axis that is not contiguous and of the batch are multiples of 4. Set by the host; the kernels still fall
+    /// back to scalar loads on edge tiles. The first kernel (<see cref="MatMulKernels"/>) ignores it.
+    /// </summary>
+    public int Vector;
+
+    public const int VectorA1 = 1, VectorB1 = 2, VectorA2 = 4, VectorB2 = 8, VectorC = 16;
 }
 
 /// <summary>
+/// The first tiled kernel ("legacy": kept as the fallback and the baseline the newer ones are timed against).
 /// C [M, N] = A B (+ bias) per batch, tiled for a GPU: a group of 256 threads owns a 128 x 128 tile of C, each
 /// thread 8 x 8 outputs in registers (rows ty + 16 i, columns tx + 16 j, so shared-memory reads are broadcasts or
 /// conflict-free and stores are coalesced). Each step stages an 8-deep k slice of A and B in shared memory (k-major,
