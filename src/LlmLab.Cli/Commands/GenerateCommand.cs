@@ -67,6 +67,8 @@ public sealed class GenerateCommand : ICommand
 
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
         var model = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
+        if (model.Family == ModelFamily.EncoderOnly)   // say so before asking for a tokenizer it would not use
+            throw new CliException($"{model.Architecture} is an encoder-only model: it scores tokens (forward) but does not generate");
         var tokenizer = prompt is not null ? TokenizerFolder.Load(folder, "--prompt needs; give --prompt-ids instead")
             : format == "text" ? TokenizerFolder.Load(folder, "--format text needs; give --format json for the token ids")
             : null;
