@@ -54,7 +54,7 @@ public sealed class Bert : Module
             throw new ArgumentException($"{time} positions exceed BERT's {Config.MaxPositions} position embeddings (max_position_embeddings)");
         if (tokenTypeIds is not null && tokenTypeIds.Shape != ids.Shape)
             throw new ArgumentException($"BERT token type ids {tokenTypeIds.Shape} must have the input ids' shape {ids.Shape}");
-        var mask = attentionMask is null ? null : KeyMask(tape, attentionMask, ids.Shape);
+        var mask = AttentionMask.KeyPadding(tape, attentionMask, ids.Shape, "BERT");
         var types = tokenTypeIds ?? tape.Keep(Tensor.Zeros(_backend, ids.Shape, DType.I32));
         var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(0, time).ToArray(), time));
 
@@ -71,19 +71,6 @@ public sealed class Bert : Module
     {
         var logits = Forward(tape, ids, attentionMask, tokenTypeIds);
         return tape.CrossEntropy(tape.Reshape(logits, -1, Config.VocabularySize), targets.Reshape(-1));
-    }
-
-    // The attention op takes an i32 key padding mask; transformers' attention_mask is usually i64.
-    private Tensor KeyMask(Tape tape, Tensor mask, Shape idsShape)
-    {
-        if (mask.Shape != idsShape)
-            throw new ArgumentException($"BERT attention mask {mask.Shape} must have the input ids' shape {idsShape}");
-        return mask.DType switch
-        {
-            DType.I32 => mask,
-            DType.I64 => tape.Keep(Tensor.From(_backend, Array.ConvertAll(mask.ToArray<long>(), m => m != 0 ? 1 : 0), idsShape.ToArray())),
-            _ => throw new ArgumentException($"BERT attention mask must be i32 or i64 (1 = token, 0 = padding), got {mask.DType.Name()}"),
-        };
     }
 
     private static Variable Activation(Tape tape, Variable x, BertActivation activation) => activation switch

@@ -43,12 +43,12 @@ public sealed class T5 : Module
     /// </summary>
     public Variable Forward(Tape tape, Tensor inputIds, Tensor? attentionMask, Tensor decoderInputIds)
     {
-        var padding = KeyPadding(tape, inputIds, attentionMask);
+        var padding = AttentionMask.KeyPadding(tape, attentionMask, inputIds.Shape, "T5");
         var encoded = Encode(tape, inputIds, padding);
         return Decode(tape, decoderInputIds, encoded, padding);
     }
 
-    /// <summary>The encoder's output [B, Ts, d_model]; <paramref name="padding"/> from <see cref="KeyPadding"/>.</summary>
+    /// <summary>The encoder's output [B, Ts, d_model]; <paramref name="padding"/> from <see cref="AttentionMask.KeyPadding"/>.</summary>
     public Variable Encode(Tape tape, Tensor inputIds, Tensor? padding)
     {
         RequireIds(inputIds, "input ids");
@@ -93,25 +93,6 @@ public sealed class T5 : Module
             crossTape.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// The attention mask as the i32 [B, Ts] key padding the attention layers take, kept by the tape; null when
-    /// there is no mask or it hides nothing (the same result, without masking work).
-    /// </summary>
-    public static Tensor? KeyPadding(Tape tape, Tensor inputIds, Tensor? attentionMask)
-    {
-        if (attentionMask is null) return null;
-        if (attentionMask.Shape != inputIds.Shape)
-            throw new ArgumentException($"T5: the attention mask {attentionMask.Shape} must have the input ids' shape {inputIds.Shape}");
-        int[] mask = attentionMask.DType switch
-        {
-            DType.I32 => attentionMask.ToArray<int>(),
-            DType.I64 => Array.ConvertAll(attentionMask.ToArray<long>(), m => m != 0 ? 1 : 0),
-            _ => throw new ArgumentException($"T5: the attention mask must be i32 or i64, got {attentionMask.DType.Name()}"),
-        };
-        if (mask.All(m => m != 0)) return null;
-        return tape.Keep(Tensor.From(tape.Backend, Array.ConvertAll(mask, m => m != 0 ? 1 : 0), attentionMask.Shape.ToArray()));
     }
 
     private static void RequireIds(Tensor ids, string what)

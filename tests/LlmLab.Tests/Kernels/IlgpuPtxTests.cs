@@ -1,9 +1,4 @@
 using System.Reflection;
-using ILGPU;
-using ILGPU.Algorithms;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime.Cuda;
 using LlmLab.Backends.Ilgpu.Kernels;
 
 namespace LlmLab.Tests.Kernels;
@@ -38,10 +33,7 @@ public class IlgpuPtxTests
     public void Kernel_compiles_for_sm90_without_calls_or_local_memory(string kernel)
     {
         var method = KernelMethods().Single(m => $"{m.DeclaringType!.Name}.{m.Name}" == kernel);
-        using var context = Context.Create(b => b.EnableAlgorithms().Math(MathMode.Fast32BitOnly).Optimize(OptimizationLevel.O2));
-        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null!);
-        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), default)).PTXAssembly;
-        var lines = ptx.Split('\n').Select(l => l.Trim()).ToArray();
+        var lines = MatMulPtxTests.Ptx(method).Split('\n').Select(l => l.Trim()).ToArray();
 
         Assert.DoesNotContain(lines, l => l.StartsWith("call") || l.StartsWith(".extern"));
         if (!LocalMemoryAllowed.ContainsKey(kernel))

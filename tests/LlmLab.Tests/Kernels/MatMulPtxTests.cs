@@ -55,7 +55,7 @@ public class MatMulPtxTests
     }
 
     /// <summary>PTX for SM_90 with the options the cuda backend uses (fast 32-bit math, O2).</summary>
-    private static string Ptx(MethodInfo kernel)
+    internal static string Ptx(MethodInfo kernel)
     {
         using var context = Context.Create(b => b.EnableAlgorithms().Math(MathMode.Fast32BitOnly).Optimize(OptimizationLevel.O2));
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null!);

@@ -119,4 +119,15 @@ public sealed class Gpt2Model(Gpt gpt, JsonObject config, JsonObject? generation
         Assign(linear.Weight, weight);
         Assign(linear.Bias!, bias);
     }
+
+    // Columns [start, start + count) of a row-major [rows, columns] matrix, transposed: [count, rows]. GPT-2's
+    // Conv1D stores [in, out]; LlmLab's Linear holds [out, in].
+    private static float[] TransposeColumns(float[] matrix, int rows, int columns, int start, int count)
+    {
+        var result = new float[count * rows];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < count; j++)
+                result[j * rows + r] = matrix[r * columns + start + j];
+        return result;
+    }
 }
