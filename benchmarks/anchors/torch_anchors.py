@@ -35,6 +35,7 @@ def sizes(small):
     """The same sizes as AnchorTimings.cs (small: its --small sizes)."""
     return dict(
         matmul=128 if small else 4096,
+        gradient=(2048, 48, 32) if small else (16384, 1536, 384),  # tokens, out, in: dW = dY^T X
         attention=(2, 64, 64) if small else (32, 1024, 64),  # heads, T, d (batch 1)
         sampling=(4, 5000) if small else (64, 50257),
         quant=256 if small else 4096,
@@ -247,6 +248,14 @@ def workloads(s):
         ms = timed(lambda: a @ b)
         return ms, tflops(2 * n ** 3, ms), 0, "cuBLAS" if DEV == "cuda" else "CPU BLAS"
     yield f"matmul f32 {n}^3", matmul
+
+    tokens, gout, gin = s["gradient"]
+
+    def weight_gradient():
+        dy, x = rand(g, tokens, gout), rand(g, tokens, gin)
+        ms = timed(lambda: dy.T @ x)
+        return ms, tflops(2 * tokens * gout * gin, ms), 0, "cuBLAS" if DEV == "cuda" else "CPU BLAS"
+    yield f"weight-gradient matmul f32 [{tokens},{gout}]^T x [{tokens},{gin}]", weight_gradient
 
     h, t, d = s["attention"]
     flops = 4 * h * t * t * d / 2

@@ -1,4 +1,5 @@
 using LlmLab.Backends;
+using LlmLab.Backends.Ilgpu;
 using LlmLab.Benchmarks.Training;
 using LlmLab.Tensors;
 
@@ -31,7 +32,7 @@ public sealed class AnchorTimings(IBackend backend, bool small)
         var result = new List<Timing>();
         foreach (var workload in new Action<List<Timing>>[]
                  {
-                     MatMul, AttentionForward, AttentionBackward, Sampling, Quantization, Copy, QuantizedMatMul, Lora, RowOps,
+                     MatMul, WeightGradient, AttentionForward, AttentionBackward, Sampling, Quantization, Copy, QuantizedMatMul, Lora, RowOps,
                      TrainingStep,
                  })
         {
@@ -59,6 +60,8 @@ public sealed class AnchorTimings(IBackend backend, bool small)
     // ---- sizes and names (torch_anchors.py builds the same) -------------------------------------------------
 
     private int MatMulSize => small ? 128 : 4096;
+    /// <summary>The training model's widest weight gradient: dW = dY^T X over batch x context tokens (64 x 256).</summary>
+    private (int Tokens, int Out, int In) GradientShape => small ? (2048, 48, 32) : (16384, 1536, 384);
     private (int Heads, int Time, int Dim) AttentionShape => small ? (2, 64, 64) : (32, 1024, 64);
     private (int Rows, int Vocab) SamplingShape => small ? (4, 5000) : (64, 50257);
     private int QuantSize => small ? 256 : 4096;
@@ -70,6 +73,14 @@ public sealed class AnchorTimings(IBackend backend, bool small)
     private static readonly string[] Formats = ["int8", "q8_0", "q4_0"];
 
     private string MatMulName => $"matmul f32 {MatMulSize}^3";
+    private string GradientName
+    {
+        get
+        {
+            var (tokens, @out, @in) = GradientShape;
+            return $"weight-gradient matmul f32 [{tokens},{@out}]^T x [{tokens},{@in}]";
+        }
+    }
     private string AttentionName(string pass) => $"causal attention {pass} {AttentionShape.Heads} heads x T {AttentionShape.Time} x d {AttentionShape.Dim}";
     private string SamplingName => $"top-k 50 + top-p 0.9 + T 0.8 + draw, {SamplingShape.Rows} x {SamplingShape.Vocab}";
     private string QuantName => $"int8 absmax per-row quantisation {QuantSize} x {QuantSize}";
@@ -98,6 +109,30 @@ public sealed class AnchorTimings(IBackend backend, bool small)
 
         // Each ILGPU matmul kernel forced in turn (rows "matmul f32 4096^3 [kernel]"), to pick the defaults.
         MatMulKernelTimings.Run(backend, n, Repeats, Random, result);
+    }
+
+    /// <summary>
+    /// dW = dY^T X of the training step's MLP: a small output over a long k, which split-K spreads over the GPU; on
+    /// ILGPU also without split-K (row "[no split-K]", with its largest difference from the split result).
+    /// </summary>
+    private void WeightGradient(List<Timing> result)
+    {
+        var (tokens, @out, @in) = GradientShape;
+        using var dy = Random(17, tokens, @out);
+        using var x = Random(18, tokens, @in);
+        double flops = 2.0 * tokens * @out * @in;
+        Measure(result, GradientName, () => backend.MatMul(dy, x, transposeA: true), ms => Tflops(flops, ms));
+        if (backend is not IlgpuBackend) return;
+        float[] split;
+        using (var c = backend.MatMul(dy, x, transposeA: true))
+            split = c.ToArray<float>();
+        using var _ = IlgpuBackend.ForceMatMulSplits(1);
+        double ms = AnchorRun.Median(backend, () => backend.MatMul(dy, x, transposeA: true), Repeats, Warmups);
+        using var whole = backend.MatMul(dy, x, transposeA: true);
+        var values = whole.ToArray<float>();
+        double difference = 0;
+        for (int i = 0; i < values.Length; i++) difference = Math.Max(difference, Math.Abs(values[i] - split[i]));
+        result.Add(new($"{GradientName} [no split-K]", ms, $"{flops / ms / 1e9:0.00} TFLOP/s, max |d| {difference:0.0E0}"));
     }
 
     private void AttentionForward(List<Timing> result)

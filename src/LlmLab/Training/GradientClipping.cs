@@ -31,16 +31,20 @@ public static class GradientClipping
         return (float)Math.Min(1.0, maxNorm / (norm + Epsilon));
     }
 
-    /// <summary>The global norm of the gradients (one SumOfSquares each) and the scale that clips it to maxNorm.</summary>
+    /// <summary>
+    /// The global norm of the gradients (one SumOfSquares each) and the scale that clips it to maxNorm. The per-tensor
+    /// sums are gathered on the backend and read in one transfer: on a GPU each read waits for the queue to drain, and
+    /// a model has dozens of parameters.
+    /// </summary>
     public static (double Norm, float Scale) Compute(IBackend backend, IReadOnlyList<Tensor> gradients, float maxNorm)
     {
-        var sums = new float[gradients.Count];
+        using var gathered = Tensor.Zeros(backend, new Shape(gradients.Count));
         for (int i = 0; i < gradients.Count; i++)
         {
             using var s = backend.SumOfSquares(gradients[i]);
-            sums[i] = s.ToArray<float>()[0];
+            backend.Copy(s.Storage, s.ByteOffset, gathered.Storage, i * sizeof(float), sizeof(float));
         }
-        double norm = GlobalNorm(sums);
+        double norm = GlobalNorm(gathered.ToArray<float>());
         return (norm, Scale(norm, maxNorm));
     }
 }

@@ -167,7 +167,7 @@ public class MatMulKernelVariantTests
         var backend = Simulator;
         using var _ = IlgpuBackend.ForceMatMulKernel(MatMulKernel.Auto);
         Assert.Equal(MatMulKernel.Skinny, backend.ChooseMatMulKernel(1, Args(4, 4096, 4096) with { B1K = 1, B1Col = 4096 }));
-        Assert.Equal(MatMulKernel.Tile64, backend.ChooseMatMulKernel(1, Args(4, 65, 4096) with { B1K = 65, B1Col = 1 }));
+        Assert.Equal(MatMulKernel.Tile64, backend.ChooseMatMulKernel(1, Args(4, 65, 256) with { B1K = 65, B1Col = 1 }));
         Assert.Equal(MatMulKernel.Tile64, backend.ChooseMatMulKernel(1, Args(65, 65, 64)));
         Assert.Equal(MatMulKernel.Tile128, backend.ChooseMatMulKernel(1, Args(4096, 4096, 4096)));
         Assert.Equal(MatMulKernel.Tile128x64, backend.ChooseMatMulKernel(1, Args(65536, 64, 64)));
@@ -201,12 +201,12 @@ public class MatMulKernelVariantTests
     }
 
     /// <summary>Row-major A [m, k] times B^T (B [n, k]): the arguments MatMul builds for that call.</summary>
-    private static MatMulArgs Args(int m, int n, int k) => new()
+    internal static MatMulArgs Args(int m, int n, int k) => new()
     {
         M = m, N = n, K1 = k, A1Row = k, A1K = 1, A1Batch = (long)m * k, B1K = 1, B1Col = k, Scale1 = 1f, CBatch = (long)m * n,
     };
 
-    private static void Check(int batch, int m, int n, int k, bool ta, bool tb, bool sharedB, bool withBias, int seed, string what)
+    internal static void Check(int batch, int m, int n, int k, bool ta, bool tb, bool sharedB, bool withBias, int seed, string what)
     {
         var backend = Simulator;
         int[] batchDims = batch == 1 ? [] : [batch];

@@ -141,6 +141,28 @@ public class QuantizationTests
     }
 
     [Theory, MemberData(nameof(Backends))]
+    public void Absmax_int8_rows_at_an_unaligned_offset_give_the_cpu_bits(string backendName)
+    {
+        // Rows of 280 floats (Float4 loads on a GPU, two a trip plus a tail) read once from the start of a buffer and
+        // once from a view one float in (no 16-byte alignment: the scalar path); both must equal the cpu backend.
+        var backend = TestBackends.Get(backendName);
+        var cpu = TestBackends.Get("cpu");
+        const int rows = 5, cols = 280;
+        var x = Awkward(rows * cols + 1, seed: 77, rows);
+        using var buffer = Tensor.From(backend, x, rows * cols + 1);
+        using var aligned = buffer.Slice(0, rows * cols).Reshape(rows, cols);
+        using var offset = buffer.Slice(1, rows * cols).Reshape(rows, cols);
+        foreach (var (view, start) in new[] { (aligned, 0), (offset, 1) })
+        {
+            using var onCpu = Tensor.From(cpu, x.AsSpan(start, rows * cols).ToArray(), rows, cols);
+            using var expected = cpu.QuantizeInt8(onCpu, Int8Scheme.AbsmaxPerRow);
+            using var q = backend.QuantizeInt8(view, Int8Scheme.AbsmaxPerRow);
+            Assert.Equal(expected.Values.ToArray<sbyte>(), q.Values.ToArray<sbyte>());
+            Assert.Equal(expected.Scales.ToArray<float>(), q.Scales.ToArray<float>());
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
     public void Zero_point_int8_matches_the_scalar_reference_exactly_and_round_trips(string backendName)
     {
         var backend = TestBackends.Get(backendName);

@@ -20,7 +20,7 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x);
         Check.SumLeading(x);
-        var y = NewF32(new Shape(x.Shape.Last));
+        var y = x.Shape.Rows == 0 ? NewF32(new Shape(x.Shape.Last)) : Output(new Shape(x.Shape.Last));
         SumRows(x, y);
         return y;
     }
@@ -39,7 +39,7 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x, gradOutput);
         Check.ActivationBackward(x, gradOutput, op);
-        var dx = NewF32(x.Shape);
+        var dx = Output(x.Shape);
         if (x.ElementCount == 0) return dx;
         var kernel = Kernel(op, acc => acc.LoadAutoGroupedStreamKernel(body));
         kernel(Count(x.ElementCount, $"{op}'s elements"), View<float>(x), View<float>(gradOutput), View<float>(dx));

@@ -48,7 +48,7 @@ public sealed partial class IlgpuBackend
             values = cache.Values;
         }
 
-        var output = NewF32(query.Shape);
+        var output = s.TotalKeys == 0 ? NewF32(query.Shape) : Output(query.Shape); // no keys: zeros, as on the cpu
         if (output.ElementCount == 0 || s.TotalKeys == 0) return output;
         // Absent mask or bias: the kernels never read them (HasMask/HasBias = 0), any view stands in.
         var mask = options.KeyPaddingMask is { } m ? View<int>(m) : View<float>(query).Cast<int>();

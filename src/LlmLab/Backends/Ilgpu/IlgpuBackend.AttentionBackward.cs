@@ -18,14 +18,15 @@ public sealed partial class IlgpuBackend
         if (s.HeadDim > AttentionBackwardTiles.MaxDim)
             throw new ArgumentException(
                 $"attention backward on {Name} takes head dims up to {AttentionBackwardTiles.MaxDim}; query {query.Shape} has {s.HeadDim} (the cpu backend takes any)");
-        var gradients = new AttentionGradients(NewF32(query.Shape), NewF32(key.Shape), NewF32(value.Shape));
-        if (query.ElementCount == 0 || key.ElementCount == 0) return gradients;
+        if (query.ElementCount == 0 || key.ElementCount == 0)
+            return new AttentionGradients(NewF32(query.Shape), NewF32(key.Shape), NewF32(value.Shape));
+        var gradients = new AttentionGradients(Output(query.Shape), Output(key.Shape), Output(value.Shape));
 
         // Absent mask or bias: the kernels never read them (HasMask/HasBias = 0), any view stands in.
         var mask = options.KeyPaddingMask is { } m ? View<int>(m) : View<float>(query).Cast<int>();
         var bias = options.Bias is { } b ? View<float>(b) : View<float>(query);
         var p = AttentionBackwardParams.From(s);
-        using var stats = NewF32(new Shape(2 * s.Batch * s.QueryHeads * s.QueryLength)); // L, then D; pooled buffers are reused in stream order;
+        using var stats = Output(new Shape(2 * s.Batch * s.QueryHeads * s.QueryLength)); // L, then D; pooled buffers are reused in stream order;
         var queryKernel = Kernel("attention-backward-queries", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionBackwardParams>(
             AttentionBackwardQueryKernel.Run));

@@ -13,7 +13,7 @@ public sealed partial class IlgpuBackend
     public Tensor Scale(Tensor x, float factor)
     {
         Check.F32(x, "scale's input");
-        var y = NewF32(x.Shape);
+        var y = Output(x.Shape);
         if (x.ElementCount == 0) return y;
         var kernel = Kernel("scale", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, ArrayView<float>>(ElementwiseKernels.Scale));
         kernel((int)x.ElementCount, View<float>(x), factor, View<float>(y));
@@ -28,7 +28,7 @@ public sealed partial class IlgpuBackend
     private Tensor Binary(Tensor a, Tensor b, string op, Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> body)
     {
         Check.Broadcast(a, b, op);
-        var y = NewF32(a.Shape);
+        var y = Output(a.Shape);
         if (a.ElementCount == 0 || b.ElementCount == 0) return y;
         var kernel = Kernel(op, acc => acc.LoadAutoGroupedStreamKernel(body));
         kernel((int)a.ElementCount, View<float>(a), View<float>(b), View<float>(y));
@@ -38,7 +38,7 @@ public sealed partial class IlgpuBackend
     private Tensor Unary(Tensor x, string op, Action<Index1D, ArrayView<float>, ArrayView<float>> body)
     {
         Check.F32(x, $"{op}'s input");
-        var y = NewF32(x.Shape);
+        var y = Output(x.Shape);
         if (x.ElementCount == 0) return y;
         var kernel = Kernel(op, acc => acc.LoadAutoGroupedStreamKernel(body));
         kernel((int)x.ElementCount, View<float>(x), View<float>(y));

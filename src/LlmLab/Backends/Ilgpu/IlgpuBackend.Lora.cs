@@ -13,9 +13,9 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x, weight, bias, loraA, loraB);
         var d = Check.LoraLinear(x, weight, bias, loraA, loraB);
-        var y = NewF32(x.Shape.With(-1, d.Out));
+        var y = Output(x.Shape.With(-1, d.Out));
         if (d.Rows == 0 || d.Out == 0) return y;
-        using var xa = NewF32(new Shape(d.Rows, d.Rank));
+        using var xa = Output(new Shape(d.Rows, d.Rank));
         var xv = View<float>(x);
         var av = View<float>(loraA);
         LaunchMatMul(1, new MatMulArgs
@@ -30,7 +30,6 @@ public sealed partial class IlgpuBackend
             A2Row = d.Rank, A2K = 1, B2K = 1, B2Col = d.Rank, Scale2 = scale,
             HasBias = bias is null ? 0 : 1,
         }, xv, View<float>(weight), View<float>(xa), View<float>(loraB), bias is null ? xv : View<float>(bias), View<float>(y));
-        Synchronize(); // xa is freed on return
         return y;
     }
 

@@ -59,6 +59,9 @@ public sealed partial class IlgpuBackend
     /// <summary>A kernel forced for the current flow of execution only (tests and timings), over the environment.</summary>
     private static readonly AsyncLocal<MatMulKernel?> ForcedMatMulKernel = new();
 
+    /// <summary>A split-K factor forced for the current flow of execution only (tests: any shape takes the split path).</summary>
+    private static readonly AsyncLocal<int?> ForcedMatMulSplits = new();
+
     /// <summary>The name of each kernel, as <see cref="MatMulKernelVariable"/> takes it.</summary>
     internal static string MatMulKernelName(MatMulKernel kernel) => MatMulKernelNames.First(e => e.Value == kernel).Key;
 
@@ -70,6 +73,14 @@ public sealed partial class IlgpuBackend
         return new Restore(() => ForcedMatMulKernel.Value = previous);
     }
 
+    /// <summary>Every tile-kernel matmul on this thread's flow splits k this many ways (at most one per 16 k) until disposed.</summary>
+    internal static IDisposable ForceMatMulSplits(int splits)
+    {
+        var previous = ForcedMatMulSplits.Value;
+        ForcedMatMulSplits.Value = splits;
+        return new Restore(() => ForcedMatMulSplits.Value = previous);
+    }
+
     private sealed class Restore(Action restore) : IDisposable
     {
         public void Dispose() => restore();
@@ -79,7 +90,7 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, a, b, bias);
         var d = Check.MatMul(a, b, transposeA, transposeB, bias);
-        var c = NewF32(d.Output);
+        var c = Output(d.Output);
         if (c.ElementCount == 0) return c;
         var args = new MatMulArgs
         {
@@ -105,40 +116,78 @@ public sealed partial class IlgpuBackend
     /// <summary>
     /// C = A B per batch (segment 2, scales, bias and accumulation as <paramref name="args"/> say) with the kernel the
     /// shape calls for, unless one is forced: few rows with B along k (decoding) take the skinny kernel; products with
-    /// at least two 128 x 128 tiles per multiprocessor take the big tile (128 x 64 when N is 64 or less); the rest take
-    /// 64 x 64 tiles, four times as many groups.
+    /// at least two 128 x 128 tiles per multiprocessor take the big tile (128 x 64 when N is 64 or less); smaller
+    /// outputs take the big tile too when k is long enough to split (<see cref="ChooseSplits"/>), else 64 x 64 tiles,
+    /// four times as many groups.
     /// </summary>
     internal void LaunchMatMul(int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2,
         ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c)
     {
+        var kernel = ChooseMatMulKernel(batch, args);
+        int splits = ChooseSplits(kernel, batch, args);
+        args.Splits = 1;
+        args.KChunk = args.K1;
+        if (splits > 1)
+        {
+            LaunchSplitK(kernel, splits, batch, args, a1, b1, a2, b2, bias, c);
+            return;
+        }
         args.Vector = VectorFlags(args, a1, b1, a2, b2, c);
-        switch (ChooseMatMulKernel(batch, args))
+        Launch(kernel, batch, args, a1, b1, a2, b2, bias, c);
+    }
+
+    /// <summary>
+    /// Split-K: grid z runs over batch x splits, each split multiplying its own run of k into a workspace slice, then
+    /// <see cref="MatMulSplitKernel"/> adds the slices in order, with the bias and accumulation. Chunks are whole
+    /// 16-deep k steps, so every split's loads stay 16-byte aligned.
+    /// </summary>
+    private void LaunchSplitK(MatMulKernel kernel, int splits, int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
+        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c)
+    {
+        int chunk = (args.K1 + splits - 1) / splits;
+        chunk = (chunk + SplitStep - 1) / SplitStep * SplitStep;
+        splits = (args.K1 + chunk - 1) / chunk;
+        using var workspace = Output(new Shape(batch * splits, args.M, args.N));
+        var partials = View<float>(workspace);
+        var tile = args with { Splits = splits, KChunk = chunk, HasBias = 0, Accumulate = 0, CBatch = (long)args.M * args.N };
+        tile.Vector = VectorFlags(tile, a1, b1, a2, b2, partials);
+        Launch(kernel, batch * splits, tile, a1, b1, a2, b2, bias, partials);
+        var reduce = Kernel("matmul split-k reduce", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, MatMulArgs>(MatMulSplitKernel.Reduce));
+        reduce(batch * args.M * args.N, partials, bias, c, args with { Splits = splits });
+    }
+
+    /// <summary>One kernel over <paramref name="grids"/> grid z slices (batches, or batches x splits).</summary>
+    private void Launch(MatMulKernel kernel, int grids, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
+        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c)
+    {
+        switch (kernel)
         {
             case MatMulKernel.Legacy:
                 LaunchMatMulGrid(Kernel("matmul legacy", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
                         ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulKernels.MatMul)),
-                    Tiles(args.N, MatMulKernels.Tile), Tiles(args.M, MatMulKernels.Tile), batch, MatMulKernels.Threads, a1, b1, a2, b2, bias, c, args);
+                    Tiles(args.N, MatMulKernels.Tile), Tiles(args.M, MatMulKernels.Tile), grids, MatMulKernels.Threads, a1, b1, a2, b2, bias, c, args);
                 break;
             case MatMulKernel.Tile128Loop2:
-                LaunchTile<Tile128x128x16Loop2>("tile128loop2", batch, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x128x16Loop2>("tile128loop2", grids, args, a1, b1, a2, b2, bias, c);
                 break;
             case MatMulKernel.Tile128K8:
-                LaunchTile<Tile128x128x8>("tile128k8", batch, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x128x8>("tile128k8", grids, args, a1, b1, a2, b2, bias, c);
                 break;
             case MatMulKernel.Tile128x64:
-                LaunchTile<Tile128x64x8>("tile128x64", batch, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x64x8>("tile128x64", grids, args, a1, b1, a2, b2, bias, c);
                 break;
             case MatMulKernel.Tile64:
-                LaunchTile<Tile64x64x8>("tile64", batch, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile64x64x8>("tile64", grids, args, a1, b1, a2, b2, bias, c);
                 break;
             case MatMulKernel.Skinny:
                 LaunchMatMulGrid(Kernel("matmul skinny", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
                         ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulSkinnyKernel.MatMul)),
                     Tiles(args.M, MatMulSkinnyKernel.Rows), Tiles(args.N, MatMulSkinnyKernel.Warps * MatMulSkinnyKernel.ColsPerWarp),
-                    batch, MatMulSkinnyKernel.Threads, a1, b1, a2, b2, bias, c, args);
+                    grids, MatMulSkinnyKernel.Threads, a1, b1, a2, b2, bias, c, args);
                 break;
             default:
-                LaunchTile<Tile128x128x16>("tile128", batch, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x128x16>("tile128", grids, args, a1, b1, a2, b2, bias, c);
                 break;
         }
     }
@@ -151,8 +200,44 @@ public sealed partial class IlgpuBackend
         bool bAlongK = args.B1K == 1 && (args.K2 == 0 || args.B2K == 1);
         if (args.M <= 16 && bAlongK) return MatMulKernel.Skinny;
         long bigTiles = (long)Tiles(args.M, 128) * Tiles(args.N, 128) * batch;
-        if (bigTiles >= 2L * Accelerator.NumMultiprocessors) return args.N <= 64 ? MatMulKernel.Tile128x64 : MatMulKernel.Tile128;
+        var big = args.N <= 64 ? MatMulKernel.Tile128x64 : MatMulKernel.Tile128;
+        int splits = ForcedMatMulSplits.Value ?? SplitsToFill(bigTiles, batch, args);
+        if (bigTiles >= GroupTarget || splits > 1) return big;
         return MatMulKernel.Tile64;
+    }
+
+    /// <summary>Split-K factor of a launch: forced for this flow, else enough splits of segment 1's k to give the tile
+    /// kernels <see cref="GroupTarget"/> groups; 1 (none) for the other kernels and for LoRA's two segments.</summary>
+    internal int ChooseSplits(MatMulKernel kernel, int batch, MatMulArgs args)
+    {
+        if (kernel is MatMulKernel.Legacy or MatMulKernel.Skinny || args.K2 > 0) return 1;
+        if (ForcedMatMulSplits.Value is { } forced) return Math.Clamp(forced, 1, Math.Max(1, Tiles(args.K1, SplitStep)));
+        var (rows, cols) = kernel switch
+        {
+            MatMulKernel.Tile64 => (64, 64),
+            MatMulKernel.Tile128x64 => (128, 64),
+            _ => (128, 128),
+        };
+        return SplitsToFill((long)Tiles(args.M, rows) * Tiles(args.N, cols) * batch, batch, args);
+    }
+
+    /// <summary>Groups a launch should have to keep every multiprocessor busy: two big tiles each (their registers
+    /// allow two groups of 256 threads).</summary>
+    private int GroupTarget => 2 * Math.Max(1, Accelerator.NumMultiprocessors);
+
+    /// <summary>A split is at least this much k (32 steps of 16): shorter, the partial sums' pass costs more than it saves.</summary>
+    private const int MinSplitK = 512;
+
+    /// <summary>Split chunks are multiples of the deepest tile's k step.</summary>
+    private const int SplitStep = 16;
+
+    private int SplitsToFill(long groups, int batch, MatMulArgs args)
+    {
+        if (args.K2 > 0 || groups >= GroupTarget) return 1;
+        long splits = Math.Min((GroupTarget + groups - 1) / groups, args.K1 / MinSplitK);
+        // The workspace (splits x the output) stays small, and batch x splits within one grid's z.
+        long workspace = splits * batch * (long)args.M * args.N;
+        return splits < 2 || batch * splits > 65535 || workspace > int.MaxValue ? 1 : (int)splits;
     }
 
     private void LaunchTile<T>(string name, int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,

@@ -25,10 +25,10 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x);
         Check.F32(x, "sum-of-squares' input");
-        var y = NewF32(new Shape(1));
-        if (x.ElementCount == 0) return y;
+        if (x.ElementCount == 0) return NewF32(new Shape(1));
+        var y = Output(new Shape(1));
         long chunks = (x.ElementCount + OptimizerKernels.Chunk - 1) / OptimizerKernels.Chunk;
-        using var partials = NewF32(new Shape((int)chunks));
+        using var partials = Output(new Shape((int)chunks));
         var pass1 = Kernel("sum-of-squares.partials", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>>(OptimizerKernels.SquaresPartials));
         pass1(new KernelConfig((int)chunks, OptimizerKernels.Threads), View<float>(x), View<float>(partials));
         var pass2 = Kernel("sum-of-squares.total", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>>(OptimizerKernels.SquaresTotal));

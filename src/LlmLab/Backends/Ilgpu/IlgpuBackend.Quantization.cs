@@ -17,9 +17,9 @@ public sealed partial class IlgpuBackend
         Check.SameBackend(this, x);
         int rows = (int)x.Shape.Rows, cols = x.Shape.Last, total = (int)x.ElementCount;
         bool perRow = scheme == Int8Scheme.AbsmaxPerRow, zeroPoint = scheme == Int8Scheme.ZeroPointPerTensor;
-        var values = Tensor.Zeros(this, x.Shape, DType.I8);
-        var scales = NewF32(new Shape(perRow ? rows : 1));
-        var zeroPoints = zeroPoint ? Tensor.Zeros(this, new Shape(1), DType.I32) : null;
+        var values = Output(x.Shape, DType.I8);
+        var scales = Output(new Shape(perRow ? rows : 1));
+        var zeroPoints = zeroPoint ? Output(new Shape(1), DType.I32) : null;
         var zeroPointView = zeroPoints is null ? View<float>(scales).Cast<int>() : View<int>(zeroPoints); // unused unless zero point
         if (total == 0)
         {
@@ -31,25 +31,28 @@ public sealed partial class IlgpuBackend
 
         if (perRow)
         {
-            var rowKernel = Kernel("quant.absmax_rows", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<sbyte>>(QuantInt8Kernels.AbsmaxRows));
+            var rowKernel = Kernel("quant.absmax_rows", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, int, ArrayView<float>, ArrayView<sbyte>>(QuantInt8Kernels.AbsmaxRows));
             int groups = (rows + QuantInt8Kernels.RowsPerGroup - 1) / QuantInt8Kernels.RowsPerGroup;
-            rowKernel(new KernelConfig(groups, QuantInt8Kernels.GroupSize), View<float>(x), rows, cols, View<float>(scales), View<sbyte>(values));
+            // Float4 loads and packed stores when every row starts 16 bytes into x (the values are a fresh buffer).
+            int vector = cols % 4 == 0 && DeviceAddress(View<float>(x)) % 16 == 0 ? 1 : 0;
+            rowKernel(new KernelConfig(groups, QuantInt8Kernels.GroupSize), View<float>(x), rows, cols, vector, View<float>(scales), View<sbyte>(values));
             return Result();
         }
 
         int segments = Math.Min(MaxSegments, (total + 4095) / 4096);
         int segmentLength = (total + segments - 1) / segments;
-        using var partials = Accelerator.Allocate1D<uint>(3 * segments); // max|x|, min key, max key per segment
-        var absMax = partials.View.SubView(0, segments);
-        var minKey = partials.View.SubView(segments, segments);
-        var maxKey = partials.View.SubView(2 * segments, segments);
+        // max|x|, min key, max key per segment; a pooled buffer is reused only by later work on this stream.
+        using var partialTensor = Output(new Shape(3 * segments), DType.I32);
+        var partials = View<int>(partialTensor).Cast<uint>();
+        var absMax = partials.SubView(0, segments);
+        var minKey = partials.SubView(segments, segments);
+        var maxKey = partials.SubView(2 * segments, segments);
         var range = Kernel("quant.segment_range", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<uint>, ArrayView<uint>, ArrayView<uint>>(QuantInt8Kernels.SegmentRange));
         range(new KernelConfig(segments, QuantInt8Kernels.GroupSize), View<float>(x), total, segmentLength, absMax, minKey, maxKey);
         var parameters = Kernel("quant.tensor_parameters", acc => acc.LoadStreamKernel<ArrayView<uint>, ArrayView<uint>, ArrayView<uint>, int, int, ArrayView<float>, ArrayView<int>>(QuantInt8Kernels.TensorParameters));
         parameters(new KernelConfig(1, QuantInt8Kernels.GroupSize), absMax, minKey, maxKey, segments, zeroPoint ? 1 : 0, View<float>(scales), zeroPointView);
         var quantize = Kernel("quant.int8", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<float>, ArrayView<int>, ArrayView<sbyte>>(QuantInt8Kernels.Quantize));
         quantize(Groups(total), View<float>(x), total, zeroPoint ? 1 : 0, View<float>(scales), zeroPointView, View<sbyte>(values));
-        Stream.Synchronize(); // the segment buffers are freed on return
         return Result();
 
         Int8Tensor Result() => new(values, scales, zeroPoints, scheme);
@@ -59,7 +62,7 @@ public sealed partial class IlgpuBackend
     {
         Check.Int8Tensor(q, "dequantize");
         Check.SameBackend(this, q.Values, q.Scales, q.ZeroPoints);
-        var y = NewF32(q.Shape);
+        var y = Output(q.Shape);
         int total = (int)q.Values.ElementCount;
         if (total == 0) return y;
         bool zeroPoint = q.Scheme == Int8Scheme.ZeroPointPerTensor;
@@ -73,7 +76,7 @@ public sealed partial class IlgpuBackend
     {
         Check.QuantizeBlocks(x, format);
         Check.SameBackend(this, x);
-        var q = Tensor.Zeros(this, x.Shape, format);
+        var q = Output(x.Shape, format);
         int blocks = (int)(x.ElementCount / 32);
         if (blocks == 0) return q;
         var kernel = format == DType.Q8_0
@@ -88,7 +91,7 @@ public sealed partial class IlgpuBackend
     {
         Check.BlockTensor(q, "dequantize_blocks");
         Check.SameBackend(this, q);
-        var y = NewF32(q.Shape);
+        var y = Output(q.Shape);
         int total = (int)q.ElementCount;
         if (total == 0) return y;
         var kernel = Kernel("quant.blocks_dequantize", acc => acc.LoadStreamKernel<ArrayView<byte>, int, int, ArrayView<float>>(QuantBlockKernels.Dequantize));
@@ -102,7 +105,7 @@ public sealed partial class IlgpuBackend
         var w = weight.Int8?.Values ?? weight.Blocks!;
         var scales = weight.Int8?.Scales;
         Check.SameBackend(this, x, w, scales, bias);
-        var y = NewF32(Check.WithLast(x.Shape, n));
+        var y = Output(Check.WithLast(x.Shape, n));
         if (rows == 0 || n == 0) return y;
         int format = w.DType switch { DType.Q8_0 => QuantMatMulKernels.Q8_0, DType.Q4_0 => QuantMatMulKernels.Q4_0, _ => QuantMatMulKernels.Int8 };
         int scaleMode = scales is null ? 0 : scales.ElementCount == 1 && weight.Int8!.Scheme == Int8Scheme.AbsmaxPerTensor ? 1 : 2;

@@ -25,7 +25,7 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x, weight, bias);
         Check.Norm(x, weight, bias, epsilon, "layer-norm");
-        var y = NewF32(x.Shape);
+        var y = Output(x.Shape);
         if (x.ElementCount == 0) return y;
         int length = x.Shape.Last;
         var kernel = Kernel("layer-norm", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, ArrayView<float>>(NormKernels.LayerNorm));
@@ -38,7 +38,7 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x, weight);
         Check.Norm(x, weight, null, epsilon, "rms-norm");
-        var y = NewF32(x.Shape);
+        var y = Output(x.Shape);
         if (x.ElementCount == 0) return y;
         int length = x.Shape.Last;
         var kernel = Kernel("rms-norm", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, ArrayView<float>>(NormKernels.RmsNorm));
@@ -53,7 +53,7 @@ public sealed partial class IlgpuBackend
         if (ids.DType == DType.I32) Check.IdsInRange<int>(ids.ToArray<int>(), ids.Shape, table.Shape);
         else Check.IdsInRange<long>(ids.ToArray<long>(), ids.Shape, table.Shape);
         int dim = table.Shape[1];
-        var y = NewF32(new Shape([.. ids.Shape.ToArray(), dim]));
+        var y = Output(new Shape([.. ids.Shape.ToArray(), dim]));
         if (y.ElementCount == 0) return y;
         var kernel = Kernel("embedding", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int, ArrayView<float>>(EmbeddingKernel.Gather));
         kernel(new KernelConfig(Count(ids.ElementCount, "embedding's ids"), Math.Min(256, (dim + 31) / 32 * 32)),
@@ -71,7 +71,7 @@ public sealed partial class IlgpuBackend
     /// <summary>Rotation by the rope angle (sign 1) or by minus it (sign -1: the backward pass).</summary>
     private Tensor Rotate(Tensor x, Tensor positions, float theta, float sign)
     {
-        var y = NewF32(x.Shape);
+        var y = Output(x.Shape);
         if (x.ElementCount == 0) return y;
         int heads = x.Shape[1], time = x.Shape[2], dim = x.Shape[3];
         const int Threads = 256;
@@ -88,7 +88,7 @@ public sealed partial class IlgpuBackend
         Check.CrossEntropy(logits, targets);
         if (targets.DType == DType.I32) Check.TargetsInRange<int>(targets.ToArray<int>(), ignoreIndex, logits.Shape);
         else Check.TargetsInRange<long>(targets.ToArray<long>(), ignoreIndex, logits.Shape);
-        var loss = NewF32(new Shape(logits.Shape[0]));
+        var loss = Output(new Shape(logits.Shape[0]));
         if (loss.ElementCount == 0) return loss;
         int classes = logits.Shape[1];
         var kernel = Kernel("cross-entropy", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int, int, ArrayView<float>>(CrossEntropyKernel.CrossEntropy));
@@ -101,7 +101,7 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, x, mask);
         Check.Softmax(x, mask, op);
-        var y = NewF32(x.Shape);
+        var y = Output(x.Shape);
         if (x.ElementCount == 0) return y;
         int length = x.Shape.Last;
         var kernel = Kernel(op, acc => acc.LoadStreamKernel(body));

@@ -51,7 +51,7 @@ public sealed partial class IlgpuBackend
             id = ids.ToArray<long>();
             Check.IdsInRange<long>(id, ids.Shape, tableShape);
         }
-        var gradTable = NewF32(tableShape);
+        var gradTable = id.Length == 0 ? NewF32(tableShape) : Output(tableShape);
         if (id.Length == 0 || dim == 0) return gradTable;
         var (order, offsets) = Cpu.Kernels.Embedding.PositionsById(id, vocabularySize);
         using var orderTensor = Tensor.From(this, order, order.Length);
@@ -75,7 +75,7 @@ public sealed partial class IlgpuBackend
         Check.CrossEntropyBackward(logits, targets, gradLoss);
         if (targets.DType == DType.I32) Check.TargetsInRange<int>(targets.ToArray<int>(), ignoreIndex, logits.Shape);
         else Check.TargetsInRange<long>(targets.ToArray<long>(), ignoreIndex, logits.Shape);
-        var dlogits = NewF32(logits.Shape);
+        var dlogits = Output(logits.Shape);
         if (dlogits.ElementCount == 0) return dlogits;
         int classes = logits.Shape[1];
         var kernel = Kernel("cross-entropy-backward", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int, int, ArrayView<float>, ArrayView<float>>(CrossEntropyKernel.Backward));
@@ -87,11 +87,11 @@ public sealed partial class IlgpuBackend
     private NormGradients NormBackward(Tensor x, Tensor weight, Tensor gradOutput, float epsilon, bool isLayerNorm)
     {
         int n = x.Shape.Last;
-        var dx = NewF32(x.Shape);
-        var dweight = NewF32(new Shape(n));
-        var dbias = isLayerNorm ? NewF32(new Shape(n)) : null;
-        if (x.ElementCount == 0) return new NormGradients(dx, dweight, dbias);
-        using var weightTerms = NewF32(x.Shape);
+        if (x.ElementCount == 0) return new NormGradients(NewF32(x.Shape), NewF32(new Shape(n)), isLayerNorm ? NewF32(new Shape(n)) : null);
+        var dx = Output(x.Shape);
+        var dweight = Output(new Shape(n));
+        var dbias = isLayerNorm ? Output(new Shape(n)) : null;
+        using var weightTerms = Output(x.Shape);
         var kernel = Kernel("norm-backward", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, ArrayView<float>, ArrayView<float>>(NormKernels.Backward));
         kernel(new KernelConfig(Rows(x), GroupReduce.ThreadsPerRow(n)),
             View<float>(x), View<float>(weight), View<float>(gradOutput), isLayerNorm ? 1 : 0, n, epsilon, View<float>(dx), View<float>(weightTerms));
@@ -104,7 +104,7 @@ public sealed partial class IlgpuBackend
     {
         Check.SameBackend(this, output, gradOutput);
         Check.SoftmaxBackward(output, gradOutput, op);
-        var dx = NewF32(output.Shape);
+        var dx = Output(output.Shape);
         if (output.ElementCount == 0) return dx;
         int length = output.Shape.Last;
         var kernel = Kernel(op, acc => acc.LoadStreamKernel(body));

@@ -57,7 +57,7 @@ public sealed partial class IlgpuBackend
     {
         Check.Sampling(this, logits, options, previousTokens, "apply-warpers");
         CheckVocab(logits);
-        var y = NewF32(logits.Shape);
+        var y = Output(logits.Shape);
         if (logits.Shape[0] == 0) return y;
         var p = Parameters(logits, options, previousTokens, SamplingParameters.ModeWarp);
         if (options.IsGreedy) p = p with { Temperature = 1f, TopK = 0, TopPOn = 0, MinP = 0f };
@@ -70,7 +70,7 @@ public sealed partial class IlgpuBackend
         Check.Sampling(this, logits, options, previousTokens, "sample");
         CheckVocab(logits);
         int batch = logits.Shape[0], vocab = logits.Shape[1];
-        var tokens = Tensor.Zeros(this, new Shape(batch), DType.I32);
+        var tokens = Output(new Shape(batch), DType.I32);
         if (batch == 0) return tokens;
         var rows = Scratch(ref _samplingRows, (long)batch * vocab);
         if (options.IsGreedy)
@@ -97,7 +97,7 @@ public sealed partial class IlgpuBackend
         Check.SameBackend(this, logits);
         Check.Logits(logits, "argmax");
         int batch = logits.Shape[0];
-        var tokens = Tensor.Zeros(this, new Shape(batch), DType.I32);
+        var tokens = Output(new Shape(batch), DType.I32);
         if (batch > 0) LaunchArgmax(View<float>(logits), View<int>(tokens), batch, logits.Shape[1], nanGivesMinusOne: false);
         return tokens;
     }

@@ -138,7 +138,21 @@ public sealed partial class IlgpuBackend : IBackend
         }
     }
 
+    /// <summary>A zero-filled f32 tensor: for results some inputs leave untouched (sums over nothing).</summary>
     internal Tensor NewF32(Shape shape) => Tensor.Zeros(this, shape);
+
+    /// <summary>
+    /// A tensor for a kernel to fill whole. Not zeroed on a GPU: a memset is one more launch and one more write pass
+    /// over the output, as much traffic as a row op itself. On the CPU simulator it is filled with 0xFF bytes (NaN,
+    /// -1), so a kernel that misses an element fails the tests instead of passing on a lucky zero.
+    /// </summary>
+    internal Tensor Output(Shape shape, DType dtype = DType.F32)
+    {
+        long bytes = Math.Max(dtype.ByteCount(shape.ElementCount), 1);
+        var buffer = _pool.Take(bytes) ?? Accelerator.Allocate1D<byte>(bytes);
+        if (Accelerator.AcceleratorType == AcceleratorType.CPU) buffer.View.MemSet(Stream, 0xFF);
+        return new Tensor(new IlgpuStorage(this, buffer), shape, dtype);
+    }
 
     private IlgpuStorage Own(TensorStorage storage)
     {

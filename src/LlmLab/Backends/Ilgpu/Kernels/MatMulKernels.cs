@@ -23,6 +23,12 @@ public struct MatMulArgs
     /// <summary>Non-zero: C = C + the product (an in-place update such as a LoRA merge).</summary>
     public int Accumulate;
     /// <summary>
+    /// Split-K (<see cref="MatMulTileKernel"/> only; set by the host, 1 for none): grid z is batch * Splits + split, and
+    /// split s sums k in [s * KChunk, (s + 1) * KChunk) of segment 1 into its own slice of C (a workspace, no bias),
+    /// which <see cref="MatMulSplitKernel"/> then adds up in split order.
+    /// </summary>
+    public int Splits, KChunk;
+    /// <summary>
     /// Which operands may move as 16-byte Float4s (the <c>Vector*</c> bits): the view is 16-byte aligned, and the strides
     /// of the axis that is not contiguous and of the batch are multiples of 4. Set by the host; the kernels still fall
     /// back to scalar loads on edge tiles. The first kernel (<see cref="MatMulKernels"/>) ignores it.

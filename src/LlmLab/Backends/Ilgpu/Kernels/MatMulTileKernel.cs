@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 
 namespace LlmLab.Backends.Ilgpu.Kernels;
 
@@ -13,7 +14,8 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// Global loads move Float4s along whichever axis is contiguous when the host says the operand is aligned
 /// (<see cref="MatMulArgs.Vector"/>), scalars at the edges; the next slice's loads are in flight in registers while
 /// this slice is multiplied, and land in the other of two shared buffers (one barrier per step). Segment 2 (LoRA)
-/// continues the k sum over other operands, as in <see cref="MatMulKernels"/>.
+/// continues the k sum over other operands, as in <see cref="MatMulKernels"/>. Under split-K (MatMulArgs.Splits) a
+/// group sums only its split's run of segment 1's k, into that split's slice of a workspace.
 /// </summary>
 internal static class MatMulTileKernel
 {
@@ -35,16 +37,19 @@ internal static class MatMulTileKernel
         int thread = Group.IdxX, warp = thread >> 5, lane = thread & 31, warpsX = cols / 64;
         int tx = warp % warpsX * 8 + (lane & 7), ty = warp / warpsX * 4 + (lane >> 3);
         int m0 = Grid.IdxY * rows, n0 = Grid.IdxX * cols;
-        long batch = p.BatchStart + Grid.IdxZ;
+        int split = Grid.IdxZ % p.Splits;
+        long batch = p.BatchStart + Grid.IdxZ / p.Splits;
+        // This split's part of segment 1's k (all of it without split-K).
+        int kBegin = split * p.KChunk, kEnd = XMath.Min(p.K1, kBegin + p.KChunk);
 
-        int steps1 = (p.K1 + depth - 1) / depth, steps = steps1 + (p.K2 + depth - 1) / depth;
+        int steps1 = (XMath.Max(0, kEnd - kBegin) + depth - 1) / depth, steps = steps1 + (p.K2 + depth - 1) / depth;
         var block = new Block8x8();
-        var nextA = FetchA(a1, a2, p, batch, m0, 0, steps1, rows, depth, threads, thread);
-        var nextB = FetchB(b1, b2, p, batch, n0, 0, steps1, cols, depth, threads, thread);
+        var nextA = FetchA(a1, a2, p, batch, m0, 0, steps1, kBegin, kEnd, rows, depth, threads, thread);
+        var nextB = FetchB(b1, b2, p, batch, n0, 0, steps1, kBegin, kEnd, cols, depth, threads, thread);
         Commit(tileA, 0, rowA, nextA, (steps1 > 0 ? p.A1K : p.A2K) == 1, rows, depth, threads, thread);
         Commit(tileB, 0, rowB, nextB, (steps1 > 0 ? p.B1K : p.B2K) == 1, cols, depth, threads, thread);
-        nextA = FetchA(a1, a2, p, batch, m0, 1, steps1, rows, depth, threads, thread);
-        nextB = FetchB(b1, b2, p, batch, n0, 1, steps1, cols, depth, threads, thread);
+        nextA = FetchA(a1, a2, p, batch, m0, 1, steps1, kBegin, kEnd, rows, depth, threads, thread);
+        nextB = FetchB(b1, b2, p, batch, n0, 1, steps1, kBegin, kEnd, cols, depth, threads, thread);
         // Step s: commit slice s + 1 (fetched during step s - 1) to the idle buffer, start fetching slice s + 2, then
         // multiply slice s. The multiply-adds come last, after every branch: ILGPU places values next to their uses
         // (here the loop's back edge), so they land in the loop's last block whatever the source order, and there
@@ -57,8 +62,8 @@ internal static class MatMulTileKernel
             bool second = step + 1 >= steps1;
             Commit(tileA, next * depth * rowA, rowA, nextA, (second ? p.A2K : p.A1K) == 1, rows, depth, threads, thread);
             Commit(tileB, next * depth * rowB, rowB, nextB, (second ? p.B2K : p.B1K) == 1, cols, depth, threads, thread);
-            nextA = FetchA(a1, a2, p, batch, m0, step + 2, steps1, rows, depth, threads, thread);
-            nextB = FetchB(b1, b2, p, batch, n0, step + 2, steps1, cols, depth, threads, thread);
+            nextA = FetchA(a1, a2, p, batch, m0, step + 2, steps1, kBegin, kEnd, rows, depth, threads, thread);
+            nextB = FetchB(b1, b2, p, batch, n0, step + 2, steps1, kBegin, kEnd, cols, depth, threads, thread);
 
             // This thread's lanes of the current slices as views, so that every read below has a constant offset.
             int ia = current * depth * rowA + ty, ib = current * depth * rowB + tx;
@@ -93,7 +98,7 @@ internal static class MatMulTileKernel
             biasLo = Bias(bias, colLo, p.N);
             biasHi = Bias(bias, colHi, p.N);
         }
-        long cBase = batch * p.CBatch;
+        long cBase = (p.Splits > 1 ? Grid.IdxZ : batch) * p.CBatch; // split-K: this split's slice of the workspace
         bool vector = (p.Vector & MatMulArgs.VectorC) != 0;
         Store(c, p, cBase, rowLo + 0, colLo, colHi, new(block.C00, block.C01, block.C02, block.C03), new(block.C04, block.C05, block.C06, block.C07), biasLo, biasHi, vector);
         Store(c, p, cBase, rowLo + 1, colLo, colHi, new(block.C10, block.C11, block.C12, block.C13), new(block.C14, block.C15, block.C16, block.C17), biasLo, biasHi, vector);
@@ -133,19 +138,20 @@ internal static class MatMulTileKernel
         public Float4 V0, V1;
     }
 
-    /// <summary>This thread's part of A's k slice <paramref name="step"/> (segment 1's steps, then segment 2's).</summary>
+    /// <summary>This thread's part of A's k slice <paramref name="step"/> (segment 1's steps from kBegin up to kEnd,
+    /// then segment 2's).</summary>
     private static Staged FetchA(ArrayView<float> a1, ArrayView<float> a2, MatMulArgs p, long batch, int m0, int step,
-        int steps1, int rows, int depth, int threads, int thread) =>
+        int steps1, int kBegin, int kEnd, int rows, int depth, int threads, int thread) =>
         step < steps1
-            ? Fetch(a1, batch * p.A1Batch, p.A1Row, p.A1K, m0, p.M, step * depth, p.K1, p.Scale1,
+            ? Fetch(a1, batch * p.A1Batch, p.A1Row, p.A1K, m0, p.M, kBegin + step * depth, kEnd, p.Scale1,
                 (p.Vector & MatMulArgs.VectorA1) != 0, rows, depth, threads, thread)
             : Fetch(a2, batch * p.A2Batch, p.A2Row, p.A2K, m0, p.M, (step - steps1) * depth, p.K2, p.Scale2,
                 (p.Vector & MatMulArgs.VectorA2) != 0, rows, depth, threads, thread);
 
     private static Staged FetchB(ArrayView<float> b1, ArrayView<float> b2, MatMulArgs p, long batch, int n0, int step,
-        int steps1, int cols, int depth, int threads, int thread) =>
+        int steps1, int kBegin, int kEnd, int cols, int depth, int threads, int thread) =>
         step < steps1
-            ? Fetch(b1, batch * p.B1Batch, p.B1Col, p.B1K, n0, p.N, step * depth, p.K1, 1f,
+            ? Fetch(b1, batch * p.B1Batch, p.B1Col, p.B1K, n0, p.N, kBegin + step * depth, kEnd, 1f,
                 (p.Vector & MatMulArgs.VectorB1) != 0, cols, depth, threads, thread)
             : Fetch(b2, batch * p.B2Batch, p.B2Col, p.B2K, n0, p.N, (step - steps1) * depth, p.K2, 1f,
                 (p.Vector & MatMulArgs.VectorB2) != 0, cols, depth, threads, thread);
