@@ -26,7 +26,7 @@ public class MatMulPtxTests
     {
         var shape = typeof(IMatMulTile).Assembly.GetType($"{typeof(IMatMulTile).Namespace}.{tile}", throwOnError: true)!;
         int unroll = ((IMatMulTile)Activator.CreateInstance(shape)!).Unroll; // k values in the straight multiply block
-        var method = typeof(MatMulTileKernel).GetMethod(nameof(MatMulTileKernel.MatMul))!.MakeGenericMethod(shape);
+        var method = typeof(MatMulTileKernel).GetMethod(nameof(MatMulTileKernel.MatMul))!.MakeGenericMethod(shape, typeof(F32Weights));
         var lines = Ptx(method).Split('\n').Select(l => l.Trim()).ToArray();
 
         Assert.Equal(4 * unroll, lines.Count(l => l.StartsWith("ld.shared.v4.f32")));
@@ -43,6 +43,29 @@ public class MatMulPtxTests
         Assert.True(step.Count(l => l.StartsWith("mul.ftz.f32") || l.StartsWith("fma.rn")) >= 64 * unroll,
             $"{tile}: the k step's multiply-adds are not beside its shared loads");
         Assert.DoesNotContain(step, l => l.StartsWith("st.shared") || l.StartsWith("bar.sync"));
+    }
+
+    public static TheoryData<string> WeightFormats => new() { nameof(Int8Weights), nameof(Q8_0Weights), nameof(Q4_0Weights) };
+
+    /// <summary>A quantised B changes only how B's slices are fetched: the k step stays one straight block.</summary>
+    [Theory, MemberData(nameof(WeightFormats))]
+    public void Quantised_weight_tiles_keep_the_straight_k_step(string format)
+    {
+        var weights = typeof(IMatMulWeights).Assembly.GetType($"{typeof(IMatMulWeights).Namespace}.{format}", throwOnError: true)!;
+        var method = typeof(MatMulTileKernel).GetMethod(nameof(MatMulTileKernel.MatMul))!.MakeGenericMethod(typeof(Tile128x128x16), weights);
+        var lines = Ptx(method).Split('\n').Select(l => l.Trim()).ToArray();
+
+        Assert.Equal(4 * 16, lines.Count(l => l.StartsWith("ld.shared.v4.f32")));
+        Assert.Contains(lines, l => l.StartsWith("ld.global.v4.f32")); // x, the A operand
+        Assert.DoesNotContain(lines, l => l.Contains(".local"));
+        Assert.DoesNotContain(lines, l => l.StartsWith("call"));
+        Assert.Single(lines, l => l.StartsWith("bar.sync"));
+        int first = Array.FindIndex(lines, l => l.StartsWith("ld.shared.v4.f32"));
+        int end = Array.FindIndex(lines, first, l => l.Contains("bra") || l.EndsWith(':'));
+        Assert.True(lines[first..end].Count(l => l.StartsWith("mul.ftz.f32") || l.StartsWith("fma.rn")) >= 64 * 16,
+            $"{format}: the k step's multiply-adds are not beside its shared loads");
+        if (format == nameof(Int8Weights))
+            Assert.Contains(lines, l => l.StartsWith("ld.global.u32") || l.StartsWith("ld.global.s32") || l.StartsWith("ld.global.b32"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using LlmLab.Backends;
+using LlmLab.Backends.Ilgpu;
 using LlmLab.Backends.Ilgpu.Kernels;
 using LlmLab.Quantization;
 using LlmLab.Tensors;
@@ -321,6 +322,25 @@ public class QuantizationTests
             CheckMatMul(backend, WeightKind.Int8PerRow, m, n, k, withBias: true, leading: [m]);
             CheckMatMul(backend, WeightKind.Int8PerTensor, m, n, k, withBias: false, leading: [m]);
         }
+    }
+
+    public static TheoryData<string, int> TileKernelsAndSplits => new()
+    {
+        { "tile128", 1 }, { "tile128", 3 }, { "tile128k8", 1 }, { "tile128x64", 2 }, { "tile64", 1 }, { "tile64", 4 },
+    };
+
+    /// <summary>Prefill over a quantised weight runs on the f32 tile kernels (B dequantised as it is staged), with split-K.</summary>
+    [Theory, MemberData(nameof(TileKernelsAndSplits))]
+    public void MatMulQuantized_prefill_runs_on_every_tile_kernel_and_split(string kernel, int splits)
+    {
+        var backend = TestBackends.Get("ilgpu-cpu");
+        using var _ = IlgpuBackend.ForceMatMulKernel(IlgpuBackend.ParseMatMulKernel(kernel));
+        using var __ = IlgpuBackend.ForceMatMulSplits(splits);
+        // 33 rows and 70 outputs cut the tiles; K = 96 is three blocks and six 16-deep steps; int8 rows of 70 take
+        // the byte loads, of 96 the 4-byte ones.
+        foreach (var kind in Enum.GetValues<WeightKind>())
+            CheckMatMul(backend, kind, 33, 70, 96, withBias: kind is WeightKind.Int8PerRow or WeightKind.Q4_0, leading: [33]);
+        CheckMatMul(backend, WeightKind.Int8PerRow, 9, 5, 70, withBias: true, leading: [9]);
     }
 
     /// <summary>

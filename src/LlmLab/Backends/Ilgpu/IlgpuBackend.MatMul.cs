@@ -121,20 +121,26 @@ public sealed partial class IlgpuBackend
     /// four times as many groups.
     /// </summary>
     internal void LaunchMatMul(int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2,
-        ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c)
+        ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c, QuantizedB? quantized = null)
     {
-        var kernel = ChooseMatMulKernel(batch, args);
+        var kernel = ChooseMatMulKernel(batch, args, quantized is not null);
         int splits = ChooseSplits(kernel, batch, args);
         args.Splits = 1;
         args.KChunk = args.K1;
         if (splits > 1)
         {
-            LaunchSplitK(kernel, splits, batch, args, a1, b1, a2, b2, bias, c);
+            LaunchSplitK(kernel, splits, batch, args, a1, b1, a2, b2, bias, c, quantized);
             return;
         }
-        args.Vector = VectorFlags(args, a1, b1, a2, b2, c);
-        Launch(kernel, batch, args, a1, b1, a2, b2, bias, c);
+        args.Vector = VectorFlags(args, a1, b1, a2, b2, c, quantized);
+        Launch(kernel, batch, args, a1, b1, a2, b2, bias, c, quantized);
     }
+
+    /// <summary>
+    /// A quantised weight W [N, K] as the tile kernels' B (W^T): its <see cref="MatMulWeights"/> format, bytes and
+    /// int8 scales (MatMulArgs.WeightRowBytes and ScaleMode say how to read them).
+    /// </summary>
+    internal readonly record struct QuantizedB(int Format, ArrayView<byte> Bytes, ArrayView<float> Scales);
 
     /// <summary>
     /// Split-K: grid z runs over batch x splits, each split multiplying its own run of k into a workspace slice, then
@@ -142,7 +148,7 @@ public sealed partial class IlgpuBackend
     /// 16-deep k steps, so every split's loads stay 16-byte aligned.
     /// </summary>
     private void LaunchSplitK(MatMulKernel kernel, int splits, int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
-        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c)
+        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c, QuantizedB? quantized)
     {
         int chunk = (args.K1 + splits - 1) / splits;
         chunk = (chunk + SplitStep - 1) / SplitStep * SplitStep;
@@ -150,8 +156,8 @@ public sealed partial class IlgpuBackend
         using var workspace = Output(new Shape(batch * splits, args.M, args.N));
         var partials = View<float>(workspace);
         var tile = args with { Splits = splits, KChunk = chunk, HasBias = 0, Accumulate = 0, CBatch = (long)args.M * args.N };
-        tile.Vector = VectorFlags(tile, a1, b1, a2, b2, partials);
-        Launch(kernel, batch * splits, tile, a1, b1, a2, b2, bias, partials);
+        tile.Vector = VectorFlags(tile, a1, b1, a2, b2, partials, quantized);
+        Launch(kernel, batch * splits, tile, a1, b1, a2, b2, bias, partials, quantized);
         var reduce = Kernel("matmul split-k reduce", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, MatMulArgs>(MatMulSplitKernel.Reduce));
         reduce(batch * args.M * args.N, partials, bias, c, args with { Splits = splits });
@@ -159,46 +165,52 @@ public sealed partial class IlgpuBackend
 
     /// <summary>One kernel over <paramref name="grids"/> grid z slices (batches, or batches x splits).</summary>
     private void Launch(MatMulKernel kernel, int grids, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
-        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c)
+        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c, QuantizedB? quantized)
     {
         switch (kernel)
         {
             case MatMulKernel.Legacy:
-                LaunchMatMulGrid(Kernel("matmul legacy", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                        ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulKernels.MatMul)),
-                    Tiles(args.N, MatMulKernels.Tile), Tiles(args.M, MatMulKernels.Tile), grids, MatMulKernels.Threads, a1, b1, a2, b2, bias, c, args);
+            {
+                var legacy = Kernel("matmul legacy", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                    ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulKernels.MatMul));
+                LaunchMatMulGrid(Tiles(args.N, MatMulKernels.Tile), Tiles(args.M, MatMulKernels.Tile), grids, MatMulKernels.Threads, args,
+                    (config, p) => legacy(config, a1, b1, a2, b2, bias, c, p));
                 break;
+            }
+            case MatMulKernel.Skinny:
+            {
+                var skinny = Kernel("matmul skinny", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                    ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulSkinnyKernel.MatMul));
+                LaunchMatMulGrid(Tiles(args.M, MatMulSkinnyKernel.Rows), Tiles(args.N, MatMulSkinnyKernel.Warps * MatMulSkinnyKernel.ColsPerWarp),
+                    grids, MatMulSkinnyKernel.Threads, args, (config, p) => skinny(config, a1, b1, a2, b2, bias, c, p));
+                break;
+            }
             case MatMulKernel.Tile128Loop2:
-                LaunchTile<Tile128x128x16Loop2>("tile128loop2", grids, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x128x16Loop2>("tile128loop2", grids, args, a1, b1, a2, b2, bias, c, quantized);
                 break;
             case MatMulKernel.Tile128K8:
-                LaunchTile<Tile128x128x8>("tile128k8", grids, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x128x8>("tile128k8", grids, args, a1, b1, a2, b2, bias, c, quantized);
                 break;
             case MatMulKernel.Tile128x64:
-                LaunchTile<Tile128x64x8>("tile128x64", grids, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x64x8>("tile128x64", grids, args, a1, b1, a2, b2, bias, c, quantized);
                 break;
             case MatMulKernel.Tile64:
-                LaunchTile<Tile64x64x8>("tile64", grids, args, a1, b1, a2, b2, bias, c);
-                break;
-            case MatMulKernel.Skinny:
-                LaunchMatMulGrid(Kernel("matmul skinny", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-                        ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulSkinnyKernel.MatMul)),
-                    Tiles(args.M, MatMulSkinnyKernel.Rows), Tiles(args.N, MatMulSkinnyKernel.Warps * MatMulSkinnyKernel.ColsPerWarp),
-                    grids, MatMulSkinnyKernel.Threads, a1, b1, a2, b2, bias, c, args);
+                LaunchTile<Tile64x64x8>("tile64", grids, args, a1, b1, a2, b2, bias, c, quantized);
                 break;
             default:
-                LaunchTile<Tile128x128x16>("tile128", grids, args, a1, b1, a2, b2, bias, c);
+                LaunchTile<Tile128x128x16>("tile128", grids, args, a1, b1, a2, b2, bias, c, quantized);
                 break;
         }
     }
 
     /// <summary>The kernel a launch uses: forced for this flow, else named by the environment, else by shape.</summary>
-    internal MatMulKernel ChooseMatMulKernel(int batch, MatMulArgs args)
+    internal MatMulKernel ChooseMatMulKernel(int batch, MatMulArgs args, bool quantized = false)
     {
+        // Only the tile kernels read quantised weights: a forced legacy or skinny kernel leaves those to the shape.
         var kernel = ForcedMatMulKernel.Value ?? MatMulKernelFromEnvironment.Value;
-        if (kernel != MatMulKernel.Auto) return kernel;
+        if (kernel != MatMulKernel.Auto && !(quantized && kernel is MatMulKernel.Legacy or MatMulKernel.Skinny)) return kernel;
         bool bAlongK = args.B1K == 1 && (args.K2 == 0 || args.B2K == 1);
-        if (args.M <= 16 && bAlongK) return MatMulKernel.Skinny;
+        if (args.M <= 16 && bAlongK && !quantized) return MatMulKernel.Skinny;
         long bigTiles = (long)Tiles(args.M, 128) * Tiles(args.N, 128) * batch;
         var big = args.N <= 64 ? MatMulKernel.Tile128x64 : MatMulKernel.Tile128;
         int splits = ForcedMatMulSplits.Value ?? SplitsToFill(bigTiles, batch, args);
@@ -240,26 +252,47 @@ public sealed partial class IlgpuBackend
         return splits < 2 || batch * splits > 65535 || workspace > int.MaxValue ? 1 : (int)splits;
     }
 
-    private void LaunchTile<T>(string name, int batch, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
-        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c) where T : struct, IMatMulTile
+    /// <summary>A tile kernel of shape T over f32 operands, or with B a quantised weight (one kernel per format).</summary>
+    private void LaunchTile<T>(string name, int grids, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
+        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c, QuantizedB? quantized) where T : struct, IMatMulTile
     {
-        var kernel = Kernel("matmul " + name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, MatMulArgs>(MatMulTileKernel.MatMul<T>));
-        LaunchMatMulGrid(kernel, Tiles(args.N, default(T).Cols), Tiles(args.M, default(T).Rows), batch, MatMulTileKernel.Threads<T>(),
-            a1, b1, a2, b2, bias, c, args);
+        // Without a quantised weight the byte and scale arguments are never read: any view stands in.
+        var q = quantized ?? new QuantizedB(MatMulWeights.F32, c.Cast<byte>(), c);
+        switch (q.Format)
+        {
+            case MatMulWeights.Int8:
+                LaunchTile<T, Int8Weights>(name + " int8", grids, args, a1, b1, a2, b2, bias, c, q);
+                break;
+            case MatMulWeights.Q8_0:
+                LaunchTile<T, Q8_0Weights>(name + " q8_0", grids, args, a1, b1, a2, b2, bias, c, q);
+                break;
+            case MatMulWeights.Q4_0:
+                LaunchTile<T, Q4_0Weights>(name + " q4_0", grids, args, a1, b1, a2, b2, bias, c, q);
+                break;
+            default:
+                LaunchTile<T, F32Weights>(name, grids, args, a1, b1, a2, b2, bias, c, q);
+                break;
+        }
     }
 
-    /// <summary>One launch per 65535 batches (a grid's z limit), grid x by y per batch.</summary>
-    private static void LaunchMatMulGrid(Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, MatMulArgs> kernel, int gridX, int gridY, int batch, int threads,
-        ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias,
-        ArrayView<float> c, MatMulArgs args)
+    private void LaunchTile<T, TW>(string name, int grids, MatMulArgs args, ArrayView<float> a1, ArrayView<float> b1,
+        ArrayView<float> a2, ArrayView<float> b2, ArrayView<float> bias, ArrayView<float> c, QuantizedB q)
+        where T : struct, IMatMulTile where TW : struct, IMatMulWeights
+    {
+        var kernel = Kernel("matmul " + name, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<byte>, ArrayView<float>, MatMulArgs>(MatMulTileKernel.MatMul<T, TW>));
+        LaunchMatMulGrid(Tiles(args.N, default(T).Cols), Tiles(args.M, default(T).Rows), grids, MatMulTileKernel.Threads<T>(), args,
+            (config, p) => kernel(config, a1, b1, a2, b2, bias, c, q.Bytes, q.Scales, p));
+    }
+
+    /// <summary>One launch per 65535 grid z slices (a grid's z limit), grid x by y per slice.</summary>
+    private static void LaunchMatMulGrid(int gridX, int gridY, int grids, int threads, MatMulArgs args, Action<KernelConfig, MatMulArgs> launch)
     {
         const int MaxGridZ = 65535;
-        for (int start = 0; start < batch; start += MaxGridZ)
+        for (int start = 0; start < grids; start += MaxGridZ)
         {
-            var grid = new Index3D(gridX, gridY, Math.Min(MaxGridZ, batch - start));
-            kernel(new KernelConfig(grid, new Index3D(threads, 1, 1)), a1, b1, a2, b2, bias, c, args with { BatchStart = start });
+            var grid = new Index3D(gridX, gridY, Math.Min(MaxGridZ, grids - start));
+            launch(new KernelConfig(grid, new Index3D(threads, 1, 1)), args with { BatchStart = start });
         }
     }
 
@@ -267,11 +300,14 @@ public sealed partial class IlgpuBackend
 
     /// <summary>The <see cref="MatMulArgs.Vector"/> bits: which operands may move as aligned Float4s.</summary>
     internal static int VectorFlags(MatMulArgs p, ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2,
-        ArrayView<float> b2, ArrayView<float> c)
+        ArrayView<float> b2, ArrayView<float> c, QuantizedB? quantized = null)
     {
         int flags = 0;
         if (Vectorizable(DeviceAddress(a1), p.A1Row, p.A1K, p.A1Batch)) flags |= MatMulArgs.VectorA1;
-        if (Vectorizable(DeviceAddress(b1), p.B1Col, p.B1K, p.B1Batch)) flags |= MatMulArgs.VectorB1;
+        if (quantized is { } q
+                ? q.Format == MatMulWeights.Int8 && p.WeightRowBytes % 4 == 0 && DeviceAddress(q.Bytes) % 4 == 0 // 4 int8s as one int
+                : Vectorizable(DeviceAddress(b1), p.B1Col, p.B1K, p.B1Batch))
+            flags |= MatMulArgs.VectorB1;
         if (p.K2 > 0 && Vectorizable(DeviceAddress(a2), p.A2Row, p.A2K, p.A2Batch)) flags |= MatMulArgs.VectorA2;
         if (p.K2 > 0 && Vectorizable(DeviceAddress(b2), p.B2Col, p.B2K, p.B2Batch)) flags |= MatMulArgs.VectorB2;
         if (DeviceAddress(c) % 16 == 0 && p.N % 4 == 0 && p.CBatch % 4 == 0) flags |= MatMulArgs.VectorC;
@@ -288,6 +324,6 @@ public sealed partial class IlgpuBackend
         (kStride == 1 ? laneStride % 4 == 0 : laneStride == 1 && kStride % 4 == 0);
 
     /// <summary>The device address of a view's first element.</summary>
-    private static long DeviceAddress(ArrayView<float> view) =>
+    private static long DeviceAddress<T>(ArrayView<T> view) where T : unmanaged =>
         ((IArrayView)view).Buffer.NativePtr.ToInt64() + ((IContiguousArrayView)view).IndexInBytes;
 }

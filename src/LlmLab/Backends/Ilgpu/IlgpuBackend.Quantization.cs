@@ -107,7 +107,7 @@ public sealed partial class IlgpuBackend
         Check.SameBackend(this, x, w, scales, bias);
         var y = Output(Check.WithLast(x.Shape, n));
         if (rows == 0 || n == 0) return y;
-        int format = w.DType switch { DType.Q8_0 => QuantMatMulKernels.Q8_0, DType.Q4_0 => QuantMatMulKernels.Q4_0, _ => QuantMatMulKernels.Int8 };
+        int format = w.DType switch { DType.Q8_0 => MatMulWeights.Q8_0, DType.Q4_0 => MatMulWeights.Q4_0, _ => MatMulWeights.Int8 };
         int scaleMode = scales is null ? 0 : scales.ElementCount == 1 && weight.Int8!.Scheme == Int8Scheme.AbsmaxPerTensor ? 1 : 2;
         var xv = View<float>(x);
         var sv = scales is null ? xv : View<float>(scales);
@@ -121,9 +121,13 @@ public sealed partial class IlgpuBackend
         }
         else
         {
-            var kernel = Kernel("quant.matmul_tiled", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<byte>, int, int, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int>(QuantMatMulKernels.Tiled));
-            int groups = (n + QuantMatMulKernels.TileN - 1) / QuantMatMulKernels.TileN * ((rows + QuantMatMulKernels.TileM - 1) / QuantMatMulKernels.TileM);
-            kernel(new KernelConfig(groups, QuantMatMulKernels.GroupSize), xv, rows, k, Bytes(w), format, rowBytes, sv, scaleMode, bv, bias is null ? 0 : 1, View<float>(y), n);
+            // Prefill: the f32 matmul's tile kernels (and split-K), with W^T dequantised as its slices are staged.
+            var args = new MatMulArgs
+            {
+                M = rows, N = n, K1 = k, A1Row = k, A1K = 1, A1Batch = (long)rows * k, B1K = 1, B1Col = k, Scale1 = 1f,
+                CBatch = (long)rows * n, HasBias = bias is null ? 0 : 1, WeightRowBytes = rowBytes, ScaleMode = scaleMode,
+            };
+            LaunchMatMul(1, args, xv, xv, xv, xv, bv, View<float>(y), new QuantizedB(format, Bytes(w), sv));
         }
         return y;
     }

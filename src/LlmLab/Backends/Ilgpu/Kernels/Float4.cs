@@ -12,4 +12,6 @@ public struct Float4(float x, float y, float z, float w)
     public static Float4 operator +(Float4 a, Float4 b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z, a.W + b.W);
 
     public static Float4 operator *(float s, Float4 a) => new(s * a.X, s * a.Y, s * a.Z, s * a.W);
+
+    public static Float4 operator /(Float4 a, Float4 b) => new(a.X / b.X, a.Y / b.Y, a.Z / b.Z, a.W / b.W);
 }

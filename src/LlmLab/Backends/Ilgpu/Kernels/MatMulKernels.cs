@@ -28,6 +28,10 @@ public struct MatMulArgs
     /// which <see cref="MatMulSplitKernel"/> then adds up in split order.
     /// </summary>
     public int Splits, KChunk;
+    /// <summary>A quantised B (<see cref="MatMulWeights"/>): bytes per weight row, and for int8 where the scales are
+    /// (1: one for the tensor, 2: one a row).</summary>
+    public long WeightRowBytes;
+    public int ScaleMode;
     /// <summary>
     /// Which operands may move as 16-byte Float4s (the <c>Vector*</c> bits): the view is 16-byte aligned, and the strides
     /// of the axis that is not contiguous and of the batch are multiples of 4. Set by the host; the kernels still fall

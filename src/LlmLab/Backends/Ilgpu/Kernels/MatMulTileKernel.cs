@@ -24,8 +24,9 @@ internal static class MatMulTileKernel
 
     public static int Threads<T>() where T : struct, IMatMulTile => default(T).Rows * default(T).Cols / 64;
 
-    public static void MatMul<T>(ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2, ArrayView<float> b2,
-        ArrayView<float> bias, ArrayView<float> c, MatMulArgs p) where T : struct, IMatMulTile
+    public static void MatMul<T, TW>(ArrayView<float> a1, ArrayView<float> b1, ArrayView<float> a2, ArrayView<float> b2,
+        ArrayView<float> bias, ArrayView<float> c, ArrayView<byte> weights, ArrayView<float> scales, MatMulArgs p)
+        where T : struct, IMatMulTile where TW : struct, IMatMulWeights
     {
         T shape = default;
         int rows = shape.Rows, cols = shape.Cols, depth = shape.Depth, unroll = shape.Unroll, threads = rows * cols / 64;
@@ -45,11 +46,11 @@ internal static class MatMulTileKernel
         int steps1 = (XMath.Max(0, kEnd - kBegin) + depth - 1) / depth, steps = steps1 + (p.K2 + depth - 1) / depth;
         var block = new Block8x8();
         var nextA = FetchA(a1, a2, p, batch, m0, 0, steps1, kBegin, kEnd, rows, depth, threads, thread);
-        var nextB = FetchB(b1, b2, p, batch, n0, 0, steps1, kBegin, kEnd, cols, depth, threads, thread);
+        var nextB = FetchB<TW>(b1, b2, weights, p, batch, n0, 0, steps1, kBegin, kEnd, cols, depth, threads, thread);
         Commit(tileA, 0, rowA, nextA, (steps1 > 0 ? p.A1K : p.A2K) == 1, rows, depth, threads, thread);
         Commit(tileB, 0, rowB, nextB, (steps1 > 0 ? p.B1K : p.B2K) == 1, cols, depth, threads, thread);
         nextA = FetchA(a1, a2, p, batch, m0, 1, steps1, kBegin, kEnd, rows, depth, threads, thread);
-        nextB = FetchB(b1, b2, p, batch, n0, 1, steps1, kBegin, kEnd, cols, depth, threads, thread);
+        nextB = FetchB<TW>(b1, b2, weights, p, batch, n0, 1, steps1, kBegin, kEnd, cols, depth, threads, thread);
         // Step s: commit slice s + 1 (fetched during step s - 1) to the idle buffer, start fetching slice s + 2, then
         // multiply slice s. The multiply-adds come last, after every branch: ILGPU places values next to their uses
         // (here the loop's back edge), so they land in the loop's last block whatever the source order, and there
@@ -63,7 +64,7 @@ internal static class MatMulTileKernel
             Commit(tileA, next * depth * rowA, rowA, nextA, (second ? p.A2K : p.A1K) == 1, rows, depth, threads, thread);
             Commit(tileB, next * depth * rowB, rowB, nextB, (second ? p.B2K : p.B1K) == 1, cols, depth, threads, thread);
             nextA = FetchA(a1, a2, p, batch, m0, step + 2, steps1, kBegin, kEnd, rows, depth, threads, thread);
-            nextB = FetchB(b1, b2, p, batch, n0, step + 2, steps1, kBegin, kEnd, cols, depth, threads, thread);
+            nextB = FetchB<TW>(b1, b2, weights, p, batch, n0, step + 2, steps1, kBegin, kEnd, cols, depth, threads, thread);
 
             // This thread's lanes of the current slices as views, so that every read below has a constant offset.
             int ia = current * depth * rowA + ty, ib = current * depth * rowB + tx;
@@ -98,16 +99,24 @@ internal static class MatMulTileKernel
             biasLo = Bias(bias, colLo, p.N);
             biasHi = Bias(bias, colHi, p.N);
         }
+        // Int8 rows were summed as integers: each column is divided by its scale before the bias, as on the cpu.
+        bool unscale = default(TW).Format == MatMulWeights.Int8;
+        Float4 scaleLo = default, scaleHi = default;
+        if (unscale)
+        {
+            scaleLo = Scales(scales, p, colLo);
+            scaleHi = Scales(scales, p, colHi);
+        }
         long cBase = (p.Splits > 1 ? Grid.IdxZ : batch) * p.CBatch; // split-K: this split's slice of the workspace
         bool vector = (p.Vector & MatMulArgs.VectorC) != 0;
-        Store(c, p, cBase, rowLo + 0, colLo, colHi, new(block.C00, block.C01, block.C02, block.C03), new(block.C04, block.C05, block.C06, block.C07), biasLo, biasHi, vector);
-        Store(c, p, cBase, rowLo + 1, colLo, colHi, new(block.C10, block.C11, block.C12, block.C13), new(block.C14, block.C15, block.C16, block.C17), biasLo, biasHi, vector);
-        Store(c, p, cBase, rowLo + 2, colLo, colHi, new(block.C20, block.C21, block.C22, block.C23), new(block.C24, block.C25, block.C26, block.C27), biasLo, biasHi, vector);
-        Store(c, p, cBase, rowLo + 3, colLo, colHi, new(block.C30, block.C31, block.C32, block.C33), new(block.C34, block.C35, block.C36, block.C37), biasLo, biasHi, vector);
-        Store(c, p, cBase, rowHi + 0, colLo, colHi, new(block.C40, block.C41, block.C42, block.C43), new(block.C44, block.C45, block.C46, block.C47), biasLo, biasHi, vector);
-        Store(c, p, cBase, rowHi + 1, colLo, colHi, new(block.C50, block.C51, block.C52, block.C53), new(block.C54, block.C55, block.C56, block.C57), biasLo, biasHi, vector);
-        Store(c, p, cBase, rowHi + 2, colLo, colHi, new(block.C60, block.C61, block.C62, block.C63), new(block.C64, block.C65, block.C66, block.C67), biasLo, biasHi, vector);
-        Store(c, p, cBase, rowHi + 3, colLo, colHi, new(block.C70, block.C71, block.C72, block.C73), new(block.C74, block.C75, block.C76, block.C77), biasLo, biasHi, vector);
+        Store(c, p, cBase, rowLo + 0, colLo, colHi, new(block.C00, block.C01, block.C02, block.C03), new(block.C04, block.C05, block.C06, block.C07), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
+        Store(c, p, cBase, rowLo + 1, colLo, colHi, new(block.C10, block.C11, block.C12, block.C13), new(block.C14, block.C15, block.C16, block.C17), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
+        Store(c, p, cBase, rowLo + 2, colLo, colHi, new(block.C20, block.C21, block.C22, block.C23), new(block.C24, block.C25, block.C26, block.C27), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
+        Store(c, p, cBase, rowLo + 3, colLo, colHi, new(block.C30, block.C31, block.C32, block.C33), new(block.C34, block.C35, block.C36, block.C37), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
+        Store(c, p, cBase, rowHi + 0, colLo, colHi, new(block.C40, block.C41, block.C42, block.C43), new(block.C44, block.C45, block.C46, block.C47), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
+        Store(c, p, cBase, rowHi + 1, colLo, colHi, new(block.C50, block.C51, block.C52, block.C53), new(block.C54, block.C55, block.C56, block.C57), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
+        Store(c, p, cBase, rowHi + 2, colLo, colHi, new(block.C60, block.C61, block.C62, block.C63), new(block.C64, block.C65, block.C66, block.C67), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
+        Store(c, p, cBase, rowHi + 3, colLo, colHi, new(block.C70, block.C71, block.C72, block.C73), new(block.C74, block.C75, block.C76, block.C77), biasLo, biasHi, scaleLo, scaleHi, unscale, vector);
     }
 
     /// <summary>
@@ -148,9 +157,11 @@ internal static class MatMulTileKernel
             : Fetch(a2, batch * p.A2Batch, p.A2Row, p.A2K, m0, p.M, (step - steps1) * depth, p.K2, p.Scale2,
                 (p.Vector & MatMulArgs.VectorA2) != 0, rows, depth, threads, thread);
 
-    private static Staged FetchB(ArrayView<float> b1, ArrayView<float> b2, MatMulArgs p, long batch, int n0, int step,
-        int steps1, int kBegin, int kEnd, int cols, int depth, int threads, int thread) =>
-        step < steps1
+    private static Staged FetchB<TW>(ArrayView<float> b1, ArrayView<float> b2, ArrayView<byte> weights, MatMulArgs p, long batch,
+        int n0, int step, int steps1, int kBegin, int kEnd, int cols, int depth, int threads, int thread) where TW : struct, IMatMulWeights =>
+        default(TW).Format != MatMulWeights.F32
+            ? FetchWeights(weights, default(TW).Format, p, n0, step < steps1 ? kBegin + step * depth : kEnd, kEnd, cols, depth, threads, thread)
+            : step < steps1
             ? Fetch(b1, batch * p.B1Batch, p.B1Col, p.B1K, n0, p.N, kBegin + step * depth, kEnd, 1f,
                 (p.Vector & MatMulArgs.VectorB1) != 0, cols, depth, threads, thread)
             : Fetch(b2, batch * p.B2Batch, p.B2Col, p.B2K, n0, p.N, (step - steps1) * depth, p.K2, 1f,
@@ -163,6 +174,18 @@ internal static class MatMulTileKernel
         s.V0 = Fetch4(src, offset, laneStride, kStride, lane0, lanes, k0, kEnd, scale, vector, tileLanes, depth, thread);
         if (tileLanes * depth / 4 > threads)
             s.V1 = Fetch4(src, offset, laneStride, kStride, lane0, lanes, k0, kEnd, scale, vector, tileLanes, depth, thread + threads);
+        return s;
+    }
+
+    /// <summary>This thread's part of a quantised weight's k slice from k0 (W^T: weight rows are the lanes, along k).</summary>
+    private static Staged FetchWeights(ArrayView<byte> weights, int format, MatMulArgs p, int n0, int k0, int kEnd, int cols,
+        int depth, int threads, int thread)
+    {
+        bool vector = (p.Vector & MatMulArgs.VectorB1) != 0;
+        var s = new Staged();
+        s.V0 = MatMulWeights.Fetch4(weights, format, p.WeightRowBytes, n0, p.N, k0, kEnd, vector, depth, thread);
+        if (cols * depth / 4 > threads)
+            s.V1 = MatMulWeights.Fetch4(weights, format, p.WeightRowBytes, n0, p.N, k0, kEnd, vector, depth, thread + threads);
         return s;
     }
 
@@ -221,14 +244,23 @@ internal static class MatMulTileKernel
         }
     }
 
+    private static Float4 Scales(ArrayView<float> scales, MatMulArgs p, int col) => new(
+        col < p.N ? MatMulWeights.Scale(scales, p.ScaleMode, col) : 1f, col + 1 < p.N ? MatMulWeights.Scale(scales, p.ScaleMode, col + 1) : 1f,
+        col + 2 < p.N ? MatMulWeights.Scale(scales, p.ScaleMode, col + 2) : 1f, col + 3 < p.N ? MatMulWeights.Scale(scales, p.ScaleMode, col + 3) : 1f);
+
     private static Float4 Bias(ArrayView<float> bias, int col, int n) => new(
         col < n ? bias[col] : 0f, col + 1 < n ? bias[col + 1] : 0f, col + 2 < n ? bias[col + 2] : 0f, col + 3 < n ? bias[col + 3] : 0f);
 
     /// <summary>One row of a thread's block: columns colLo .. colLo + 3 and colHi .. colHi + 3.</summary>
     private static void Store(ArrayView<float> c, MatMulArgs p, long cBase, int row, int colLo, int colHi, Float4 lo, Float4 hi,
-        Float4 biasLo, Float4 biasHi, bool vector)
+        Float4 biasLo, Float4 biasHi, Float4 scaleLo, Float4 scaleHi, bool unscale, bool vector)
     {
         if (row >= p.M) return;
+        if (unscale)
+        {
+            lo = lo / scaleLo;
+            hi = hi / scaleHi;
+        }
         long rowBase = cBase + (long)row * p.N;
         Store4(c, p, rowBase, colLo, lo + biasLo, vector);
         Store4(c, p, rowBase, colHi, hi + biasHi, vector);

@@ -77,7 +77,7 @@ internal static class QuantBlockKernels
     }
 
     /// <summary>fp16 at byte o (little-endian) as a float: exact, no float arithmetic.</summary>
-    public static float ReadHalf(ArrayView<byte> q, int o) =>
+    public static float ReadHalf(ArrayView<byte> q, long o) =>
         SoftFloat.Float(Fp16.ToSingleBits((uint)q[o] | ((uint)q[o + 1] << 8)));
 
     private static void WriteHalf(ArrayView<byte> q, int o, uint floatBits)
