@@ -8,7 +8,7 @@ namespace LlmLab.Tests.Gradients;
 /// <summary>
 /// GELU (tanh and exact erf forms)/SiLU/ReLU backward and SumLeading against float64. Tolerances: activations 1e-5 absolute + 1e-4 relative
 /// against a finite difference of the float64 forward (tiny sizes), 2e-6 absolute + 1e-5 relative against the
-/// analytic float64 derivative (the managed tanh/exp are within a few ulp); ReLU exact. SumLeading: 1e-6 absolute +
+/// analytic float64 derivative (the managed tanh/exp are within a few ulp); ReLU exact. SumLeading (tall shapes: the ILGPU kernel sums chunks of rows): 1e-6 absolute +
 /// 1e-5 relative (f32 sums of up to 2000 terms in [-1, 1]).
 /// </summary>
 [Collection("backends")]
@@ -62,6 +62,18 @@ public class ActivationBackwardTests
                 AssertClose.Within(expected, backward(backend, tx, tg).ToArray<float>(), name == "relu" ? 0 : 2e-6, name == "relu" ? 0 : 1e-5, $"{name} {count}");
             }
         }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public void SumLeading_adds_tall_columns_in_chunks(string backendName)
+    {
+        // A bias gradient's shape: many rows, a few column groups (the ILGPU kernel sums chunks of rows, then the
+        // chunks in order). Positive values, so the float32 sum's error stays within 1e-5 of the total.
+        var backend = TestBackends.Get(backendName);
+        var x = TestData.Uniform(11, 1500 * 70).Select(v => v + 1.5f).ToArray();
+        using var t = Tensor.From(backend, x, 1500, 70);
+        using var y = backend.SumLeading(t);
+        AssertClose.Within(BackwardReference.SumLeading(TestData.ToDouble(x), 70), y.ToArray<float>(), 1e-6, 1e-5, "sum-leading 1500x70");
     }
 
     [Theory, MemberData(nameof(Backends))]
