@@ -14,19 +14,7 @@ public static class TableReport
 {
     public static string Write(EvaluationReport report, EvaluationMetrics metrics, int width)
     {
-        var writer = new StringWriter(CultureInfo.InvariantCulture);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = width;
-
-        console.Write(CaseTable(report, metrics));
-        console.Write(CorpusTable(report, metrics));
-        return writer.ToString();
+        return PlainText.Render(width, CaseTable(report, metrics), CorpusTable(report, metrics));
     }
 
     private static Table CaseTable(EvaluationReport report, EvaluationMetrics metrics)

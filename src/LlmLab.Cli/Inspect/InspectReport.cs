@@ -17,16 +17,6 @@ public static class InspectReport
 {
     public static string Table(Inspection inspection, int width)
     {
-        var writer = new StringWriter(CultureInfo.InvariantCulture);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = width;
-
         var summary = new Table().Border(TableBorder.Simple).Title(inspection.IsFolder ? "model folder" : "safetensors file");
         summary.AddColumn("key");
         summary.AddColumn("value");
@@ -43,7 +33,6 @@ public static class InspectReport
         foreach (var (key, value) in inspection.Metadata) Row($"metadata.{key}", value);
         Row("tensors", Count(inspection.Tensors.Count));
         Row("parameters", Count(inspection.ParameterCount));
-        console.Write(summary);
 
         var tensors = new Table().Border(TableBorder.Simple).Title("tensors");
         tensors.AddColumn("name");
@@ -58,8 +47,7 @@ public static class InspectReport
             if (sharded) cells.Add(new Text(t.File));
             tensors.AddRow(cells);
         }
-        console.Write(tensors);
-        return writer.ToString();
+        return PlainText.Render(width, summary, tensors);
     }
 
     public static string Json(Inspection inspection)
