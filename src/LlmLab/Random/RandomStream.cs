@@ -7,7 +7,7 @@ namespace LlmLab.Random;
 /// </summary>
 public sealed class RandomStream(ulong seed, string name)
 {
-    private readonly uint _stream = Fnv1a(name);
+    private readonly uint _stream = Key(name);
     private ulong _counter;
 
     /// <summary>A float in [0, 1).</summary>
@@ -35,7 +35,8 @@ public sealed class RandomStream(ulong seed, string name)
         return values;
     }
 
-    private static uint Fnv1a(string text)
+    /// <summary>A stream name as a 32-bit Philox key (FNV-1a over its UTF-16 units): the batch samplers use it too.</summary>
+    internal static uint Key(string text)
     {
         uint hash = 2166136261;
         foreach (char c in text)

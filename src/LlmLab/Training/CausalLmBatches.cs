@@ -25,7 +25,7 @@ public sealed class CausalLmBatches : IBatchSource
         BatchSize = batchSize;
         Seed = seed;
         StreamName = stream;
-        _stream = (uint)stream.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u);
+        _stream = RandomStream.Key(stream);
     }
 
     public int Context { get; }

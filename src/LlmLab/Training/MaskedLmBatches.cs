@@ -61,7 +61,7 @@ public sealed class MaskedLmBatches : IBatchSource
         Seed = seed;
         StreamName = stream;
         MaskProbability = maskProbability;
-        _streamKey = stream.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u);
+        _streamKey = RandomStream.Key(stream);
     }
 
     /// <summary>Batches whose special tokens are a tokenizer's (BOS/CLS, EOS/SEP, PAD, MASK, UNK, sentinels).</summary>

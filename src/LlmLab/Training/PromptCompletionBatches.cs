@@ -43,7 +43,7 @@ public sealed class PromptCompletionBatches : IBatchSource
         PadId = padId;
         Seed = seed;
         StreamName = stream;
-        _stream = (uint)stream.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u);
+        _stream = RandomStream.Key(stream);
     }
 
     /// <summary>Pairs kept (those that fit).</summary>

@@ -44,7 +44,7 @@ public sealed class SpanCorruptionBatches : IBatchSource
         NoiseDensity = noiseDensity;
         MeanSpanLength = meanSpanLength;
         StreamName = stream;
-        _stream = (uint)stream.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u);
+        _stream = RandomStream.Key(stream);
     }
 
     public int MaxLength { get; }
