@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# On a GPU machine, from the repository root with the .gpu bundle from ../shared/tools/gpu-bundle.sh in it (GPU.md;
+# On a GPU machine, from the repository root with the .gpu bundle from benchmarks/gpu-bundle.sh in it (docs/gpu.md;
 # the runtime is unpacked into /tmp/dn when it is not there yet): LlmLab's kernel checks and
 # the ANCHORS.md / issue 7 timings on cuda, then PyTorch's timings of the same work on the same card, then one
 # markdown table of both beside the goals (compare.py). Everything lands in the folder given as $1:
 #   gpu.txt, llmlab.txt + llmlab.json, torch.txt + torch.json, table.md
-#   ../shared/tools/gpu-bundle.sh benchmarks/LlmLab.Benchmarks/LlmLab.Benchmarks.csproj   # on the SDK machine
+#   benchmarks/gpu-bundle.sh benchmarks/LlmLab.Benchmarks/LlmLab.Benchmarks.csproj   # on the SDK machine
 #   bash benchmarks/anchors/run-gpu.sh "$OUT"                                              # on the GPU machine
 # Further arguments go to both sides (e.g. --small for a quick trial of the script itself). Environment: DOTNET, the
 # dotnet to use (default /tmp/dn/dotnet, unpacked there from .gpu/dotnet-runtime-*.tar.xz if missing); APP, the

@@ -3,7 +3,7 @@ using LlmLab.Tests.Infrastructure;
 
 namespace LlmLab.Cli.Tests;
 
-/// <summary>The Hugging Face reference folders (../shared/fixtures/hf) the model commands are tested against.</summary>
+/// <summary>The Hugging Face reference folders (tests/fixtures/hf) the model commands are tested against.</summary>
 internal static class ModelFixtures
 {
     public static string Folder(string name) => Fixtures.Path($"hf/{name}");

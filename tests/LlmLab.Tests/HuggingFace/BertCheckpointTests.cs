@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace LlmLab.Tests.HuggingFace;
 
 /// <summary>
-/// A BertForMaskedLM made by transformers (../shared/fixtures/hf/bert-tiny: 2 layers, 4 heads, width 48,
+/// A BertForMaskedLM made by transformers (tests/fixtures/hf/bert-tiny: 2 layers, 4 heads, width 48,
 /// vocabulary 512, random weights) loaded into LlmLab's Bert: logits at every position (padded ones included) within
 /// 1e-4 of transformers' on every backend, with row 1's last 4 positions masked out as keys; saving writes the
 /// same tensors and config back.

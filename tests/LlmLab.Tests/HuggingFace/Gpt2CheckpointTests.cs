@@ -9,7 +9,7 @@ using LlmLab.Tests.Infrastructure;
 namespace LlmLab.Tests.HuggingFace;
 
 /// <summary>
-/// A GPT2LMHeadModel made by transformers (../shared/fixtures/hf/gpt2-tiny: 2 layers, width 48, vocabulary 512,
+/// A GPT2LMHeadModel made by transformers (tests/fixtures/hf/gpt2-tiny: 2 layers, width 48, vocabulary 512,
 /// random weights) loaded into LlmLab's Gpt: logits within 1e-4 of transformers' on every backend, greedy tokens
 /// identical to generate()'s.
 /// </summary>

@@ -10,7 +10,7 @@ using LlmLab.Tests.Infrastructure;
 namespace LlmLab.Tests.HuggingFace;
 
 /// <summary>
-/// A LlamaForCausalLM made by transformers (../shared/fixtures/hf/llama-tiny: 2 layers, width 48, 4 query heads
+/// A LlamaForCausalLM made by transformers (tests/fixtures/hf/llama-tiny: 2 layers, width 48, 4 query heads
 /// sharing 2 key/value heads, SwiGLU, RMSNorm, RoPE, an untied head): logits within 1e-4 of transformers' on every
 /// backend, greedy tokens identical to generate()'s, and the folder written back tensor for tensor.
 /// </summary>

@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace LlmLab.Tests.HuggingFace;
 
 /// <summary>
-/// A T5ForConditionalGeneration made by transformers (../shared/fixtures/hf/t5-tiny: 2 + 2 layers, width 48, 4 heads
+/// A T5ForConditionalGeneration made by transformers (tests/fixtures/hf/t5-tiny: 2 + 2 layers, width 48, 4 heads
 /// of 16, relu feed-forward, tied head with scaled decoder outputs, vocabulary 512, random weights) loaded into
 /// LlmLab's T5: logits within 1e-4 of transformers' on every backend, through the differentiable attention
 /// (training tapes) and the fused kernel (inference tapes); greedy tokens identical to generate()'s.

@@ -1,8 +1,8 @@
 namespace LlmLab.Tests.Infrastructure;
 
 /// <summary>
-/// The shared reference fixtures (made with the real Hugging Face stack) live in ../shared/fixtures beside the
-/// repository checkout; LLMLAB_FIXTURES overrides the location.
+/// The reference fixtures (made with the real Hugging Face stack, see tests/fixtures/README.md) live in
+/// tests/fixtures of the repository; LLMLAB_FIXTURES overrides the location.
 /// </summary>
 public static class Fixtures
 {
@@ -23,7 +23,7 @@ public static class Fixtures
         if (!string.IsNullOrEmpty(overridden)) return overridden;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "Experiments.sln")))
-                return System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared", "fixtures"));
+                return System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "tests", "fixtures"));
         throw new DirectoryNotFoundException("cannot find the repository root (Experiments.sln) above the test binaries");
     }
 }

@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace LlmLab.Tests.Peft;
 
 /// <summary>
-/// A PEFT LoRA adapter made by peft 0.21 (../shared/fixtures/hf/gpt2-lora-adapter: r 4, alpha 8, c_attn and c_fc of
+/// A PEFT LoRA adapter made by peft 0.21 (tests/fixtures/hf/gpt2-lora-adapter: r 4, alpha 8, c_attn and c_fc of
 /// a 2-layer GPT-2, fan_in_fan_out, B non-zero) on its base model: logits with the adapter, merged and unmerged,
 /// within 1e-4 of PEFT's on every backend; save and reload; q/k/v with different A's saved as one stacked c_attn;
 /// rsLoRA's scale; bad adapter configs named.
