@@ -9,7 +9,7 @@ namespace LlmLab.Benchmarks;
 /// BenchmarkDotNet over every kernel. Extra flags: --quick (few short iterations: a smoke run in seconds per case),
 /// --inProcess (no child build: the GPU machine has a runtime but no SDK). Backends come from LLMLAB_BENCH_BACKENDS
 /// (comma-separated, default "cpu" plus "cuda" where a CUDA device exists). `anchors` runs the GPU check and the
-/// ANCHORS.md timings instead (see Anchors/AnchorRun.cs); `training` prints training-step tokens/s (Training/TrainingRun.cs); `inference` times a GPT-2-124M-shaped
+/// docs/performance.md timings instead (see Anchors/AnchorRun.cs); `training` prints training-step tokens/s (Training/TrainingRun.cs); `inference` times a GPT-2-124M-shaped
 /// forward pass and greedy decoding in f32, int8, Q8_0 and Q4_0 (Inference/InferenceRun.cs).
 /// </summary>
 public static class Program

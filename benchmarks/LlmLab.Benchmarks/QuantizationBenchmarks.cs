@@ -7,7 +7,7 @@ namespace LlmLab.Benchmarks;
 /// <summary>
 /// Quantising a 4096 x 4096 f32 weight (64 MiB read; 16 MiB int8, 17 MiB Q8_0 or 9 MiB Q4_0 written): per-row absmax
 /// int8, Q8_0 and Q4_0, against a plain single-threaded scalar per-row int8 loop. GB/s = (64 MiB + written) / time;
-/// the anchor is copy bandwidth (ANCHORS.md: PyTorch does the per-row int8 in 0.296 ms on an H100).
+/// the anchor is copy bandwidth (docs/performance.md: PyTorch does the per-row int8 in 0.296 ms on an H100).
 /// </summary>
 public class QuantizationBenchmarks
 {

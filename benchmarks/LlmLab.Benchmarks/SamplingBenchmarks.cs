@@ -7,7 +7,7 @@ namespace LlmLab.Benchmarks;
 
 /// <summary>
 /// Hugging Face sampling over GPT-2's vocabulary for a batch of 64 (top-k 50, top-p 0.9, temperature 0.8, then a
-/// draw; ANCHORS.md: PyTorch 0.835 ms on an H100), top-p alone (the threshold-search path), the warpers alone and
+/// draw; docs/performance.md: PyTorch 0.835 ms on an H100), top-p alone (the threshold-search path), the warpers alone and
 /// argmax, against a plain single-threaded scalar reference that sorts every row in full.
 /// </summary>
 public class SamplingBenchmarks

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Joins LlmLab's `anchors --json` output and torch_anchors.py's `--json` output by workload name into one markdown
-table beside the goals of ANCHORS.md and issue 7. Standard library only.
+table beside the goals of docs/performance.md and issue 7. Standard library only.
 
     python3 benchmarks/anchors/compare.py [LLMLAB_JSON [TORCH_JSON]]      (defaults: llmlab.json torch.json)
 

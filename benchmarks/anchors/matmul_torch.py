@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """GPU anchor for LlmLab's ILGPU matmul: PyTorch (cuBLAS) float32 matmul, TF32 off, at the sizes MatMulBenchmarks and
-ANCHORS.md use. Run on the GPU machine beside the benchmarks (its python3 holds PyTorch):
+docs/performance.md use. Run on the GPU machine beside the benchmarks (its python3 holds PyTorch):
     python3 benchmarks/anchors/matmul_torch.py
 Compare with `LLMLAB_BENCH_BACKENDS=cuda dotnet LlmLab.Benchmarks.dll --inProcess --filter *MatMulBenchmarks*` on the
 same card (MatMulBenchmarks reports GFLOP/s; divide by 1000 for TFLOP/s).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On a GPU machine, from the repository root with the .gpu bundle from benchmarks/gpu-bundle.sh in it (docs/gpu.md;
 # the runtime is unpacked into /tmp/dn when it is not there yet): LlmLab's kernel checks and
-# the ANCHORS.md / issue 7 timings on cuda, then PyTorch's timings of the same work on the same card, then one
+# the docs/performance.md / issue 7 timings on cuda, then PyTorch's timings of the same work on the same card, then one
 # markdown table of both beside the goals (compare.py). Everything lands in the folder given as $1:
 #   gpu.txt, llmlab.txt + llmlab.json, torch.txt + torch.json, table.md
 #   benchmarks/gpu-bundle.sh benchmarks/LlmLab.Benchmarks/LlmLab.Benchmarks.csproj   # on the SDK machine

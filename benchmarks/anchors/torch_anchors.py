@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch's side of the ANCHORS.md / issue 7 workloads, timed like LlmLab's `anchors` run (warm-up, median of
+"""PyTorch's side of the docs/performance.md / issue 7 workloads, timed like LlmLab's `anchors` run (warm-up, median of
 repeats, synchronised before each clock read), f32 throughout, TF32 off.
 
     python3 benchmarks/anchors/torch_anchors.py [--small] [--json FILE]

@@ -8,7 +8,7 @@ namespace LlmLab.Benchmarks.Anchors;
 
 /// <summary>
 /// `LlmLab.Benchmarks anchors [--backend B] [--small] [--json FILE]`: first checks every op on the backend against the
-/// cpu backend on random inputs (max |difference| against a stated tolerance), then times the ANCHORS.md / issue 7
+/// cpu backend on random inputs (max |difference| against a stated tolerance), then times the docs/performance.md / issue 7
 /// workloads (<see cref="AnchorTimings"/>: warm-up, median of repeats, synchronised before each clock read).
 /// `--small` shrinks checks and workloads for a smoke run on ILGPU's CPU simulator. The PyTorch side is
 /// benchmarks/anchors/torch_anchors.py (same workload names); benchmarks/anchors/compare.py joins the two JSON files

@@ -6,7 +6,7 @@ using LlmLab.Tensors;
 namespace LlmLab.Benchmarks.Anchors;
 
 /// <summary>
-/// The ANCHORS.md / issue 7 GPU workloads (or a small version of each, for a smoke run on ILGPU's CPU simulator):
+/// The docs/performance.md / issue 7 GPU workloads (or a small version of each, for a smoke run on ILGPU's CPU simulator):
 /// matmul, causal attention forward and backward, sampling, int8 quantisation beside copy bandwidth, dequantise +
 /// matmul for int8, Q8_0 and Q4_0 weights (decode and prefill), fused LoRA linear, layernorm, rmsnorm, softmax and a
 /// GPT training step. Each is warmed up, then the median of repeats is taken, synchronising before each clock read.
@@ -21,7 +21,7 @@ public sealed class AnchorTimings(IBackend backend, bool small)
     /// </summary>
     public sealed record Timing(string Name, double MedianMs, string Throughput, double Bytes = 0, string? Error = null);
 
-    /// <summary>The training-step model: nanoGPT Shakespeare-char at batch 64 (ANCHORS.md), or a tiny one.</summary>
+    /// <summary>The training-step model: nanoGPT Shakespeare-char at batch 64 (docs/performance.md), or a tiny one.</summary>
     public (int Layers, int Heads, int Width, int Context, int Batch) TrainingShape => small ? (1, 2, 32, 16, 2) : (6, 6, 384, 256, 64);
 
     /// <summary>The character vocabulary of the training-step model (Shakespeare's 65 characters).</summary>

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace LlmLab.Benchmarks.Training;
 
 /// <summary>
-/// `training [--steps N] [--backend B]`: tokens/s of a training step for each ANCHORS.md model, at 1 and 2 threads
+/// `training [--steps N] [--backend B]`: tokens/s of a training step for each docs/performance.md model, at 1 and 2 threads
 /// on cpu (or once on another backend): warm-up steps, then the median of N timed steps, beside llm.c's figure on
 /// the 2-core development machine.
 /// </summary>

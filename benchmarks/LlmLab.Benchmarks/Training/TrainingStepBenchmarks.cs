@@ -5,8 +5,8 @@ using LlmLab.Backends.Cpu;
 namespace LlmLab.Benchmarks.Training;
 
 /// <summary>
-/// One training step of the ANCHORS.md models on the cpu backend at 1 and 2 threads (tokens/s = tokens per step /
-/// the mean; `training` prints that table directly). The reference is llm.c on the same machine (ANCHORS.md).
+/// One training step of the docs/performance.md models on the cpu backend at 1 and 2 threads (tokens/s = tokens per step /
+/// the mean; `training` prints that table directly). The reference is llm.c on the same machine (docs/performance.md).
 /// </summary>
 public class TrainingStepBenchmarks
 {

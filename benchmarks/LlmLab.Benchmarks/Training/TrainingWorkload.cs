@@ -12,7 +12,7 @@ namespace LlmLab.Benchmarks.Training;
 /// </summary>
 public sealed class TrainingWorkload : IDisposable
 {
-    /// <summary>The two ANCHORS.md models: nanoGPT's "CPU" configuration and Shakespeare-char.</summary>
+    /// <summary>The two docs/performance.md models: nanoGPT's "CPU" configuration and Shakespeare-char.</summary>
     public static readonly Dictionary<string, (int Layers, int Heads, int Width, int Context, int Batch)> Models = new()
     {
         ["4L-128W-T64-B12"] = (4, 4, 128, 64, 12),

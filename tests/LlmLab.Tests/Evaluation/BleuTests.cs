@@ -3,7 +3,7 @@ using LlmLab.Evaluation;
 namespace LlmLab.Tests.Evaluation;
 
 /// <summary>
-/// BLEU against sacrebleu 2.x: the published vectors of REFERENCES.md (to their printed precision, 1e-6 or better)
+/// BLEU against sacrebleu 2.x: the published vectors of docs/references.md (to their printed precision, 1e-6 or better)
 /// and the shared dev cases and corpus (1e-9; in practice within an ulp or two), plus edge cases.
 /// </summary>
 public class BleuTests

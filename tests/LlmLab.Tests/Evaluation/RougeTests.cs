@@ -3,7 +3,7 @@ using LlmLab.Evaluation;
 namespace LlmLab.Tests.Evaluation;
 
 /// <summary>
-/// ROUGE against rouge_score: the published vectors of REFERENCES.md and the shared dev cases (both within 1e-9;
+/// ROUGE against rouge_score: the published vectors of docs/references.md and the shared dev cases (both within 1e-9;
 /// in practice bit-identical), the corpus mean, and edge cases.
 /// </summary>
 public class RougeTests
@@ -20,7 +20,7 @@ public class RougeTests
     [Fact]
     public void Published_vectors_match()
     {
-        // REFERENCES.md lists (target, prediction); LlmLab's arguments are (prediction, reference).
+        // docs/references.md lists (target, prediction); LlmLab's arguments are (prediction, reference).
         AssertScore(Rouge.RougeN("testing", "testing one two", 1), 1, 1.0 / 3, 0.5, "rouge1");
         AssertScore(Rouge.RougeN("testing one", "testing one two", 2), 1, 0.5, 2.0 / 3, "rouge2");
         AssertScore(Rouge.RougeL("testing two", "testing one two"), 1, 2.0 / 3, 0.8, "rougeL");

@@ -2,7 +2,7 @@ using LlmLab.Evaluation;
 
 namespace LlmLab.Tests.Evaluation;
 
-/// <summary>The 13a tokenizer: exact strings, worked out from the mteval-v13a rules REFERENCES.md spells out.</summary>
+/// <summary>The 13a tokenizer: exact strings, worked out from the mteval-v13a rules docs/references.md spells out.</summary>
 public class Tokenizer13aTests
 {
     [Theory]

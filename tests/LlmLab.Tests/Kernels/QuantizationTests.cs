@@ -28,7 +28,7 @@ public class QuantizationTests
         ? [[1, 32], [3, 96], [2, 3, 64], [1, 1024]]
         : [[1, 32], [3, 96], [17, 1024], [2, 3, 64]];
 
-    // ---- the REFERENCES.md vectors and hand-derived ones ---------------------------------------------------
+    // ---- the docs/references.md vectors and hand-derived ones ---------------------------------------------------
 
     [Theory, MemberData(nameof(Backends))]
     public void Absmax_int8_gives_the_references_vector(string backendName)

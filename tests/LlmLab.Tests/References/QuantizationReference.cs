@@ -2,7 +2,7 @@ namespace LlmLab.Tests.References;
 
 /// <summary>
 /// The quantisation formats as scalar code straight from their definitions: absmax and zero-point int8
-/// (REFERENCES.md) and ggml's quantize_row_q8_0_ref / quantize_row_q4_0_ref (ggml-quants.c) line by line, with
+/// (docs/references.md) and ggml's quantize_row_q8_0_ref / quantize_row_q4_0_ref (ggml-quants.c) line by line, with
 /// System.Half for fp16 and C's roundf as MidpointRounding.AwayFromZero. The formats are bit-exact, so these work
 /// in float32 exactly as the C does (each operation rounded on its own); dequantisation and matmul are float64.
 /// </summary>

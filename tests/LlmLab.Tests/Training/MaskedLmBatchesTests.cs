@@ -5,7 +5,7 @@ using LlmLab.Training;
 namespace LlmLab.Tests.Training;
 
 /// <summary>
-/// The masked-LM rule (REFERENCES.md, transformers' DataCollatorForLanguageModeling): 15% of ordinary positions
+/// The masked-LM rule (docs/references.md, transformers' DataCollatorForLanguageModeling): 15% of ordinary positions
 /// chosen, of those 80% [MASK], 10% a random token, 10% unchanged; targets only there; padding masked out. The
 /// fractions are checked on one large batch (about 12,000 positions, so 15% has a standard error of 0.3%): within
 /// 1.5 points for the chosen share and 4 points for the 80/10/10 split (the draws are fixed by the seed, so the

@@ -3,7 +3,7 @@ using LlmLab.Tests.Infrastructure;
 
 namespace LlmLab.Tests.Training;
 
-/// <summary>T5's span corruption: REFERENCES.md's vector, the noise-length rules, random masks and the batches.</summary>
+/// <summary>T5's span corruption: docs/references.md's vector, the noise-length rules, random masks and the batches.</summary>
 public class SpanCorruptionTests
 {
     [Fact]
