@@ -17,16 +17,17 @@ public sealed class LifecycleTour
 {
     [Param(Description = "tokenizer: bpe (learned from the corpus; a dialogue and its summary take about 115 tokens) or char")] public TokenizerKind Tokenizer { get; set; } = TokenizerKind.Bpe;
     [Param(Description = "BPE vocabulary size", Min = 260, Max = 100_000)] public int VocabularySize { get; set; } = 2048;
-    [Param(Description = "pre-training steps (4 layers, width 128)", Min = 1, Max = 1_000_000)] public int PretrainSteps { get; set; } = 1000;
+    [Param(Description = "pre-training steps (4 layers, width 128)", Min = 1, Max = 1_000_000)] public int PretrainSteps { get; set; } = 500;
     [Param(Description = "context in tokens (a dialogue and its summary must fit)", Min = 64, Max = 2048)] public int Context { get; set; } = 192;
     [Param(Description = "sequences per pre-training step", Min = 1, Max = 1024)] public int BatchSize { get; set; } = 16;
     [Param(Description = "peak pre-training learning rate", Min = 0, Max = 1)] public double LearningRate { get; set; } = 2e-3;
     [Param(Description = "corpus documents to pre-train on", Min = 10, Max = 10_000_000)] public int Documents { get; set; } = 4000;
     [Param(Description = "tokens per sample", Min = 1, Max = 10_000)] public int SampleLength { get; set; } = 60;
     [Param(Description = "samples per prompt and strategy", Min = 1, Max = 100)] public int SamplesPerPrompt { get; set; } = 2;
-    [Param(Description = "fine-tuning steps, for each of full and LoRA", Min = 1, Max = 1_000_000)] public int FinetuneSteps { get; set; } = 300;
+    [Param(Description = "fine-tuning steps, for each of full and LoRA", Min = 1, Max = 1_000_000)] public int FinetuneSteps { get; set; } = 600;
+    [Param(Description = "peak learning rate of full fine-tuning", Min = 0, Max = 1)] public double FinetuneLearningRate { get; set; } = 3e-3;
     [Param(Description = "LoRA rank", Min = 1, Max = 512)] public int LoraRank { get; set; } = 8;
-    [Param(Description = "layers LoRA adapts (q_proj,v_proj, all-linear, globs)")] public string TargetModules { get; set; } = "q_proj,v_proj";
+    [Param(Description = "layers LoRA adapts (q_proj,v_proj, all-linear, globs)")] public string TargetModules { get; set; } = "q_proj,k_proj,v_proj,o_proj";
     [Param(Description = "peak LoRA learning rate", Min = 0, Max = 1)] public double LoraLearningRate { get; set; } = 1e-2;
     [Param(Description = "dialogues to fine-tune on", Min = 1, Max = 1_000_000)] public int TrainExamples { get; set; } = 2000;
     [Param(Description = "dialogues to score with ROUGE and for the facts stated", Min = 1, Max = 100_000)] public int TestExamples { get; set; } = 40;
@@ -52,7 +53,7 @@ public sealed class LifecycleTour
     [Step(3)]
     public void Finetune(ExperimentContext context) => FinetuneRecipe.Compare(Model, new FinetuneConfig
     {
-        Method = FinetuneMethod.Both, Steps = FinetuneSteps, WarmupSteps = Math.Min(30, FinetuneSteps / 5), LoraRank = LoraRank,
+        Method = FinetuneMethod.Both, Steps = FinetuneSteps, WarmupSteps = Math.Min(50, FinetuneSteps / 5), LearningRate = FinetuneLearningRate, LoraRank = LoraRank,
         TargetModules = TargetModules, LoraLearningRate = LoraLearningRate, TrainExamples = TrainExamples, TestExamples = TestExamples,
         MaxNewTokens = SummaryLength,
     }, context);

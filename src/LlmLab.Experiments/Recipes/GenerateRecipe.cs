@@ -127,9 +127,11 @@ public static class GenerateRecipe
         var uniform = results.MinBy(r => r.Distinct2)!;
         var repetitive = results.MaxBy(r => r.RepetitionRate)!;
         var fresh = results.MinBy(r => r.RepetitionRate)!;
+        string repetition = repetitive.RepetitionRate == fresh.RepetitionRate
+            ? $"within a sample, every strategy repeats {Share(fresh.RepetitionRate)} of its word {RepetitionN}-grams"
+            : $"within a sample, {repetitive.Strategy.Name} repeats {Share(repetitive.RepetitionRate)} of its word {RepetitionN}-grams and {fresh.Strategy.Name} {Share(fresh.RepetitionRate)}";
         return $"Over {samplesEach} samples each, {varied.Strategy.Name} writes the most varied text (distinct-2 {Number(varied.Distinct2)}) "
-            + $"and {uniform.Strategy.Name} the least ({Number(uniform.Distinct2)}); within a sample, {repetitive.Strategy.Name} repeats "
-            + $"{Share(repetitive.RepetitionRate)} of its word {RepetitionN}-grams and {fresh.Strategy.Name} {Share(fresh.RepetitionRate)}.";
+            + $"and {uniform.Strategy.Name} the least ({Number(uniform.Distinct2)}); {repetition}.";
     }
 
     /// <summary>The prompts of <see cref="GenerateConfig.Prompts"/>: split at '|', each trimmed, empty ones dropped.</summary>

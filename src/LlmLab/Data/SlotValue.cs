@@ -1,15 +1,5 @@
 namespace LlmLab.Data;
 
-/// <summary>The kinds of fact a dialogue summary must copy from its dialogue.</summary>
-public enum SlotKind
-{
-    Name,
-    Place,
-    Day,
-    Time,
-    Amount,
-}
-
 /// <summary>One fact stated in a text: its kind and its words as written ("Golden Dragon", "7:30 pm", "$45", "three").</summary>
 public sealed record SlotValue(SlotKind Kind, string Value)
 {

@@ -21,7 +21,7 @@ public sealed class FinetuneRecipeTests : IDisposable
     private static readonly FinetuneConfig Quick = new()
     {
         Steps = 3, BatchSize = 2, TrainExamples = 24, TestExamples = 3, MaxNewTokens = 12, WarmupSteps = 1, LoraRank = 2,
-        LearningRate = 1e-3, LoraLearningRate = 1e-2,
+        LearningRate = 1e-3, LoraLearningRate = 1e-2, TargetModules = "q_proj,v_proj",
     };
 
     // Characters of every dialogue the tests draw, with a context that fits most of them.
