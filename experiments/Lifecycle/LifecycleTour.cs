@@ -11,7 +11,7 @@ namespace Lifecycle;
 /// </summary>
 [Experiment("lifecycle-tour", IsDefault = true,
     Description = "Pre-train a tiny GPT, sample from it, fine-tune it fully and with LoRA, quantise it and evaluate it")]
-[Profile("quick", "PretrainSteps=30", "Documents=300", "VocabularySize=512", "BatchSize=4", "FinetuneSteps=6", "TrainExamples=24",
+[Profile("quick", "PretrainSteps=30", "Documents=300", "BatchSize=4", "FinetuneSteps=6", "TrainExamples=24",
     "TestExamples=5", "SummaryLength=30", "SamplesPerPrompt=1", "SampleLength=20", "EvaluationBatches=2", "HeldOutDocuments=10")]
 public sealed class LifecycleTour
 {
