@@ -43,11 +43,31 @@ public class BindingHelperTests
     [InlineData("kitten", "sitting", 3)]
     [InlineData("abc", "", 3)]
     [InlineData("flaw", "lawn", 2)]
-    public void EditDistanceIsLevenshtein(string a, string b, int distance)
+    [InlineData("cdua", "cuda", 1)]
+    [InlineData("learnignrate", "learningrate", 1)]
+    [InlineData("ca", "abc", 3)] // optimal string alignment edits no substring twice (true Damerau gives 2)
+    public void EditDistanceIsOptimalStringAlignment(string a, string b, int distance)
     {
-        Assert.Equal(distance, ParameterKeys.EditDistance(a, b));
-        Assert.Equal(distance, ParameterKeys.EditDistance(b, a));
-        Assert.Equal(distance, KeyMatch.EditDistance(a, b));
+        Assert.Equal(distance, EditDistance.Between(a, b));
+        Assert.Equal(distance, EditDistance.Between(b, a));
+    }
+
+    [Theory]
+    [InlineData("ehdas", "Heads")] // two swapped pairs: 2 edits (Levenshtein counts 3, too far for a short key)
+    [InlineData("laeyrs", "Layers")]
+    public void SwappedLettersAreSuggested(string key, string expected)
+    {
+        string[] keys = ["Layers", "Heads", "LearningRate", "Optimizer", "Steps"];
+        Assert.Equal(expected, ParameterKeys.Closest(key, keys));
+        Assert.Equal(expected, KeyMatch.Closest(key, keys));
+    }
+
+    [Fact]
+    public void TheGeneratorAndTheRuntimeCompileTheSharedEditDistance()
+    {
+        // Linked from src/Shared, not copied: both assemblies hold the internal type, built from one file.
+        Assert.NotNull(typeof(KeyMatch).Assembly.GetType("LlmLab.EditDistance"));
+        Assert.NotNull(typeof(ParameterKeys).Assembly.GetType("LlmLab.EditDistance"));
     }
 
     [Fact]

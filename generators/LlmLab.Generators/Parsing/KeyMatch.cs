@@ -7,7 +7,7 @@ namespace LlmLab.Generators.Parsing
     /// <summary>
     /// Key matching at build time, by the rules LlmLab.Experiments.ParameterKeys applies at run time (a test holds
     /// the two to the same answers): case, '_' and '-' are ignored; the suggestion for an unknown key is the closest
-    /// key by edit distance, when it is close.
+    /// key by edit distance (LlmLab.EditDistance, shared), when it is close.
     /// </summary>
     internal static class KeyMatch
     {
@@ -37,41 +37,9 @@ namespace LlmLab.Generators.Parsing
                 : $"{owner} has no parameter '{key}'; did you mean {closest}?";
         }
 
-        public static string? Closest(string key, IEnumerable<string> candidates)
-        {
-            var normalized = Normalize(key);
-            string? best = null;
-            var bestDistance = int.MaxValue;
-            foreach (var candidate in candidates)
-            {
-                var distance = EditDistance(normalized, Normalize(candidate));
-                if (distance < bestDistance)
-                {
-                    best = candidate;
-                    bestDistance = distance;
-                }
-            }
-            return best is not null && bestDistance <= Math.Max(2, Normalize(best).Length / 3) ? best : null;
-        }
-
-        public static int EditDistance(string a, string b)
-        {
-            var previous = new int[b.Length + 1];
-            var current = new int[b.Length + 1];
-            for (var j = 0; j <= b.Length; j++) previous[j] = j;
-            for (var i = 1; i <= a.Length; i++)
-            {
-                current[0] = i;
-                for (var j = 1; j <= b.Length; j++)
-                {
-                    var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                    current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-                }
-                var swap = previous;
-                previous = current;
-                current = swap;
-            }
-            return previous[b.Length];
-        }
+        public static string? Closest(string key, IEnumerable<string> candidates) =>
+            EditDistance.Nearest(key, candidates, Normalize, out var distance) is { } best && distance <= Math.Max(2, Normalize(best).Length / 3)
+                ? best
+                : null;
     }
 }

@@ -45,35 +45,8 @@ public static class ParameterKeys
     /// The candidate nearest to <paramref name="key"/> in normalized form (ties: the first), or null when even the
     /// nearest differs in more than a third of its characters (at least 2 edits are always allowed).
     /// </summary>
-    public static string? Closest(string key, IEnumerable<string> candidates)
-    {
-        var normalized = Normalize(key);
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var distance = EditDistance(normalized, Normalize(candidate));
-            if (distance < bestDistance) (best, bestDistance) = (candidate, distance);
-        }
-        return best is not null && bestDistance <= Math.Max(2, Normalize(best).Length / 3) ? best : null;
-    }
-
-    /// <summary>Levenshtein distance: single-character insertions, deletions and substitutions.</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) previous[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    public static string? Closest(string key, IEnumerable<string> candidates) =>
+        LlmLab.EditDistance.Nearest(key, candidates, Normalize, out var distance) is { } best && distance <= Math.Max(2, Normalize(best).Length / 3)
+            ? best
+            : null;
 }
