@@ -45,6 +45,23 @@ public class EvalErrorTests
     }
 
     [Fact]
+    public void Invalid_utf8_is_reported_at_its_line()
+    {
+        using var temp = new TempFolder();
+        var bytes = new List<byte>([0xEF, 0xBB, 0xBF]); // a byte-order mark is fine, and so are CRLF line ends
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(Good + "\r\n\n" + Good + "\n"));
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes("{\"prediction\": \"a"));
+        bytes.Add(0xFF); // line 4: a byte UTF-8 never uses (a lenient reader would score U+FFFD instead)
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(" b\", \"references\": [\"a b\"]}\n" + Good + "\n"));
+        string path = System.IO.Path.Combine(temp.Path, "cases.jsonl");
+        File.WriteAllBytes(path, [.. bytes]);
+
+        var r = CliResult.Run("eval", "--input", path);
+        r.AssertUserError($"{path} line 4: not valid UTF-8");
+        Assert.Single(r.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
     public void Input_without_cases_is_an_error()
     {
         using var temp = new TempFolder();

@@ -70,6 +70,20 @@ public sealed class HostUsageTests : IDisposable
         Assert.Contains("--profile needs a value", Fails("run", "toy-train", "--profile"));
 
     [Fact]
+    public void AnOptionIsNotTheValueOfTheOneBefore() =>
+        Assert.Contains("run: --profile needs a value (NAME)", Fails("run", "toy-train", "--profile", "--seed", "3"));
+
+    [Theory]
+    [InlineData("-x", "run: unknown option '-x' (options start with '--')")]
+    [InlineData("--", "run: unexpected argument '--'")]
+    public void SingleDashWordsAreRejected(string arg, string message) =>
+        Assert.Contains(message, Fails("run", "toy-train", arg));
+
+    [Fact]
+    public void CommandWithoutOptionsSaysSo() =>
+        Assert.Contains("list takes no options; '--seed=3' is not one", Fails("list", "--seed=3"));
+
+    [Fact]
     public void DescribeNeedsAName() => Assert.Contains("describe: expected NAME", Fails("describe"));
 
     [Fact]

@@ -41,7 +41,7 @@ namespace LlmLab.Generators.Parsing
                         continue;
                     }
                     // Keys match ignoring case, '_' and '-': two that differ only so could never both be set.
-                    var clash = parameters.FirstOrDefault(p => KeyMatch.Normalize(p.Name) == KeyMatch.Normalize(param.Name));
+                    var clash = parameters.FirstOrDefault(p => KeyRules.Matches(p.Name, param.Name));
                     if (clash is not null)
                         diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.BadParam,
                             $"[Param] {type.Name}.{param.Name}: its key is the same as {clash.Name}'s (keys ignore case, '_' and '-')",

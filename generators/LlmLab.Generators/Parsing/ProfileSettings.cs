@@ -25,10 +25,10 @@ namespace LlmLab.Generators.Parsing
             string context, string owner, string key, LocationInfo? keyLocation, string value, LocationInfo? valueLocation,
             IReadOnlyList<ParamModel> parameters, IReadOnlyList<string> names, List<DiagnosticInfo> diagnostics)
         {
-            var index = KeyMatch.IndexOf(names, key);
+            var index = KeyRules.IndexOf(names, key);
             if (index < 0)
             {
-                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.UnknownKey, $"{context}: {KeyMatch.UnknownKeyMessage(owner, key, names)}", keyLocation));
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.UnknownKey, $"{context}: {KeyRules.UnknownKeyMessage(owner, key, names)}", keyLocation));
                 return null;
             }
             var param = parameters[index];

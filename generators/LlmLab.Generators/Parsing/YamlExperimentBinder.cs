@@ -42,14 +42,9 @@ namespace LlmLab.Generators.Parsing
             var isDefault = false;
             if (document.Default is { } defaultEntry)
             {
-                switch (defaultEntry.Value?.Trim().ToLowerInvariant())
-                {
-                    case "true": isDefault = true; break;
-                    case "false": break;
-                    default:
-                        diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.WrongType, $"default: '{defaultEntry.Value}' is not a bool (true or false)", defaultEntry.ValueLocation));
-                        break;
-                }
+                // A bool by the rule parameters follow ("default: 'x' is not a bool (true or false)").
+                if (ValueRules.ParseBoolean("default", defaultEntry.Value ?? "", out isDefault) is { } error)
+                    diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.WrongType, error.Message, defaultEntry.ValueLocation));
             }
 
             var recipe = FindRecipe(document, recipes, diagnostics);
@@ -60,10 +55,10 @@ namespace LlmLab.Generators.Parsing
             var values = new List<ParamValue>();
             foreach (var entry in document.Params)
             {
-                var index = KeyMatch.IndexOf(names, entry.Key);
+                var index = KeyRules.IndexOf(names, entry.Key);
                 if (index < 0)
                 {
-                    diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.UnknownKey, $"params: {KeyMatch.UnknownKeyMessage(owner, entry.Key, names)}", entry.KeyLocation));
+                    diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.UnknownKey, $"params: {KeyRules.UnknownKeyMessage(owner, entry.Key, names)}", entry.KeyLocation));
                     continue;
                 }
                 var param = recipe.Parameters[index];
@@ -85,7 +80,7 @@ namespace LlmLab.Generators.Parsing
             // A broken params section or a misspelt 'params' would only repeat itself as "required" errors.
             var paramsRead = document.Diagnostics.Count == 0;
             foreach (var required in recipe.Parameters.Where(p => p.IsRequired && paramsRead))
-                if (!values.Any(v => v.Name == required.Name) && !document.Params.Any(e => KeyMatch.Normalize(e.Key) == KeyMatch.Normalize(required.Name)))
+                if (!values.Any(v => v.Name == required.Name) && !document.Params.Any(e => KeyRules.Matches(e.Key, required.Name)))
                     diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.MissingValue,
                         $"{owner} requires {required.Name} ({Expected(required)}); set it under params:",
                         document.ParamsKey ?? document.Recipe!.ValueLocation));
@@ -138,7 +133,7 @@ namespace LlmLab.Generators.Parsing
             var matches = recipes.Where(r => r.Name == recipeName.Trim()).ToList();
             if (matches.Count == 0)
             {
-                var closest = KeyMatch.Closest(recipeName, recipes.Select(r => r.Name));
+                var closest = KeyRules.Closest(recipeName, recipes.Select(r => r.Name));
                 diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.UnknownRecipe,
                     $"unknown recipe '{recipeName}'" + (closest is null ? "" : $"; did you mean {closest}?") + $" Known recipes: {Known(recipes)}", location));
                 return null;
@@ -163,7 +158,7 @@ namespace LlmLab.Generators.Parsing
         static string Expected(ParamModel param)
         {
             if (param.Choices.Count > 0) return $"one of {string.Join(", ", param.Choices)}";
-            var range = param.Min is null && param.Max is null ? "" : $" ({ValueCheck.RangeText(param.Min, param.Max)})";
+            var range = param.Min is null && param.Max is null ? "" : $" ({ValueRules.RangeText(param.Min, param.Max)})";
             return $"{(param.TypeName.Length > 0 && "aeiou".IndexOf(param.TypeName[0]) >= 0 ? "an" : "a")} {param.TypeName}{range}";
         }
     }

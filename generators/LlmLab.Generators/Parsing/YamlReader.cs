@@ -83,7 +83,7 @@ namespace LlmLab.Generators.Parsing
                     continue;
                 }
                 var key = keyNode.Value;
-                switch (KeyMatch.Normalize(key))
+                switch (KeyRules.Normalize(key))
                 {
                     case "name": document.Name = document.Scalar(keyNode, pair.Value); break;
                     case "description": document.Description = document.Scalar(keyNode, pair.Value); break;
@@ -113,7 +113,7 @@ namespace LlmLab.Generators.Parsing
                                 "'profiles' must be a mapping of profile names to key: value settings");
                         break;
                     default:
-                        var closest = KeyMatch.Closest(key, TopLevelKeys);
+                        var closest = KeyRules.Closest(key, TopLevelKeys);
                         document.Error(DiagnosticDescriptors.UnknownKey, document.At(keyNode.Start, keyNode.End),
                             $"an experiment file has no key '{key}'; " + (closest is null ? $"its keys are {string.Join(", ", TopLevelKeys)}" : $"did you mean {closest}?"));
                         break;

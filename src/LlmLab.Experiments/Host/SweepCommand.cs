@@ -18,7 +18,7 @@ internal static class SweepCommand
         string? profile = line.Single("profile");
 
         foreach (var (key, _) in fixedSettings)
-            if (grid.FirstOrDefault(a => Normalize(a.Key) == Normalize(key)) is { } clash)
+            if (grid.FirstOrDefault(a => KeyRules.Matches(a.Key, key)) is { } clash)
                 throw new ExperimentConfigException($"'{clash.Key}' is both swept (--grid) and fixed (--set); keep one");
 
         // Bind every combination first: a bad value in the grid stops the sweep before anything runs.
@@ -79,15 +79,13 @@ internal static class SweepCommand
         {
             var list = values.Split(',').Select(v => v.Trim()).ToList();
             if (list.Any(v => v.Length == 0)) throw new ExperimentConfigException($"--grid {key}={values}: a value is empty");
-            if (axes.Any(a => Normalize(a.Key) == Normalize(key))) throw new ExperimentConfigException($"--grid {key} is given twice");
+            if (axes.Any(a => KeyRules.Matches(a.Key, key))) throw new ExperimentConfigException($"--grid {key} is given twice");
             axes.Add(new SweepAxis(key, list));
         }
         return axes;
     }
 
-    // Keys match as the binder matches them: ignoring case, '_' and '-'.
-    private static string Normalize(string key) => key.Replace("_", "").Replace("-", "").ToLowerInvariant();
-
+    // Keys match as the binder matches them (KeyRules: ignoring case, '_' and '-').
     private static string Canonical(string key, BoundExperiment bound) =>
-        bound.Parameters.FirstOrDefault(p => Normalize(p.Key) == Normalize(key)).Key ?? key;
+        bound.Parameters.FirstOrDefault(p => KeyRules.Matches(p.Key, key)).Key ?? key;
 }
