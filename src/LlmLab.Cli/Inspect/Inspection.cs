@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using LlmLab.IO;
 using LlmLab.Models.HuggingFace;
-using LlmLab.Quantization;
+using LlmLab.Nn;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cli.Inspect;

@@ -53,7 +53,7 @@ internal static class SweepCommand
             session.Console.Line($"({i + 1}/{combinations.Count}) {string.Join(", ", combination.Select(c => $"{c.Key}={c.Value}"))}");
 
             using var backend = HostSession.CreateBackend(backendName);
-            var config = RunConfig.From(bound[i], seed, backend.Name, profile);
+            var config = bound[i].ToRunConfig(seed, backend.Name, profile);
             var paths = RunFolders.Create(root, config, DateTime.UtcNow);
             var outcome = RunExecutor.Execute(bound[i], config, paths, backend, resuming: false, session);
             runs.Add(new SweepRun(combination, paths.Name, outcome.State));

@@ -12,7 +12,7 @@ internal sealed class RunRecorder
     private readonly Lock gate = new();
     private bool liveProgress;
 
-    public RunRecorder(RunPaths paths, HostConsole? console)
+    public RunRecorder(RunPaths paths, IRunConsole? console)
     {
         Paths = paths;
         Console = console?.Output;

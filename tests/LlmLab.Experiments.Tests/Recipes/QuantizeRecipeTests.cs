@@ -1,3 +1,4 @@
+using LlmLab.Nn;
 using LlmLab.Quantization;
 
 namespace LlmLab.Experiments.Tests;

@@ -1,7 +1,7 @@
 using LlmLab.Backends;
 using LlmLab.Tensors;
 
-namespace LlmLab.Quantization;
+namespace LlmLab.Nn;
 
 /// <summary>
 /// How a linear layer's weight is stored for inference: f32, int8 with one absmax scale per output row (LLM.int8's
