@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments.Tests;
 

@@ -126,6 +126,8 @@ public sealed class Trainer : IDisposable
         if (!float.IsFinite(meanLoss) || !double.IsFinite(norm))
         {
             ZeroGradients();
+            // The diverged step stays in the record (a NaN is a value metrics.jsonl keeps), so the report shows where it went.
+            _metrics?.Append(Step + 1, (Metric("train_loss"), meanLoss), (Metric("grad_norm"), norm), (Metric("lr"), _schedule.At(Step)));
             string where = CheckpointFolder is not null && TrainingCheckpoint.Latest(CheckpointFolder) is { } saved
                 ? $"the last checkpoint ({saved.Folder}, step {saved.Step}) is intact"
                 : "no checkpoint was written";
