@@ -95,7 +95,7 @@ public static class FinetuneRecipe
             CheckpointInterval = Math.Max(1, config.Steps / 2), LogInterval = Math.Max(1, config.Steps / 10),
         };
         var clock = Stopwatch.StartNew();
-        var outcome = TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, data.Train, data.Test);
+        var result = TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, data.Train, data.Test);
         var trainTime = clock.Elapsed;
 
         if (method == FinetuneMethod.Lora)
@@ -107,7 +107,7 @@ public static class FinetuneRecipe
         model.Save(folder);
         context.Log($"{stage}: model saved to {folder}");
         var (rouge, summaries) = Summarise(model, stage, config, data, context);
-        return new FinetuneResult(stage, model, trainable, all, outcome.Result.LastLoss, TestLoss(model, data, context), rouge, trainTime, summaries);
+        return new FinetuneResult(stage, model, trainable, all, result.LastLoss, TestLoss(model, data, context), rouge, trainTime, summaries);
     }
 
     private static FinetuneResult Evaluate(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)

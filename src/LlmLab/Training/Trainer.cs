@@ -75,18 +75,19 @@ public sealed class Trainer : IDisposable
     public TrainingResult Train(CancellationToken cancellation = default)
     {
         int resumedFrom = ResumeFromLatestCheckpoint();
-        float? lastLoss = null, lastValidation = null;
+        // A resumed run's losses so far are in metrics.jsonl (trimmed to the checkpoint): the result is the whole run's.
+        var (firstValidation, lastLoss, lastValidation) = RecordedLosses();
         string? lastCheckpoint = null;
         long tokens = 0;
         double seconds = 0;
-        if (Step == 0) lastValidation = Evaluate();
+        if (Step == 0) firstValidation = lastValidation = Evaluate();
 
         while (Step < Options.Steps)
         {
             if (cancellation.IsCancellationRequested)
             {
                 lastCheckpoint = Checkpoint();
-                return new TrainingResult(Step, resumedFrom, true, lastLoss, lastValidation, Throughput(tokens, seconds), lastCheckpoint);
+                return Result(true);
             }
             var report = TrainStep();
             lastLoss = report.Loss;
@@ -98,7 +99,10 @@ public sealed class Trainer : IDisposable
             if (Files is not null && (last || Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0))
                 lastCheckpoint = Checkpoint();
         }
-        return new TrainingResult(Step, resumedFrom, false, lastLoss, lastValidation, Throughput(tokens, seconds), lastCheckpoint);
+        return Result(false);
+
+        TrainingResult Result(bool interrupted) =>
+            new(Step, resumedFrom, interrupted, lastLoss, lastValidation, Throughput(tokens, seconds), lastCheckpoint) { FirstValidationLoss = firstValidation };
     }
 
     /// <summary>One optimizer step over its micro-batches; public for benchmarks and tests.</summary>
@@ -183,7 +187,13 @@ public sealed class Trainer : IDisposable
 
     private int ResumeFromLatestCheckpoint()
     {
-        if (CheckpointFolder is null || TrainingCheckpoint.Latest(CheckpointFolder) is not { } checkpoint) return 0;
+        if (CheckpointFolder is null) return 0;
+        if (TrainingCheckpoint.Latest(CheckpointFolder) is not { } checkpoint)
+        {
+            // Starting over: what an attempt that died before its first checkpoint wrote is written again.
+            _metrics?.TruncateAfter(-1, OwnMetrics);
+            return 0;
+        }
         if (checkpoint.Data != _train.Description)
             throw new InvalidDataException(
                 $"cannot resume from {checkpoint.Folder}: it was trained on {checkpoint.Data}, this run reads {_train.Description}");
@@ -192,7 +202,7 @@ public sealed class Trainer : IDisposable
                 $"cannot resume from {checkpoint.Folder}: it read {checkpoint.NextBatch} batches in {checkpoint.Step} steps, which does not match gradient accumulation {Options.GradientAccumulation}");
         checkpoint.Restore(_model, _optimizer);
         Step = checkpoint.Step;
-        _metrics?.TruncateAfter(Step, Metric("train_loss"), Metric("val_loss"));
+        _metrics?.TruncateAfter(Step, OwnMetrics);
         Resumed?.Invoke(checkpoint);
         return Step;
     }
@@ -203,6 +213,20 @@ public sealed class Trainer : IDisposable
     }
 
     private string Metric(string name) => (Files?.MetricPrefix ?? "") + name;
+
+    // Each of the trainer's lines carries one of these: what a resume trims.
+    private string[] OwnMetrics => [Metric("train_loss"), Metric("val_loss")];
+
+    // The validation loss at step 0, the last step's loss and the last validation loss recorded so far.
+    private (float? FirstValidation, float? LastLoss, float? LastValidation) RecordedLosses()
+    {
+        if (_metrics is null || Step == 0) return (null, null, null);
+        var series = MetricsLog.Read(_metrics.Path);
+        var train = series.FirstOrDefault(s => s.Name == Metric("train_loss"));
+        var validation = series.FirstOrDefault(s => s.Name == Metric("val_loss"));
+        float? first = validation?.Points[0] is { Step: 0 } start ? (float)start.Value : null;
+        return (first, train is null ? null : (float)train.Final, validation is null ? null : (float)validation.Final);
+    }
 
     private static double Throughput(long tokens, double seconds) => seconds > 0 ? tokens / seconds : 0;
 }

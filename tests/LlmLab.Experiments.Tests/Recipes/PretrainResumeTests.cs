@@ -1,0 +1,60 @@
+namespace LlmLab.Experiments.Tests;
+
+/// <summary>
+/// The pretrain recipe resumed in its run folder (as <c>run --resume</c> does after a kill) records the same tables
+/// as an uninterrupted run: its losses table and sentence come from the whole run's record, not from the steps the
+/// last attempt happened to train.
+/// </summary>
+public sealed class PretrainResumeTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("llmlab-pretrain-resume-").FullName;
+    private readonly LlmLab.Backends.IBackend backend = LlmLab.Backends.Backend.Create("cpu");
+
+    public void Dispose()
+    {
+        backend.Dispose();
+        try { Directory.Delete(root, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private static readonly PretrainConfig Tiny = new()
+    {
+        Layers = 1, Heads = 2, Width = 16, Context = 16, BatchSize = 2, Steps = 8, WarmupSteps = 2, Documents = 20,
+        EvaluationInterval = 4, EvaluationBatches = 1,
+    };
+
+    private string Pretrain(string name)
+    {
+        string folder = Path.Combine(root, name);
+        PretrainRecipe.Pretrain(Tiny, new ExperimentContext("pretrain", 1, backend, folder, CancellationToken.None));
+        return folder;
+    }
+
+    private static string Results(string folder) => File.ReadAllText(new RunPaths(folder).Results);
+
+    [Fact]
+    public void A_run_resumed_from_a_checkpoint_records_the_uninterrupted_tables()
+    {
+        string straight = Pretrain("straight");
+        string resumed = Pretrain("resumed");
+        // As if killed after step 6's checkpoint: the last checkpoint goes, the metrics and tables of the steps after stay.
+        Directory.Delete(Path.Combine(resumed, "checkpoints", "pretrain", "step-000008"), recursive: true);
+        Assert.True(Directory.Exists(Path.Combine(resumed, "checkpoints", "pretrain", "step-000006")));
+
+        Pretrain("resumed");
+
+        Assert.Equal(Results(straight), Results(resumed));
+        Assert.Contains("8 steps took the validation loss from", Results(resumed));
+    }
+
+    [Fact]
+    public void A_run_resumed_after_its_training_finished_records_the_uninterrupted_tables()
+    {
+        string straight = Pretrain("straight");
+        string resumed = Pretrain("resumed");
+
+        Pretrain("resumed");   // killed while sampling, say: the training step runs again and trains nothing
+
+        Assert.Equal(Results(straight), Results(resumed));
+    }
+}
