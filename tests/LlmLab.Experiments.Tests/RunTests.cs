@@ -114,6 +114,28 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public void ResumeRemovesTemporaryFilesAKilledRunLeft()
+    {
+        using var cancellation = new CancellationTokenSource();
+        host.Run([TestExperiments.ToyTrain(onStep: step => { if (step == 2) cancellation.Cancel(); })], cancellation.Token, "run", "toy-train");
+        var paths = new RunPaths(host.OnlyRunFolder("toy-train"));
+        // What AtomicFile leaves when the process dies between writing its temporary file and renaming it.
+        string[] leftovers =
+        [
+            Path.Combine(paths.Folder, $".results.json.4242.{Guid.NewGuid():N}.tmp"),
+            Path.Combine(paths.Checkpoints, $".train.txt.4242.{Guid.NewGuid():N}.tmp"),
+        ];
+        foreach (string file in leftovers) File.WriteAllText(file, "half");
+        string unrelated = Path.Combine(paths.Folder, ".notes.tmp");
+        File.WriteAllText(unrelated, "mine");
+
+        Assert.Equal(ExitCodes.Done, host.Run([TestExperiments.ToyTrain()], "run", "--resume", paths.Folder).Code);
+
+        foreach (string file in leftovers) Assert.False(File.Exists(file), file);
+        Assert.True(File.Exists(unrelated));
+    }
+
+    [Fact]
     public void CompletedRunCannotBeResumed()
     {
         host.Run([TestExperiments.ToyTrain()], "run", "toy-train");

@@ -27,6 +27,8 @@ internal static class RunExecutor
     {
         var console = session.Console;
         var cancellation = session.Cancellation;
+        // A run killed mid-write may have left temporary files (and checkpoint folders, which the trainer removes).
+        if (resuming) AtomicFile.RemoveLeftovers(paths.Folder);
         var recorder = new RunRecorder(paths, console);
 
         if (!resuming || !File.Exists(paths.Config)) AtomicFile.WriteAllText(paths.Config, RunConfigYaml.Write(config));

@@ -19,6 +19,8 @@ public static class TrainingStage
         var files = new TrainerFiles(Path.Combine(context.CheckpointFolder, stage), context.MetricsFile, stage + "_");
         using var trainer = new Trainer(context.Backend, model, loss, options, train, validation, files);
         using var progress = context.Progress(stage, options.Steps);
+        trainer.CheckpointRejected += (folder, reason) =>
+            context.Log($"{stage}: passing over checkpoint {Path.GetFileName(folder)}, which is damaged ({reason}); resuming from an older one");
         trainer.Resumed += c =>
         {
             context.Log($"{stage}: resuming from step {c.Step}");

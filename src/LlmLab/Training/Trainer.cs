@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LlmLab.Autograd;
 using LlmLab.Backends;
+using LlmLab.IO;
 using LlmLab.Nn;
 using LlmLab.Tensors;
 
@@ -67,6 +68,8 @@ public sealed class Trainer : IDisposable
     public event Action<string>? CheckpointSaved;
     /// <summary>Raised with the checkpoint a run resumes from, before its first step.</summary>
     public event Action<TrainingCheckpoint>? Resumed;
+    /// <summary>Raised with a checkpoint folder a resume passed over and why (a file damaged or missing): the resume goes on from an older one.</summary>
+    public event Action<string, string>? CheckpointRejected;
 
     /// <summary>
     /// Trains up to <see cref="TrainingOptions.Steps"/>. When <paramref name="cancellation"/> fires, the step in
@@ -132,8 +135,8 @@ public sealed class Trainer : IDisposable
             ZeroGradients();
             // The diverged step stays in the record (a NaN is a value metrics.jsonl keeps), so the report shows where it went.
             _metrics?.Append(Step + 1, (Metric("train_loss"), meanLoss), (Metric("grad_norm"), norm), (Metric("lr"), _schedule.At(Step)));
-            string where = CheckpointFolder is not null && TrainingCheckpoint.Latest(CheckpointFolder) is { } saved
-                ? $"the last checkpoint ({saved.Folder}, step {saved.Step}) is intact"
+            string where = CheckpointFolder is not null && TrainingCheckpoint.Folders(CheckpointFolder) is [var saved, ..]
+                ? $"the last checkpoint ({saved}) is intact"
                 : "no checkpoint was written";
             throw new TrainingDivergedException(
                 $"training diverged at step {Step + 1}: the loss is {meanLoss} and the gradient norm {norm}; the weights were not updated and {where}. Try a lower learning rate or a longer warm-up.");
@@ -188,23 +191,53 @@ public sealed class Trainer : IDisposable
     private int ResumeFromLatestCheckpoint()
     {
         if (CheckpointFolder is null) return 0;
-        if (TrainingCheckpoint.Latest(CheckpointFolder) is not { } checkpoint)
+        TrainingCheckpoint.RemoveUnfinished(CheckpointFolder);
+        if (RestoreNewestIntact(CheckpointFolder) is not { } checkpoint)
         {
             // Starting over: what an attempt that died before its first checkpoint wrote is written again.
             _metrics?.TruncateAfter(-1, OwnMetrics);
             return 0;
         }
+        Step = checkpoint.Step;
+        _metrics?.TruncateAfter(Step, OwnMetrics);
+        Resumed?.Invoke(checkpoint);
+        return Step;
+    }
+
+    // The newest checkpoint whose state reads and whose files match their checksums, restored; a damaged one is
+    // reported and passed over. Damage is no reason to train from the start unasked: with checkpoints but none
+    // intact, the resume stops. A checkpoint of other data or batching is refused outright.
+    private TrainingCheckpoint? RestoreNewestIntact(string checkpoints)
+    {
+        var damaged = new List<string>();
+        foreach (string folder in TrainingCheckpoint.Folders(checkpoints))
+        {
+            try
+            {
+                var checkpoint = TrainingCheckpoint.Read(folder);
+                CheckResumable(checkpoint);
+                checkpoint.Restore(_model, _optimizer);   // verifies the checksums before it writes anything
+                return checkpoint;
+            }
+            catch (DamagedFileException e)
+            {
+                damaged.Add(e.Message);
+                CheckpointRejected?.Invoke(folder, e.Message);
+            }
+        }
+        if (damaged.Count > 0)
+            throw new InvalidDataException($"no intact checkpoint in {checkpoints}: {string.Join("; ", damaged)}. Delete it to train from the start.");
+        return null;
+    }
+
+    private void CheckResumable(TrainingCheckpoint checkpoint)
+    {
         if (checkpoint.Data != _train.Description)
             throw new InvalidDataException(
                 $"cannot resume from {checkpoint.Folder}: it was trained on {checkpoint.Data}, this run reads {_train.Description}");
         if (checkpoint.NextBatch != (long)checkpoint.Step * Options.GradientAccumulation)
             throw new InvalidDataException(
                 $"cannot resume from {checkpoint.Folder}: it read {checkpoint.NextBatch} batches in {checkpoint.Step} steps, which does not match gradient accumulation {Options.GradientAccumulation}");
-        checkpoint.Restore(_model, _optimizer);
-        Step = checkpoint.Step;
-        _metrics?.TruncateAfter(Step, OwnMetrics);
-        Resumed?.Invoke(checkpoint);
-        return Step;
     }
 
     private void ZeroGradients()

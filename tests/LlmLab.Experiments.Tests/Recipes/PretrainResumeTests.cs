@@ -57,4 +57,22 @@ public sealed class PretrainResumeTests : IDisposable
 
         Assert.Equal(Results(straight), Results(resumed));
     }
+
+    [Fact]
+    public void A_damaged_checkpoint_is_passed_over_and_the_log_says_so()
+    {
+        string straight = Pretrain("straight");
+        string resumed = Pretrain("resumed");
+        string damaged = Path.Combine(resumed, "checkpoints", "pretrain", "step-000008", "model.safetensors");
+        byte[] bytes = File.ReadAllBytes(damaged);
+        bytes[^5] ^= 1;   // one low bit of the last tensor's values
+        File.WriteAllBytes(damaged, bytes);
+
+        Pretrain("resumed");
+
+        Assert.Equal(Results(straight), Results(resumed));
+        string log = File.ReadAllText(new RunPaths(resumed).Log);
+        Assert.Contains($"passing over checkpoint step-000008, which is damaged ({damaged} is damaged: its SHA-256 is", log);
+        Assert.Contains("pretrain: resuming from step 6", log);
+    }
 }
