@@ -35,7 +35,8 @@ public static class PretrainRecipe
             MinLearningRate = (float)Math.Min(config.MinLearningRate, config.LearningRate), WarmupSteps = Math.Min(config.WarmupSteps, config.Steps),
             WeightDecay = (float)config.WeightDecay, MaxGradientNorm = (float)config.MaxGradientNorm,
             EvaluationInterval = config.EvaluationInterval, EvaluationBatches = config.EvaluationBatches,
-            CheckpointInterval = Math.Max(1, config.Steps / 4), LogInterval = Math.Max(1, config.Steps / 20),
+            CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval : Math.Max(1, config.Steps / 4),
+            LogInterval = Math.Max(1, config.Steps / 20),
         };
         var train = new CausalLmBatches(tokenizer.Encode(trainText), config.Context, config.BatchSize, seed);
         var validation = new CausalLmBatches(tokenizer.Encode(validationText), config.Context, config.BatchSize, seed, "validation");

@@ -75,4 +75,26 @@ public sealed class PretrainResumeTests : IDisposable
         Assert.Contains($"passing over checkpoint step-000008, which is damaged ({damaged} is damaged: its SHA-256 is", log);
         Assert.Contains("pretrain: resuming from step 6", log);
     }
+
+    [Theory]
+    [InlineData(0, new[] { "step-000006", "step-000008" })]   // every quarter of 8 steps, the two newest kept
+    [InlineData(5, new[] { "step-000005", "step-000008" })]
+    [InlineData(8, new[] { "step-000008" })]
+    public void The_checkpoint_interval_is_a_parameter(int interval, string[] kept)
+    {
+        string folder = Path.Combine(root, "interval");
+        PretrainRecipe.Pretrain(Tiny with { CheckpointInterval = interval }, new ExperimentContext("pretrain", 1, backend, folder, CancellationToken.None));
+        Assert.Equal(kept, Directory.GetDirectories(Path.Combine(folder, "checkpoints", "pretrain")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Every_recipe_that_trains_takes_a_checkpoint_interval()
+    {
+        foreach (var config in new[] { typeof(PretrainConfig), typeof(FinetuneConfig), typeof(GenerateConfig), typeof(QuantizeConfig), typeof(EvaluateConfig) })
+        {
+            var property = config.GetProperty(nameof(PretrainConfig.CheckpointInterval));
+            Assert.True(property?.GetCustomAttributes(typeof(ParamAttribute), false).Length == 1, $"{config.Name} has no [Param] CheckpointInterval");
+            Assert.Equal(0, property!.GetValue(Activator.CreateInstance(config)));
+        }
+    }
 }
