@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using LlmLab.Backends;
 using LlmLab.IO;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments;
 
@@ -60,6 +61,7 @@ internal static class RunExecutor
             console.Line($"[{i + 1}/{steps.Count}] {step.Name}");
             recorder.Log.Detail($"step {i + 1}/{steps.Count}: {step.Name}");
             context.StepName = step.Name;
+            FaultInjection.Pause($"before-{step.Name}");
             var clock = Stopwatch.StartNew();
             try
             {
