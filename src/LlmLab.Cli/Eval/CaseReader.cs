@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using LlmLab.Evaluation;
 
@@ -94,32 +95,68 @@ public static class CaseReader
         return end == line.Length ? line : line[..end];
     }
 
+    // Bytes that are not UTF-8 are an error naming their line, not U+FFFD scored as text: each line is split off as
+    // bytes (at \n, \r\n or \r, as File.ReadLines splits) and decoded strictly. A UTF-8 byte-order mark is skipped.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static IEnumerable<string> ReadLines(string path)
     {
         if (Directory.Exists(path)) throw new CliException($"cannot read '{path}': it is a directory");
-        IEnumerator<string> lines;
+        Stream stream;
         try
         {
-            lines = File.ReadLines(path).GetEnumerator();
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new CliException($"cannot read '{path}': {Reason(e)}");
         }
-        using (lines)
+        using (stream)
         {
+            var line = new MemoryStream();
+            int lineNumber = 0;
+            bool first = true, afterCarriageReturn = false;
             while (true)
             {
+                int b;
                 try
                 {
-                    if (!lines.MoveNext()) yield break;
+                    b = stream.ReadByte();
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     throw new CliException($"cannot read '{path}': {Reason(e)}");
                 }
-                yield return lines.Current;
+                if (b < 0) break;
+                if (afterCarriageReturn && b == '\n')
+                {
+                    afterCarriageReturn = false;
+                    continue;
+                }
+                afterCarriageReturn = b == '\r';
+                if (b is '\n' or '\r')
+                {
+                    yield return Decode(line, path, ++lineNumber, first);
+                    first = false;
+                    line.SetLength(0);
+                }
+                else line.WriteByte((byte)b);
             }
+            if (line.Length > 0) yield return Decode(line, path, ++lineNumber, first);
+        }
+    }
+
+    private static string Decode(MemoryStream line, string path, int lineNumber, bool first)
+    {
+        var bytes = line.GetBuffer().AsSpan(0, (int)line.Length);
+        if (first && bytes.StartsWith("\uFEFF"u8)) bytes = bytes[3..];
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new CliException($"{path} line {lineNumber}: not valid UTF-8");
         }
     }
 
