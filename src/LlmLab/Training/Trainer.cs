@@ -12,10 +12,10 @@ namespace LlmLab.Training;
 /// <see cref="TrainingOptions.GradientAccumulation"/> micro-batches, clips them by global norm, stops with
 /// <see cref="TrainingDivergedException"/> if the loss or norm is not finite (before the weights are touched), and
 /// takes an AdamW step at the schedule's learning rate. Every step is reported (<see cref="StepCompleted"/>) and
-/// appended to metrics.jsonl; validation loss and checkpoints come at their intervals. Given files, a
-/// trainer resumes from the newest checkpoint there, and the resumed run is bit-identical to an uninterrupted one
-/// on the cpu backend: batches are a function of their index, the schedule of the step, and the checkpoint holds
-/// the weights, the moments and both counters.
+/// appended to metrics.jsonl; validation loss and checkpoints come at their intervals. Given files, a trainer
+/// resumes from the newest intact checkpoint there (removing unfinished ones, passing over damaged ones), and the
+/// resumed run is bit-identical to an uninterrupted one on the cpu backend: batches are a function of their index,
+/// the schedule of the step, and the checkpoint holds the weights, the moments and both counters.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
