@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments.Tests;
 
@@ -81,6 +82,8 @@ public sealed class ReportTests : IDisposable
         Assert.Equal("train_loss fell from 4 at step 1 to 2 at step 10 (50% lower); val_loss ended at 2.6, above its lowest, 2.5 at step 5.",
             SentenceWriter.ForMetrics(metrics));
         Assert.Equal("Only timings were recorded.", SentenceWriter.ForMetrics([metrics[1]]));
+        Assert.Equal("train_loss went from 4 at step 1 to NaN at step 3.",
+            SentenceWriter.ForMetrics([new("train_loss", [(1, 4.0), (2, 3.0), (3, double.NaN)])]));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using LlmLab.IO;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments.Tests;
 
@@ -103,10 +104,10 @@ public sealed class RunFolderTests : IDisposable
     public void MetricsReadKeepsTheLastValuePerStepAndSkipsAHalfWrittenLine()
     {
         string path = Path.Combine(host.Root, "metrics.jsonl");
-        MetricsLog.Append(path, 1, [new("train_loss", 3.0)]);
-        MetricsLog.Append(path, 2, [new("train_loss", 2.5), new("lr", 0.1)]);
-        MetricsLog.Append(path, 2, [new("train_loss", 2.4)]); // a resumed run repeating step 2
-        MetricsLog.Append(path, 3, [new("train_loss", double.NaN)]);
+        new MetricsLog(path).Append(1, ("train_loss", 3.0));
+        new MetricsLog(path).Append(2, ("train_loss", 2.5), ("lr", 0.1));
+        new MetricsLog(path).Append(2, ("train_loss", 2.4)); // a resumed run repeating step 2
+        new MetricsLog(path).Append(3, ("train_loss", double.NaN));
         File.AppendAllText(path, "{\"step\": 4, \"train_lo"); // killed mid-line
 
         Assert.Equal("{\"step\": 1, \"train_loss\": 3}", File.ReadLines(path).First());

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments.Tests;
 
@@ -110,6 +111,28 @@ public sealed class RunTests : IDisposable
         static IEnumerable<double> Losses(string folder) =>
             MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")).Single(m => m.Name == "train_loss").Points.Select(p => p.Value);
         Assert.Equal(Losses(straight), Losses(interrupted));
+    }
+
+    [Fact]
+    public void ResumeRemovesTemporaryFilesAKilledRunLeft()
+    {
+        using var cancellation = new CancellationTokenSource();
+        host.Run([TestExperiments.ToyTrain(onStep: step => { if (step == 2) cancellation.Cancel(); })], cancellation.Token, "run", "toy-train");
+        var paths = new RunPaths(host.OnlyRunFolder("toy-train"));
+        // What AtomicFile leaves when the process dies between writing its temporary file and renaming it.
+        string[] leftovers =
+        [
+            Path.Combine(paths.Folder, $".results.json.4242.{Guid.NewGuid():N}.tmp"),
+            Path.Combine(paths.Checkpoints, $".train.txt.4242.{Guid.NewGuid():N}.tmp"),
+        ];
+        foreach (string file in leftovers) File.WriteAllText(file, "half");
+        string unrelated = Path.Combine(paths.Folder, ".notes.tmp");
+        File.WriteAllText(unrelated, "mine");
+
+        Assert.Equal(ExitCodes.Done, host.Run([TestExperiments.ToyTrain()], "run", "--resume", paths.Folder).Code);
+
+        foreach (string file in leftovers) Assert.False(File.Exists(file), file);
+        Assert.True(File.Exists(unrelated));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public static class CaseReader
         }
         catch (DataFormatException e)
         {
-            throw new CliException(e.Line is { } line ? $"{e.FilePath} line {line}: {e.Problem}" : $"{e.FilePath}: {e.Problem}");
+            throw Problem(e);
         }
         catch (Exception e) when (IsUnreadable(e))
         {
@@ -64,34 +64,26 @@ public static class CaseReader
         return end == line.Length ? line : line[..end];
     }
 
-    private static IEnumerable<string> ReadLines(string path)
+    /// <summary>The file's lines through the engine's strict UTF-8 reader, its problems worded as the CLI's.</summary>
+    private static List<string> ReadLines(string path)
     {
         if (Directory.Exists(path)) throw new CliException($"cannot read '{path}': it is a directory");
-        IEnumerator<string> lines;
         try
         {
-            lines = File.ReadLines(path).GetEnumerator();
+            return [.. TextFileLoader.Lines(path)];
+        }
+        catch (DataFormatException e)
+        {
+            throw Problem(e);
         }
         catch (Exception e) when (IsUnreadable(e))
         {
             throw new CliException($"cannot read '{path}': {Reason(e)}");
         }
-        using (lines)
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!lines.MoveNext()) yield break;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new CliException($"cannot read '{path}': {Reason(e)}");
-                }
-                yield return lines.Current;
-            }
-        }
     }
+
+    private static CliException Problem(DataFormatException e) =>
+        new(e.Line is { } line ? $"{e.FilePath} line {line}: {e.Problem}" : $"{e.FilePath}: {e.Problem}");
 
     /// <summary>A file that cannot be opened or read (a path .NET refuses, a missing file, no permission, an I/O error).</summary>
     private static bool IsUnreadable(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException;

@@ -4,11 +4,13 @@ namespace LlmLab.Experiments;
 /// The model a later recipe (generate, finetune, quantize, evaluate) starts from: a folder saved by an earlier run
 /// (<c>BaseModel: runs/pretrain/.../model</c>), or, when none is named, one pre-trained at the start of this run with
 /// the pretrain recipe's defaults for <paramref name="pretrainSteps"/> steps on <paramref name="documents"/> documents,
-/// with a context of <paramref name="contextLength"/> characters (dialogue summarisation needs about 512).
+/// with a context of <paramref name="contextLength"/> characters (dialogue summarisation needs about 512) and a
+/// checkpoint every <paramref name="checkpointInterval"/> steps (0: the pretrain recipe's every quarter).
 /// </summary>
 public static class ModelSource
 {
-    public static TinyGpt Obtain(ExperimentContext context, string baseModel, int pretrainSteps, int documents = 4000, int contextLength = 64)
+    public static TinyGpt Obtain(ExperimentContext context, string baseModel, int pretrainSteps, int documents = 4000, int contextLength = 64,
+        int checkpointInterval = 0)
     {
         if (!string.IsNullOrWhiteSpace(baseModel))
         {
@@ -20,6 +22,10 @@ public static class ModelSource
         // Validation reads as many tokens as the default 20 batches at context 64 do: at 512, 20 batches would cost
         // as much as a dozen training steps at each evaluation.
         int evaluationBatches = Math.Max(2, 20 * 64 / contextLength);
-        return PretrainRecipe.Pretrain(new PretrainConfig { Steps = pretrainSteps, Documents = documents, Context = contextLength, EvaluationBatches = evaluationBatches }, context);
+        return PretrainRecipe.Pretrain(new PretrainConfig
+        {
+            Steps = pretrainSteps, Documents = documents, Context = contextLength, EvaluationBatches = evaluationBatches,
+            CheckpointInterval = checkpointInterval,
+        }, context);
     }
 }

@@ -35,7 +35,8 @@ public static class PretrainRecipe
             MinLearningRate = (float)Math.Min(config.MinLearningRate, config.LearningRate), WarmupSteps = Math.Min(config.WarmupSteps, config.Steps),
             WeightDecay = (float)config.WeightDecay, MaxGradientNorm = (float)config.MaxGradientNorm,
             EvaluationInterval = config.EvaluationInterval, EvaluationBatches = config.EvaluationBatches,
-            CheckpointInterval = Math.Max(1, config.Steps / 4), LogInterval = Math.Max(1, config.Steps / 20),
+            CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval : Math.Max(1, config.Steps / 4),
+            LogInterval = Math.Max(1, config.Steps / 20),
         };
         var train = new CausalLmBatches(tokenizer.Encode(trainText), config.Context, config.BatchSize, seed);
         var validation = new CausalLmBatches(tokenizer.Encode(validationText), config.Context, config.BatchSize, seed, "validation");
@@ -49,14 +50,14 @@ public static class PretrainRecipe
             ["parameters", "layers", "heads", "width", "context", "vocabulary", "training characters"],
             [[gpt.ParameterCount(), config.Layers, config.Heads, config.Width, config.Context, tokenizer.VocabularySize, trainText.Length]],
             $"A {config.Layers}-layer GPT of {gpt.ParameterCount():N0} parameters over {tokenizer.VocabularySize} characters.");
-        float? before = result.FirstValidationLoss, after = result.Result.LastValidationLoss;
+        float? before = result.FirstValidationLoss, after = result.LastValidationLoss;
         context.Table($"{stage}: losses (nats per character)",
             ["", "train", "validation"],
-            [["untrained", Math.Log(tokenizer.VocabularySize), before], ["trained", result.Result.LastLoss, after]],
+            [["untrained", Math.Log(tokenizer.VocabularySize), before], ["trained", result.LastLoss, after]],
             before is { } b && after is { } a
                 ? FormattableString.Invariant($"{config.Steps} steps took the validation loss from {b:F3} to {a:F3} nats per character ({(b - a) / b * 100:F1}% lower); a uniform guess over the {tokenizer.VocabularySize} characters costs {Math.Log(tokenizer.VocabularySize):F3}.")
                 : null);
-        if (result.Result.LastValidationLoss is { } loss) context.Summary($"{stage} validation loss", loss);
+        if (result.LastValidationLoss is { } loss) context.Summary($"{stage} validation loss", loss);
         return model;
     }
 }

@@ -22,7 +22,7 @@ public static class QuantizeRecipe
     public static void Run(QuantizeConfig config, ExperimentContext context)
     {
         Formats(config);   // a mistake shows before minutes of pre-training
-        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps), config, context);
+        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, checkpointInterval: config.CheckpointInterval), config, context);
     }
 
     /// <summary>
