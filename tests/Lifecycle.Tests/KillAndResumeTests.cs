@@ -16,11 +16,11 @@ namespace Lifecycle.Tests;
 /// </summary>
 public sealed partial class KillAndResumeTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string root = Directory.CreateTempSubdirectory("llmlab-kill-resume-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("llmlab-kill-resume-").FullName;
 
     public void Dispose()
     {
-        try { Directory.Delete(root, recursive: true); }
+        try { Directory.Delete(_root, recursive: true); }
         catch (IOException) { }
     }
 
@@ -37,7 +37,7 @@ public sealed partial class KillAndResumeTests(ITestOutputHelper output) : IDisp
     public void A_run_killed_five_times_and_resumed_matches_an_uninterrupted_one()
     {
         var clock = Stopwatch.StartNew();
-        string straightRoot = Path.Combine(root, "straight"), killedRoot = Path.Combine(root, "killed");
+        string straightRoot = Path.Combine(_root, "straight"), killedRoot = Path.Combine(_root, "killed");
         Assert.Equal(0, Run(["run", "pretrain-tiny-gpt", .. Settings, "--out", straightRoot]));
         string straight = OnlyRun(straightRoot);
 
@@ -107,7 +107,7 @@ public sealed partial class KillAndResumeTests(ITestOutputHelper output) : IDisp
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = root,
+            WorkingDirectory = _root,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lifecycle.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);

@@ -10,9 +10,9 @@ namespace LlmLab.Experiments.Tests;
 /// </summary>
 public sealed class DivergedRunReportTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     // A tiny GPT whose validation loss is NaN, and whose training loss turns NaN at step 3.
     private static ExperimentDefinition Diverging() => TestBinder.Define("diverging", [], _ => [new ExperimentStep("Train", context =>
@@ -34,10 +34,10 @@ public sealed class DivergedRunReportTests : IDisposable
     [Fact]
     public void A_nan_loss_is_in_the_report_and_its_plot_series()
     {
-        var (code, output) = host.Run([Diverging()], "run", "diverging");
+        var (code, output) = _host.Run([Diverging()], "run", "diverging");
         Assert.Equal(ExitCodes.RunFailed, code);
         Assert.Contains("training diverged at step 3", output);
-        string folder = host.OnlyRunFolder("diverging");
+        string folder = _host.OnlyRunFolder("diverging");
 
         var report = RunReport.Load(folder);
         var loss = Assert.Single(report.Metrics, m => m.Name == "pretrain_train_loss");

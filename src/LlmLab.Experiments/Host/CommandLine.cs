@@ -8,21 +8,21 @@ namespace LlmLab.Experiments;
 /// </summary>
 internal sealed class CommandLine
 {
-    private readonly OptionParser options;
+    private readonly OptionParser _options;
 
     private CommandLine(CommandSpec command, OptionParser options)
     {
         Command = command;
-        this.options = options;
+        _options = options;
     }
 
     public CommandSpec Command { get; }
-    public IReadOnlyList<string> Arguments => options.Arguments;
+    public IReadOnlyList<string> Arguments => _options.Arguments;
     public bool Help { get; private init; }
 
-    public IReadOnlyList<string> All(string option) => options.Values("--" + option);
-    public string? Single(string option) => options.Value("--" + option);
-    public bool Has(string option) => options.Has("--" + option);
+    public IReadOnlyList<string> All(string option) => _options.Values("--" + option);
+    public string? Single(string option) => _options.Value("--" + option);
+    public bool Has(string option) => _options.Has("--" + option);
 
     /// <summary>Parses <paramref name="args"/>; the first is the command (no arguments at all is <c>run</c> of the default experiment).</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)

@@ -13,13 +13,13 @@ internal sealed class OptionParser
 {
     private enum Kind { Flag, Single, Repeated }
 
-    private readonly Dictionary<string, Kind> declared = new(StringComparer.Ordinal);
-    private readonly List<string> names = [];
-    private readonly Dictionary<string, List<string>> values = new(StringComparer.Ordinal);
-    private readonly HashSet<string> flags = new(StringComparer.Ordinal);
-    private readonly List<string> positionalNames = [];
-    private readonly List<string> positionals = [];
-    private int maxPositionals;
+    private readonly Dictionary<string, Kind> _declared = new(StringComparer.Ordinal);
+    private readonly List<string> _names = [];
+    private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly List<string> _positionalNames = [];
+    private readonly List<string> _positionals = [];
+    private int _maxPositionals;
 
     public OptionParser Flag(string name) => Declare(name, Kind.Flag);
 
@@ -30,15 +30,15 @@ internal sealed class OptionParser
     /// <summary>Declares the next positional argument (e.g. "PATH"); positionals are taken in declaration order.</summary>
     public OptionParser Positional(string name)
     {
-        positionalNames.Add(name);
-        maxPositionals = Math.Max(maxPositionals, positionalNames.Count);
+        _positionalNames.Add(name);
+        _maxPositionals = Math.Max(_maxPositionals, _positionalNames.Count);
         return this;
     }
 
     /// <summary>Takes up to <paramref name="max"/> positional arguments without names (the caller checks the count it needs).</summary>
     public OptionParser AllowArguments(int max)
     {
-        maxPositionals = Math.Max(maxPositionals, max);
+        _maxPositionals = Math.Max(_maxPositionals, max);
         return this;
     }
 
@@ -46,7 +46,7 @@ internal sealed class OptionParser
     public bool Help { get; private set; }
 
     /// <summary>The positional arguments, in order.</summary>
-    public IReadOnlyList<string> Arguments => positionals;
+    public IReadOnlyList<string> Arguments => _positionals;
 
     /// <summary>Parses <paramref name="args"/> from <paramref name="start"/> on; throws <see cref="OptionException"/> at the first problem.</summary>
     public OptionParser Parse(IReadOnlyList<string> args, int start = 0)
@@ -60,18 +60,18 @@ internal sealed class OptionParser
             {
                 if (arg.StartsWith('-') && arg.Length > 1 && !double.TryParse(arg, CultureInfo.InvariantCulture, out _))
                     throw Problem(OptionProblem.SingleDash, arg, arg);
-                if (positionals.Count == maxPositionals) throw Problem(OptionProblem.UnexpectedArgument, arg, arg);
-                positionals.Add(arg);
+                if (_positionals.Count == _maxPositionals) throw Problem(OptionProblem.UnexpectedArgument, arg, arg);
+                _positionals.Add(arg);
                 continue;
             }
 
             int equals = arg.IndexOf('=');
             string name = equals > 0 ? arg[..equals] : arg;
-            if (!declared.TryGetValue(name, out var kind)) throw Problem(OptionProblem.UnknownOption, arg, name);
+            if (!_declared.TryGetValue(name, out var kind)) throw Problem(OptionProblem.UnknownOption, arg, name);
             if (kind == Kind.Flag)
             {
                 if (equals > 0) throw Problem(OptionProblem.FlagWithValue, arg, name);
-                flags.Add(name);
+                _flags.Add(name);
                 continue;
             }
 
@@ -80,7 +80,7 @@ internal sealed class OptionParser
             else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) value = args[++i];
             else throw Problem(OptionProblem.MissingValue, arg, name);
 
-            if (!values.TryGetValue(name, out var list)) values[name] = list = [];
+            if (!_values.TryGetValue(name, out var list)) _values[name] = list = [];
             else if (kind == Kind.Single) throw Problem(OptionProblem.GivenTwice, arg, name);
             list.Add(value);
         }
@@ -88,27 +88,27 @@ internal sealed class OptionParser
     }
 
     /// <summary>True when the option was given: a flag, or an option with its value.</summary>
-    public bool Has(string name) => flags.Contains(name) || values.ContainsKey(name);
+    public bool Has(string name) => _flags.Contains(name) || _values.ContainsKey(name);
 
     /// <summary>The value of an option that does not repeat, or null when it was not given.</summary>
-    public string? Value(string name) => values.TryGetValue(name, out var list) ? list[0] : null;
+    public string? Value(string name) => _values.TryGetValue(name, out var list) ? list[0] : null;
 
     /// <summary>Every value of a repeating option, in the order given.</summary>
-    public IReadOnlyList<string> Values(string name) => values.TryGetValue(name, out var list) ? list : [];
+    public IReadOnlyList<string> Values(string name) => _values.TryGetValue(name, out var list) ? list : [];
 
     /// <summary>The positional argument declared as <paramref name="name"/>, or null when it was not given.</summary>
     public string? PositionalValue(string name)
     {
-        int index = positionalNames.IndexOf(name);
-        return index >= 0 && index < positionals.Count ? positionals[index] : null;
+        int index = _positionalNames.IndexOf(name);
+        return index >= 0 && index < _positionals.Count ? _positionals[index] : null;
     }
 
     private OptionParser Declare(string name, Kind kind)
     {
-        if (declared.TryAdd(name, kind)) names.Add(name);
-        else declared[name] = kind;
+        if (_declared.TryAdd(name, kind)) _names.Add(name);
+        else _declared[name] = kind;
         return this;
     }
 
-    private OptionException Problem(OptionProblem problem, string argument, string option) => new(problem, argument, option, names);
+    private OptionException Problem(OptionProblem problem, string argument, string option) => new(problem, argument, option, _names);
 }

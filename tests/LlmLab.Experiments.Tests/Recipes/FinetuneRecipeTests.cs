@@ -14,9 +14,9 @@ namespace LlmLab.Experiments.Tests;
 public sealed class FinetuneRecipeTests : IDisposable
 {
     private static readonly IBackend Cpu = Backend.Create("cpu");
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private static readonly FinetuneConfig Quick = new()
     {
@@ -35,10 +35,10 @@ public sealed class FinetuneRecipeTests : IDisposable
     }
 
     private ExperimentContext Context(string name, ulong seed = 1) =>
-        new("finetune", seed, Cpu, Path.Combine(host.Root, name), default);
+        new("finetune", seed, Cpu, Path.Combine(_host.Root, name), default);
 
     private ReportTable Table(string run, string title) =>
-        Assert.Single(RunResults.Load(Path.Combine(host.Root, run, "results.json")).Tables, t => t.Title == title);
+        Assert.Single(RunResults.Load(Path.Combine(_host.Root, run, "results.json")).Tables, t => t.Title == title);
 
     [Fact]
     public void Batches_learn_only_the_summary_and_pad_to_the_longest_row()
@@ -127,14 +127,14 @@ public sealed class FinetuneRecipeTests : IDisposable
         Assert.Equal(result.Lora.Rouge.RougeL.F1, table.Rows[2][7].Number);
         Assert.Contains($"LoRA (rank {Quick.LoraRank} on q_proj,v_proj) trains {lora}", table.Sentence);
         Assert.Equal(3, result.Base.Summaries.Count);
-        Assert.True(Directory.Exists(Path.Combine(host.Root, "compare", "lora-model")));
+        Assert.True(Directory.Exists(Path.Combine(_host.Root, "compare", "lora-model")));
         Assert.Equal(["reference", "base", "full", "lora"], Table("compare", "finetune: test dialogue 1").Rows.Select(r => r[0].Text));
     }
 
     [Fact]
     public void A_yaml_style_run_fine_tunes_a_saved_model_with_lora_only()
     {
-        string folder = Path.Combine(host.Root, "base");
+        string folder = Path.Combine(_host.Root, "base");
         TinyModel().Save(folder);
         var config = Quick with { BaseModel = folder, Method = FinetuneMethod.Lora, TargetModules = "*.mlp.*" };
 
@@ -143,9 +143,9 @@ public sealed class FinetuneRecipeTests : IDisposable
         var table = Table("run", "finetune: base vs fine-tuned");
         Assert.Equal(["base", "lora"], table.Rows.Select(r => r[0].Text));
         Assert.Equal(Quick.LoraRank * (16 + 64 + 64 + 16), table.Rows[1][1].Number);
-        var tuned = TinyGpt.Load(Cpu, Path.Combine(host.Root, "run", "lora-model"));
+        var tuned = TinyGpt.Load(Cpu, Path.Combine(_host.Root, "run", "lora-model"));
         Assert.DoesNotContain(tuned.Model.NamedParameters(), p => p.Name.Contains("lora_"));
-        Assert.False(Directory.Exists(Path.Combine(host.Root, "run", "full-model")));
+        Assert.False(Directory.Exists(Path.Combine(_host.Root, "run", "full-model")));
 
         var wrong = Assert.Throws<ExperimentConfigException>(() => FinetuneRecipe.Run(config with { TargetModules = "query" }, Context("wrong")));
         Assert.Contains("q_proj, k_proj, v_proj, o_proj, c_fc, c_proj", wrong.Message);

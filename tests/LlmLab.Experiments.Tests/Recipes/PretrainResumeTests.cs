@@ -7,13 +7,13 @@ namespace LlmLab.Experiments.Tests;
 /// </summary>
 public sealed class PretrainResumeTests : IDisposable
 {
-    private readonly string root = Directory.CreateTempSubdirectory("llmlab-pretrain-resume-").FullName;
-    private readonly LlmLab.Backends.IBackend backend = LlmLab.Backends.Backend.Create("cpu");
+    private readonly string _root = Directory.CreateTempSubdirectory("llmlab-pretrain-resume-").FullName;
+    private readonly LlmLab.Backends.IBackend _backend = LlmLab.Backends.Backend.Create("cpu");
 
     public void Dispose()
     {
-        backend.Dispose();
-        try { Directory.Delete(root, recursive: true); }
+        _backend.Dispose();
+        try { Directory.Delete(_root, recursive: true); }
         catch (IOException) { }
     }
 
@@ -25,8 +25,8 @@ public sealed class PretrainResumeTests : IDisposable
 
     private string Pretrain(string name)
     {
-        string folder = Path.Combine(root, name);
-        PretrainRecipe.Pretrain(Tiny, new ExperimentContext("pretrain", 1, backend, folder, CancellationToken.None));
+        string folder = Path.Combine(_root, name);
+        PretrainRecipe.Pretrain(Tiny, new ExperimentContext("pretrain", 1, _backend, folder, CancellationToken.None));
         return folder;
     }
 
@@ -82,8 +82,8 @@ public sealed class PretrainResumeTests : IDisposable
     [InlineData(8, new[] { "step-000008" })]
     public void The_checkpoint_interval_is_a_parameter(int interval, string[] kept)
     {
-        string folder = Path.Combine(root, "interval");
-        PretrainRecipe.Pretrain(Tiny with { CheckpointInterval = interval }, new ExperimentContext("pretrain", 1, backend, folder, CancellationToken.None));
+        string folder = Path.Combine(_root, "interval");
+        PretrainRecipe.Pretrain(Tiny with { CheckpointInterval = interval }, new ExperimentContext("pretrain", 1, _backend, folder, CancellationToken.None));
         Assert.Equal(kept, Directory.GetDirectories(Path.Combine(folder, "checkpoints", "pretrain")).Select(Path.GetFileName).Order());
     }
 
