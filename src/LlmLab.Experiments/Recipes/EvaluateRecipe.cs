@@ -16,7 +16,8 @@ public static class EvaluateRecipe
     public const int BatchSize = 12;
 
     public static void Run(EvaluateConfig config, ExperimentContext context) =>
-        Evaluate(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, checkpointInterval: config.CheckpointInterval), config, context);
+        Evaluate(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
+            checkpointInterval: config.CheckpointInterval), config, context);
 
     /// <summary>The evaluation of <paramref name="model"/> as it is (f32 or quantised), recorded as two tables titled "evaluate: ...".</summary>
     public static EvaluationResult Evaluate(TinyGpt model, EvaluateConfig config, ExperimentContext context)
@@ -24,15 +25,16 @@ public static class EvaluateRecipe
         int[] prompt = GeneratedText.Encode(model, config.SamplePrompt, nameof(EvaluateConfig.SamplePrompt));
         string text = HeldOutText.Documents(context.Seed, config.Documents);
         var score = HeldOutScore.Measure(model, text, BatchSize, maxBatches: 0, context.Cancellation);
-        context.Log($"evaluate: {score.Characters:N0} held-out characters, loss {NumberFormat.Significant(score.Loss)}, perplexity {NumberFormat.Significant(score.Perplexity)}");
+        string unit = CorpusTokenizer.Unit(model.Tokenizer);
+        context.Log($"evaluate: {score.Tokens:N0} held-out {unit} ({score.Characters:N0} characters), loss {NumberFormat.Significant(score.Loss)}, perplexity {NumberFormat.Significant(score.Perplexity)}");
 
         int vocabulary = model.Model.Config.VocabularySize;
-        var uniform = new HeldOutScore(score.Characters, Math.Log(vocabulary));
+        var uniform = score with { Loss = Math.Log(vocabulary) };
         context.Table("evaluate: held-out text",
-            ["model", "characters", "loss (nats/char)", "perplexity", "bits per character"],
+            ["model", "tokens", "characters", "loss (nats/token)", "perplexity", "loss (nats/char)", "bits per character"],
             [Row("model", score), Row($"uniform guess over {vocabulary} tokens", uniform)],
-            $"On {score.Characters:N0} held-out characters ({config.Documents} documents) the model needs {NumberFormat.Significant(score.BitsPerCharacter)} "
-            + $"bits per character (perplexity {NumberFormat.Significant(score.Perplexity)}), against {NumberFormat.Significant(uniform.BitsPerCharacter)} "
+            $"On {score.Characters:N0} held-out characters ({config.Documents} documents, {score.Tokens:N0} {unit}) the model needs {NumberFormat.Significant(score.BitsPerCharacter)} "
+            + $"bits per character (perplexity {NumberFormat.Significant(score.Perplexity)} a token), against {NumberFormat.Significant(uniform.BitsPerCharacter)} "
             + $"for a uniform guess over its {vocabulary} tokens.");
 
         var options = new GenerationOptions { MaxNewTokens = config.SampleLength };
@@ -52,5 +54,5 @@ public static class EvaluateRecipe
     }
 
     private static IReadOnlyList<object?> Row(string model, HeldOutScore score) =>
-        [model, score.Characters, score.Loss, score.Perplexity, score.BitsPerCharacter];
+        [model, score.Tokens, score.Characters, score.Loss, score.Perplexity, score.LossPerCharacter, score.BitsPerCharacter];
 }

@@ -6,9 +6,10 @@ namespace LlmLab.Experiments;
 
 /// <summary>
 /// The finetune recipe's data: training dialogues 0 .. TrainExamples - 1 of the generator and test dialogues from
-/// index 1,000,000,000 on (disjoint ranges of the same seed), as prompt "&lt;dialogue&gt;\nSummary: " and completion
-/// "&lt;summary&gt;\n" in characters. Examples whose whole sequence does not fit the model's context are left out
-/// and counted.
+/// index 1,000,000,000 on (disjoint ranges of the same seed), as prompt "&lt;dialogue&gt;\nSummary:" and completion
+/// " &lt;summary&gt;\n" in the model's tokens. The cut falls where the pre-training corpus's text has a token
+/// boundary (the space belongs to the summary's first word in BPE), so the prompt and completion encode as the
+/// whole text does. Examples whose whole sequence does not fit the model's context are left out and counted.
 /// </summary>
 public sealed record FinetuneData(
     PromptCompletionBatches Train,
@@ -18,32 +19,32 @@ public sealed record FinetuneData(
     int TestSkipped)
 {
     public const long TestStart = 1_000_000_000;
-    public const string SummaryCue = "\nSummary: ";
+    public const string SummaryCue = "\nSummary:";
 
     public static string Prompt(string dialogue) => dialogue + SummaryCue;
 
-    /// <summary>The model's input and what it should write: "&lt;dialogue&gt;\nSummary: " and "&lt;summary&gt;\n".</summary>
-    public static (int[] Prompt, int[] Completion) Encode(CharTokenizer tokenizer, DialogueExample example) =>
-        (tokenizer.Encode(Prompt(example.Dialogue)), tokenizer.Encode(example.Summary + "\n"));
+    /// <summary>The model's input and what it should write: "&lt;dialogue&gt;\nSummary:" and " &lt;summary&gt;\n".</summary>
+    public static (int[] Prompt, int[] Completion) Encode(ITokenizer tokenizer, DialogueExample example) =>
+        (tokenizer.Encode(Prompt(example.Dialogue)), tokenizer.Encode(" " + example.Summary + "\n"));
 
     /// <summary>
     /// Training batches of <paramref name="config"/>'s batch size for a model of <paramref name="context"/>
     /// positions; the test set as one batch (its loss is the mean over every test summary character).
     /// </summary>
-    public static FinetuneData Create(CharTokenizer tokenizer, int context, FinetuneConfig config, ulong seed)
+    public static FinetuneData Create(ITokenizer tokenizer, int context, FinetuneConfig config, ulong seed)
     {
         int pad = tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
         var (train, trainSkipped) = Fitting(tokenizer, context, DialogueSummaryGenerator.Generate(seed, config.TrainExamples));
         var (test, testSkipped) = Fitting(tokenizer, context, DialogueSummaryGenerator.Generate(seed, config.TestExamples, TestStart));
         if (train.Count == 0 || test.Count == 0)
-            throw new ExperimentConfigException($"no {(train.Count == 0 ? "training" : "test")} dialogue fits the model's context of {context} characters; use a base model with a longer context");
+            throw new ExperimentConfigException($"no {(train.Count == 0 ? "training" : "test")} dialogue fits the model's context of {context} tokens; use a base model with a longer context");
         return new FinetuneData(
             new PromptCompletionBatches(train.Select(e => e.Pair), context, config.BatchSize, pad, seed),
             new PromptCompletionBatches(test.Select(e => e.Pair), context, test.Count, pad, seed, "test"),
             [.. test.Select(e => e.Example)], trainSkipped, testSkipped);
     }
 
-    private static (List<(DialogueExample Example, (int[], int[]) Pair)> Kept, int Skipped) Fitting(CharTokenizer tokenizer, int context, IEnumerable<DialogueExample> examples)
+    private static (List<(DialogueExample Example, (int[], int[]) Pair)> Kept, int Skipped) Fitting(ITokenizer tokenizer, int context, IEnumerable<DialogueExample> examples)
     {
         var kept = new List<(DialogueExample, (int[], int[]))>();
         int skipped = 0;

@@ -5,25 +5,31 @@ using LlmLab.Evaluation;
 using LlmLab.Generation;
 using LlmLab.Models;
 using LlmLab.Peft;
+using LlmLab.Tokenizers;
 using LlmLab.Training;
 
 namespace LlmLab.Experiments;
 
 /// <summary>
-/// The finetune recipe: obtain the base model (a saved one, or pre-trained here at a context of 512), fine-tune a
-/// copy of it fully and/or with LoRA on the dialogue summaries (each its own <see cref="TrainingStage"/>: "full",
-/// "lora"), summarise the test dialogues greedily with each model and the base, and record one table: trainable
-/// parameters, losses, ROUGE-1/2/L/Lsum and training time. Fine-tuned models are saved to full-model/ and
-/// lora-model/ (LoRA merged into the weights).
+/// The finetune recipe: obtain the base model (a saved one, or pre-trained here, by default with BPE at a context of
+/// 192 tokens), fine-tune a copy of it fully and/or with LoRA on the dialogue summaries (each its own
+/// <see cref="TrainingStage"/>: "full", "lora"), summarise the test dialogues greedily with each model and the base,
+/// and record: trainable parameters, losses, ROUGE-1/2/L/Lsum and training time; the facts each model's summaries
+/// state and invent; a few test dialogues with every summary side by side; the validation losses on one chart.
+/// Fine-tuned models are saved to full-model/ and lora-model/ (LoRA merged into the weights).
 /// </summary>
 public static class FinetuneRecipe
 {
-    /// <summary>The context a base model pre-trained here gets: a dialogue and its summary take up to about 500 characters.</summary>
-    public const int PretrainContext = 512;
+    /// <summary>The context a base model pre-trained here gets: a dialogue and its summary take up to about 500 characters, or 175 BPE tokens.</summary>
+    public static int PretrainContext(TokenizerKind tokenizer) => tokenizer == TokenizerKind.Bpe ? 192 : 512;
+
+    /// <summary>Test dialogues shown with every model's summary, in the report and on the console.</summary>
+    public const int ShownDialogues = 3;
 
     public static void Run(FinetuneConfig config, ExperimentContext context)
     {
-        var baseModel = ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, contextLength: PretrainContext,
+        var baseModel = ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
+            contextLength: config.Context > 0 ? config.Context : PretrainContext(config.Tokenizer),
             checkpointInterval: config.CheckpointInterval);
         if (config.Method == FinetuneMethod.Both)
         {
@@ -61,7 +67,7 @@ public static class FinetuneRecipe
         context.Table("finetune: data",
             ["", "dialogues", "skipped (longer than the context)"],
             [["train", data.Train.Count, data.TrainSkipped], ["test", data.TestExamples.Count, data.TestSkipped]],
-            $"{data.Train.Count} training and {data.TestExamples.Count} test dialogues with their summaries fit the model's context of {positions} characters; "
+            $"{data.Train.Count} training and {data.TestExamples.Count} test dialogues with their summaries fit the model's context of {positions} {CorpusTokenizer.Unit(baseModel.Tokenizer)}; "
             + $"{data.TrainSkipped + data.TestSkipped} longer ones were left out.");
         return data;
     }
@@ -108,17 +114,17 @@ public static class FinetuneRecipe
         string folder = Path.Combine(context.RunFolder, $"{stage}-model");
         model.Save(folder);
         context.Log($"{stage}: model saved to {folder}");
-        var (rouge, summaries) = Summarise(model, stage, config, data, context);
-        return new FinetuneResult(stage, model, trainable, all, result.LastLoss, TestLoss(model, data, context), rouge, trainTime, summaries);
+        var (rouge, faithfulness, summaries) = Summarise(model, stage, config, data, context);
+        return new FinetuneResult(stage, model, trainable, all, result.LastLoss, TestLoss(model, data, context), rouge, faithfulness, trainTime, summaries);
     }
 
     private static FinetuneResult Evaluate(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)
     {
-        var (rouge, summaries) = Summarise(model, name, config, data, context);
-        return new FinetuneResult(name, model, 0, model.Model.ParameterCount(), null, TestLoss(model, data, context), rouge, null, summaries);
+        var (rouge, faithfulness, summaries) = Summarise(model, name, config, data, context);
+        return new FinetuneResult(name, model, 0, model.Model.ParameterCount(), null, TestLoss(model, data, context), rouge, faithfulness, null, summaries);
     }
 
-    /// <summary>Mean cross-entropy over every test summary character (the test set is one batch).</summary>
+    /// <summary>Mean cross-entropy over every test summary token (the test set is one batch).</summary>
     private static float TestLoss(TinyGpt model, FinetuneData data, ExperimentContext context)
     {
         using var batch = data.Test.Batch(context.Backend, 0);
@@ -126,27 +132,39 @@ public static class FinetuneRecipe
         return model.Model.Loss(tape, batch.Inputs, batch.Targets).Data.ToArray<float>()[0];
     }
 
-    /// <summary>Greedy summaries of the test dialogues (up to a newline), scored with ROUGE against the references.</summary>
-    private static (RougeScores Mean, string[] Summaries) Summarise(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)
+    /// <summary>
+    /// Greedy summaries of the test dialogues (up to the first line break), scored with ROUGE against the references
+    /// and for the slot values they state.
+    /// </summary>
+    private static (RougeScores Mean, SummaryFaithfulness Faithfulness, string[] Summaries) Summarise(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)
     {
         var tokenizer = model.Tokenizer;
-        var options = new GenerationOptions { MaxNewTokens = config.MaxNewTokens, StopTokens = tokenizer.Encode("\n"), Seed = context.Seed };
+        var options = new GenerationOptions { MaxNewTokens = config.MaxNewTokens, StopTokens = LineBreakTokens(tokenizer), Seed = context.Seed };
         var examples = data.TestExamples;
         var summaries = new string[examples.Count];
         var scores = new RougeScores[examples.Count];
+        var faithfulness = SummaryFaithfulness.None;
         using var progress = context.Progress($"{name}: summarising", examples.Count);
         for (int i = 0; i < examples.Count; i++)
         {
             context.Cancellation.ThrowIfCancellationRequested();
             var generated = Generator.Generate(model.Model, [tokenizer.Encode(FinetuneData.Prompt(examples[i].Dialogue))], options)[0];
-            summaries[i] = tokenizer.Decode(generated).TrimEnd('\n');
+            string text = tokenizer.Decode(generated);
+            int end = text.IndexOf('\n');
+            summaries[i] = (end < 0 ? text : text[..end]).Trim();
             scores[i] = Rouge.Score(summaries[i], examples[i].Summary);
+            faithfulness += SummaryFaithfulness.Of(summaries[i], examples[i]);
             progress.Increment();
         }
         var mean = Rouge.Mean(scores);
-        context.Log($"{name}: ROUGE-1 {F(mean.Rouge1.F1)}, ROUGE-2 {F(mean.Rouge2.F1)}, ROUGE-L {F(mean.RougeL.F1)}; first test summary: {summaries[0]}");
-        return (mean, summaries);
+        context.Log($"{name}: ROUGE-1 {F(mean.Rouge1.F1)}, ROUGE-2 {F(mean.Rouge2.F1)}, ROUGE-L {F(mean.RougeL.F1)}; "
+            + $"{NumberFormat.Percent(faithfulness.CorrectShare)} of the reference facts stated, {NumberFormat.Percent(faithfulness.InventedShare)} of stated values invented");
+        return (mean, faithfulness, summaries);
     }
+
+    /// <summary>Every token whose text holds a line break: a summary ends at its line.</summary>
+    private static int[] LineBreakTokens(ITokenizer tokenizer) =>
+        [.. Enumerable.Range(0, tokenizer.VocabularySize).Where(id => !tokenizer.SpecialTokens.IsSpecial(id) && tokenizer.Decode([id]).Contains('\n'))];
 
     private static void Record(ExperimentContext context, FinetuneConfig config, FinetuneData data, IReadOnlyList<FinetuneResult> results)
     {
@@ -158,18 +176,76 @@ public static class FinetuneRecipe
                 r.Rouge.Rouge1.F1, r.Rouge.Rouge2.F1, r.Rouge.RougeL.F1, r.Rouge.RougeLsum.F1, r.TrainTime is { } t ? t : "-"]),
             Sentence(config, results));
 
-        // The first test dialogues' summaries side by side: what the numbers mean in words.
-        for (int i = 0; i < Math.Min(2, data.TestExamples.Count); i++)
+        context.Table("finetune: facts stated and invented",
+            ["method", "reference facts", "stated correctly", "% stated correctly", "values stated", "invented", "% invented"],
+            results.Select(r => (IReadOnlyList<object?>)[
+                r.Method, r.Faithfulness.Expected, r.Faithfulness.Correct, 100 * r.Faithfulness.CorrectShare,
+                r.Faithfulness.Stated, r.Faithfulness.Invented, 100 * r.Faithfulness.InventedShare]),
+            FaithfulnessSentence(results, data.TestExamples.Count));
+
+        // A few test dialogues with every summary side by side: what the numbers mean in words.
+        for (int i = 0; i < Math.Min(ShownDialogues, data.TestExamples.Count); i++)
         {
-            string reference = data.TestExamples[i].Summary;
+            var example = data.TestExamples[i];
             int index = i;
             context.Table($"finetune: test dialogue {i + 1}",
-                ["model", "summary", "ROUGE-L"],
-                [["reference", reference, 1.0], .. results.Select(r => (IReadOnlyList<object?>)[r.Method, r.Summaries[index], Rouge.RougeL(r.Summaries[index], reference).F1])],
-                $"The summaries written after \"Summary:\" for test dialogue {i + 1} ({data.TestExamples[i].Topic}), against the reference.");
+                ["model", "summary", "ROUGE-L", "facts stated", "invented"],
+                [["reference", example.Summary, 1.0, $"{example.SummarySlots.Count} of {example.SummarySlots.Count}", 0],
+                 .. results.Select(r =>
+                 {
+                     var f = SummaryFaithfulness.Of(r.Summaries[index], example);
+                     return (IReadOnlyList<object?>)[r.Method, r.Summaries[index], Rouge.RougeL(r.Summaries[index], example.Summary).F1, $"{f.Correct} of {f.Expected}", f.Invented];
+                 })],
+                $"Test dialogue {i + 1} ({example.Topic}): {GeneratedText.ForTable(example.Dialogue, 600)}");
+            context.Log($"test dialogue {i + 1} ({example.Topic}), facts: {string.Join(", ", example.SummarySlots)}");
+            context.Log($"  reference: {example.Summary}");
+            foreach (var r in results) context.Log($"  {r.Method,-9}: {r.Summaries[index]}");
         }
-        foreach (var r in results) context.Summary($"{r.Method} ROUGE-L", r.Rouge.RougeL.F1);
+
+        PlotValidationLosses(context);
+        foreach (var r in results)
+        {
+            context.Summary($"{r.Method} ROUGE-L", r.Rouge.RougeL.F1);
+            context.Summary($"{r.Method} facts stated", r.Faithfulness.CorrectShare);
+            context.Summary($"{r.Method} facts invented", r.Faithfulness.InventedShare);
+        }
     }
+
+    /// <summary>
+    /// The validation loss of pre-training (when this run did it) and of each fine-tuning on one chart, the
+    /// fine-tunings drawn after the pre-training steps, where they start from.
+    /// </summary>
+    private static void PlotValidationLosses(ExperimentContext context)
+    {
+        var metrics = MetricsLog.Read(context.MetricsFile);
+        var pretrain = metrics.FirstOrDefault(m => m.Name == "pretrain_val_loss");
+        long offset = pretrain?.FinalStep ?? 0;
+        var series = new List<PlotSeries>();
+        if (pretrain is not null) series.Add(Series("pre-training", pretrain, 0));
+        foreach (var (stage, label) in new[] { ("full", "full fine-tuning"), ("lora", "LoRA") })
+            if (metrics.FirstOrDefault(m => m.Name == $"{stage}_val_loss") is { } m) series.Add(Series(label, m, offset));
+        if (series.Count == 0) return;
+        context.Plot("validation-loss", "Validation loss: pre-training (corpus), then fine-tuning (test summaries)", "step", "loss (nats a token)", series);
+    }
+
+    private static PlotSeries Series(string label, MetricSeries metric, long offset) =>
+        new(label, [.. metric.Points.Select(p => (double)(p.Step + offset))], [.. metric.Points.Select(p => p.Value)]);
+
+    /// <summary>How often the models state the reference's facts and invent values, from the counts.</summary>
+    private static string FaithfulnessSentence(IReadOnlyList<FinetuneResult> results, int dialogues)
+    {
+        var baseline = results[0];
+        var best = results.MaxBy(r => r.Faithfulness.CorrectShare)!;
+        string Each(FinetuneResult r) =>
+            $"{r.Method} {NumberFormat.Percent(r.Faithfulness.CorrectShare)} stated, {NumberFormat.Percent(r.Faithfulness.InventedShare)} of its values invented";
+        return $"Of the {baseline.Faithfulness.Expected} names, places, days, times and amounts the {dialogues} reference summaries state: "
+            + string.Join("; ", results.Select(Each)) + ". "
+            + (best == baseline
+                ? "Fine-tuning did not make the summaries state more of the facts."
+                : $"{Capitalised(best.Method)} states the most; an invented value is one the dialogue never mentions, a fluent summary's typical error that ROUGE barely notices.");
+    }
+
+    private static string Capitalised(string method) => method == "lora" ? "LoRA" : char.ToUpperInvariant(method[0]) + method[1..];
 
     /// <summary>What the table shows, from its numbers: how far each fine-tuning moved ROUGE-L and at what share of trainable parameters.</summary>
     private static string Sentence(FinetuneConfig config, IReadOnlyList<FinetuneResult> results)

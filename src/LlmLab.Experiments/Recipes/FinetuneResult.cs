@@ -5,8 +5,9 @@ namespace LlmLab.Experiments;
 /// <summary>
 /// One model of the finetune recipe's comparison: "base" (not trained: no loss of its own, no time), "full" or
 /// "lora" (its adapters merged into the returned model, so it is a plain GPT again). Test loss is the mean
-/// cross-entropy over the test summaries' characters; ROUGE the mean over the test dialogues of greedy summaries
-/// against the references; <see cref="Summaries"/> those summaries, in test order.
+/// cross-entropy over the test summaries' tokens; ROUGE the mean over the test dialogues of greedy summaries
+/// against the references, <see cref="Faithfulness"/> their slot values pooled; <see cref="Summaries"/> those
+/// summaries, in test order.
 /// </summary>
 public sealed record FinetuneResult(
     string Method,
@@ -16,6 +17,7 @@ public sealed record FinetuneResult(
     float? FinalTrainLoss,
     float? TestLoss,
     RougeScores Rouge,
+    SummaryFaithfulness Faithfulness,
     TimeSpan? TrainTime,
     IReadOnlyList<string> Summaries)
 {

@@ -3,7 +3,7 @@ using LlmLab.Generation;
 namespace LlmLab.Experiments;
 
 /// <summary>
-/// How the recipes prompt a character-level model and read what it writes. The corpus separates documents with a
+/// How the recipes prompt a model and read what it writes. The corpus separates documents with a
 /// blank line, so a continuation ends at its first blank line (the model's way of ending a text); a table shows it
 /// on one line, shortened.
 /// </summary>
@@ -27,17 +27,19 @@ public static class GeneratedText
         return line[..(cut > characters / 2 ? cut : characters)].TrimEnd() + " …";
     }
 
-    /// <summary>The prompt's token ids; a character the model has never seen is a configuration error naming it.</summary>
+    /// <summary>The prompt's token ids; a character the model's vocabulary lacks (it would not come back) is a configuration error naming it.</summary>
     public static int[] Encode(TinyGpt model, string prompt, string parameter)
     {
         if (prompt.Length == 0) throw new ExperimentConfigException($"{parameter}: a prompt needs at least one character");
-        int[] ids = model.Tokenizer.Encode(prompt);
-        int unknown = model.Tokenizer.SpecialTokens.Unk ?? -1;
-        var missing = prompt.EnumerateRunes().Where((_, i) => ids[i] == unknown).Select(r => r.ToString()).Distinct().ToList();
-        if (missing.Count > 0)
+        var tokenizer = model.Tokenizer;
+        int[] ids = tokenizer.Encode(prompt);
+        if (tokenizer.Decode(ids) != prompt)
+        {
+            var missing = prompt.EnumerateRunes().Select(r => r.ToString()).Distinct().Where(c => tokenizer.Decode(tokenizer.Encode(c)) != c).ToList();
             throw new ExperimentConfigException($"{parameter}: '{prompt}' uses {string.Join(" ", missing.Select(c => $"'{c}'"))}, which the model's vocabulary does not have");
+        }
         if (ids.Length > model.Model.Config.Context)
-            throw new ExperimentConfigException($"{parameter}: '{prompt}' has {ids.Length} characters; the model's context is {model.Model.Config.Context}");
+            throw new ExperimentConfigException($"{parameter}: '{prompt}' has {ids.Length} tokens; the model's context is {model.Model.Config.Context}");
         return ids;
     }
 

@@ -4,20 +4,23 @@ using LlmLab.Tensors;
 namespace LlmLab.Experiments;
 
 /// <summary>
-/// How well a model predicts held-out text: the mean negative log-likelihood per scored character (nats), its
-/// perplexity (exp of it) and bits per character (it over ln 2). With a character tokenizer a token is a character.
+/// How well a model predicts held-out text: the mean negative log-likelihood per scored token (nats), its perplexity
+/// (exp of it), and per character: <see cref="Characters"/> is the length of the text the scored tokens spell, so
+/// nats and bits per character compare models with different tokenizers. With a character tokenizer a token is a
+/// character.
 /// </summary>
-public sealed record HeldOutScore(long Characters, double Loss)
+public sealed record HeldOutScore(long Tokens, long Characters, double Loss)
 {
     public double Perplexity => LlmLab.Evaluation.Perplexity.FromMeanNegativeLogLikelihood(Loss);
-    public double BitsPerCharacter => Loss / Math.Log(2);
+    public double LossPerCharacter => Loss * Tokens / Characters;
+    public double BitsPerCharacter => LossPerCharacter / Math.Log(2);
 
     /// <summary>
     /// Scores <paramref name="text"/> with the model in non-overlapping windows of its context: each window's tokens
     /// predict the next ones (HF's perplexity with stride = context), <paramref name="batchSize"/> windows a forward
-    /// pass, at most <paramref name="maxBatches"/> passes (0: the whole text). Characters outside the model's vocabulary
-    /// are not scored. Log-likelihoods are summed in float64 in text order, so the score is a pure function of the
-    /// model and the text.
+    /// pass, at most <paramref name="maxBatches"/> passes (0: the whole text). Tokens that stand for characters outside
+    /// the vocabulary (the character tokenizer's UNK) are not scored. Log-likelihoods are summed in float64 in text
+    /// order, so the score is a pure function of the model and the text.
     /// </summary>
     public static HeldOutScore Measure(TinyGpt model, string text, int batchSize, int maxBatches, CancellationToken cancellation)
     {
@@ -28,7 +31,7 @@ public sealed record HeldOutScore(long Characters, double Loss)
         long windows = (tokens.Length - 1) / context;
         if (maxBatches > 0) windows = Math.Min(windows, (long)maxBatches * batchSize);
         if (windows == 0)
-            throw new ArgumentException($"held-out text of {tokens.Length} characters is shorter than one window of the model's context ({context} + 1)");
+            throw new ArgumentException($"held-out text of {tokens.Length} tokens is shorter than one window of the model's context ({context} + 1)");
 
         double sum = 0;
         long scored = 0;
@@ -58,6 +61,8 @@ public sealed record HeldOutScore(long Characters, double Loss)
             }
         }
         if (scored == 0) throw new ArgumentException("held-out text: no character of it is in the model's vocabulary");
-        return new HeldOutScore(scored, sum / scored);
+        // The scored targets are tokens 1 .. windows * context; unknown ones decode to nothing.
+        long characters = model.Tokenizer.Decode(tokens.AsSpan(1, (int)(windows * context))).Length;
+        return new HeldOutScore(scored, characters, sum / scored);
     }
 }

@@ -1,4 +1,5 @@
 using LlmLab.Data;
+using LlmLab.Tokenizers;
 
 namespace LlmLab.Experiments;
 
@@ -14,6 +15,25 @@ public static class HeldOutText
     /// <summary><paramref name="documents"/> held-out documents joined by blank lines, as the training text is.</summary>
     public static string Documents(ulong seed, int documents) =>
         string.Join("\n\n", PretrainingCorpus.Generate(seed, documents, FirstDocument));
+
+    /// <summary>Whole held-out documents, as many as it takes to reach <paramref name="tokens"/> tokens of <paramref name="tokenizer"/>.</summary>
+    public static string AtLeast(ulong seed, ITokenizer tokenizer, int tokens)
+    {
+        var text = new System.Text.StringBuilder();
+        int separator = tokenizer.Encode("\n\n").Length, count = 0;
+        for (long i = FirstDocument; count < tokens; i++)
+        {
+            if (text.Length > 0)
+            {
+                text.Append("\n\n");
+                count += separator;
+            }
+            string document = PretrainingCorpus.Document(seed, i);
+            text.Append(document);
+            count += tokenizer.Encode(document).Length;
+        }
+        return text.ToString();
+    }
 
     /// <summary>Whole held-out documents, as many as it takes to reach <paramref name="characters"/> characters.</summary>
     public static string AtLeast(ulong seed, int characters)

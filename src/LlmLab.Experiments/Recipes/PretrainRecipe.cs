@@ -1,13 +1,14 @@
 using LlmLab.Data;
 using LlmLab.Models;
-using LlmLab.Tokenizers;
 using LlmLab.Training;
 
 namespace LlmLab.Experiments;
 
 /// <summary>
-/// The pretrain recipe: corpus, character tokenizer, GPT, <see cref="Trainer"/> (checkpoints in the run folder, so
-/// an interrupted run resumes), then the model saved to model/ (or &lt;stage&gt;-model/) and two report tables.
+/// The pretrain recipe: corpus, tokenizer (characters, or BPE learned from the training documents), GPT,
+/// <see cref="Trainer"/> (checkpoints in the run folder, so an interrupted run resumes), then the model saved to
+/// model/ (or &lt;stage&gt;-model/) and two report tables: the model, and its losses beside a bigram model of the
+/// same tokens and a uniform guess.
 /// </summary>
 public static class PretrainRecipe
 {
@@ -22,7 +23,12 @@ public static class PretrainRecipe
         ulong seed = context.Seed;
         string trainText = string.Join("\n\n", PretrainingCorpus.Generate(seed, config.Documents));
         string validationText = string.Join("\n\n", PretrainingCorpus.Generate(seed, Math.Max(2, config.Documents / 10), start: 1_000_000_000));
-        var tokenizer = CharTokenizer.Build(trainText);
+        var tokenizer = CorpusTokenizer.Build(config.Tokenizer, config.VocabularySize, trainText, Path.Combine(context.RunFolder, $"{stage}-tokenizer"));
+        int[] trainTokens = tokenizer.Encode(trainText), validationTokens = tokenizer.Encode(validationText);
+        string unit = CorpusTokenizer.Unit(tokenizer);
+        if (config.Tokenizer == TokenizerKind.Bpe)
+            context.Log($"{stage}: BPE vocabulary of {tokenizer.VocabularySize} tokens; {trainText.Length:N0} training characters are {trainTokens.Length:N0} tokens ({(double)trainText.Length / trainTokens.Length:F2} characters a token)");
+
         var gptConfig = new GptConfig
         {
             VocabularySize = tokenizer.VocabularySize, Context = config.Context, Layers = config.Layers, Heads = config.Heads,
@@ -38,26 +44,48 @@ public static class PretrainRecipe
             CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval : Math.Max(1, config.Steps / 4),
             LogInterval = Math.Max(1, config.Steps / 20),
         };
-        var train = new CausalLmBatches(tokenizer.Encode(trainText), config.Context, config.BatchSize, seed);
-        var validation = new CausalLmBatches(tokenizer.Encode(validationText), config.Context, config.BatchSize, seed, "validation");
+        var train = new CausalLmBatches(trainTokens, config.Context, config.BatchSize, seed);
+        var validation = new CausalLmBatches(validationTokens, config.Context, config.BatchSize, seed, "validation");
         var result = TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, train, validation);
 
         var model = new TinyGpt(gpt, tokenizer);
         string folder = Path.Combine(context.RunFolder, stage == "pretrain" ? "model" : $"{stage}-model");
         model.Save(folder);
         context.Log($"{stage}: model saved to {folder}");
+        double charactersPerToken = (double)validationText.Length / validationTokens.Length;
         context.Table($"{stage}: model",
-            ["parameters", "layers", "heads", "width", "context", "vocabulary", "training characters"],
-            [[gpt.ParameterCount(), config.Layers, config.Heads, config.Width, config.Context, tokenizer.VocabularySize, trainText.Length]],
-            $"A {config.Layers}-layer GPT of {gpt.ParameterCount():N0} parameters over {tokenizer.VocabularySize} characters.");
+            ["parameters", "layers", "heads", "width", "context", "vocabulary", "training tokens", "characters a token"],
+            [[gpt.ParameterCount(), config.Layers, config.Heads, config.Width, config.Context, tokenizer.VocabularySize, trainTokens.Length, charactersPerToken]],
+            $"A {config.Layers}-layer GPT of {gpt.ParameterCount():N0} parameters over {tokenizer.VocabularySize} {unit}, a context of {config.Context} of them "
+            + $"(about {config.Context * charactersPerToken:N0} characters).");
+
+        double uniform = Math.Log(tokenizer.VocabularySize);
+        double bigram = BigramBaseline.CrossEntropy(trainTokens, validationTokens, tokenizer.VocabularySize);
         float? before = result.FirstValidationLoss, after = result.LastValidationLoss;
-        context.Table($"{stage}: losses (nats per character)",
-            ["", "train", "validation"],
-            [["untrained", Math.Log(tokenizer.VocabularySize), before], ["trained", result.LastLoss, after]],
-            before is { } b && after is { } a
-                ? FormattableString.Invariant($"{config.Steps} steps took the validation loss from {b:F3} to {a:F3} nats per character ({(b - a) / b * 100:F1}% lower); a uniform guess over the {tokenizer.VocabularySize} characters costs {Math.Log(tokenizer.VocabularySize):F3}.")
-                : null);
-        if (result.LastValidationLoss is { } loss) context.Summary($"{stage} validation loss", loss);
+        string perToken = tokenizer is Tokenizers.CharTokenizer ? "nats/char" : "nats/token";
+        context.Table($"{stage}: losses",
+            ["", $"train ({perToken})", $"validation ({perToken})", "validation (nats/char)"],
+            [["untrained", uniform, before, before / charactersPerToken],
+             ["trained", result.LastLoss, after, after / charactersPerToken],
+             ["bigram model (counts)", "-", bigram, bigram / charactersPerToken]],
+            LossSentence(config.Steps, before, after, bigram, uniform, tokenizer.VocabularySize, unit, charactersPerToken));
+        if (after is { } loss)
+        {
+            context.Summary($"{stage} validation loss", loss);
+            context.Summary($"{stage} bigram loss", bigram);
+        }
         return model;
+    }
+
+    private static string? LossSentence(int steps, float? before, float? after, double bigram, double uniform, int vocabulary, string unit, double charactersPerToken)
+    {
+        if (before is not { } b || after is not { } a) return null;
+        string per = unit == "characters" ? "character" : "token";
+        string perCharacter = unit == "characters" ? "" : FormattableString.Invariant($" ({a / charactersPerToken:F3} nats per character)");
+        string against = a < bigram
+            ? FormattableString.Invariant($"{(bigram - a) / bigram * 100:F0}% below a bigram model of the same {unit} ({bigram:F3}), so the network uses more than the previous {per}")
+            : FormattableString.Invariant($"not below a bigram model of the same {unit} ({bigram:F3}): it has learned little beyond pairs of {unit}");
+        return FormattableString.Invariant($"{steps} steps took the validation loss from {b:F3} to {a:F3} nats per {per}{perCharacter}, ")
+            + against + FormattableString.Invariant($"; a uniform guess over the {vocabulary} {unit} costs {uniform:F3}.");
     }
 }

@@ -22,7 +22,8 @@ public static class QuantizeRecipe
     public static void Run(QuantizeConfig config, ExperimentContext context)
     {
         Formats(config);   // a mistake shows before minutes of pre-training
-        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, checkpointInterval: config.CheckpointInterval), config, context);
+        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
+            checkpointInterval: config.CheckpointInterval), config, context);
     }
 
     /// <summary>
@@ -32,7 +33,7 @@ public static class QuantizeRecipe
     public static IReadOnlyList<QuantizationResult> Compare(TinyGpt model, QuantizeConfig config, ExperimentContext context)
     {
         var formats = Formats(config);
-        string text = HeldOutText.AtLeast(context.Seed, config.EvaluationBatches * BatchSize * model.Model.Config.Context + 1);
+        string text = HeldOutText.AtLeast(context.Seed, model.Tokenizer, config.EvaluationBatches * BatchSize * model.Model.Config.Context + 1);
         var results = new List<QuantizationResult>();
         using var progress = context.Progress("quantize", formats.Count + 1);
         try
@@ -41,7 +42,7 @@ public static class QuantizeRecipe
             {
                 var size = WeightQuantizer.Quantize(model.Model, format);
                 var score = HeldOutScore.Measure(model, text, BatchSize, config.EvaluationBatches, context.Cancellation);
-                context.Log($"quantize: {format.Name()}: linear weights {size.LinearBytes:N0} bytes, perplexity {NumberFormat.Significant(score.Perplexity)} on {score.Characters:N0} characters");
+                context.Log($"quantize: {format.Name()}: linear weights {size.LinearBytes:N0} bytes, perplexity {NumberFormat.Significant(score.Perplexity)} on {score.Tokens:N0} tokens");
                 results.Add(new QuantizationResult(size, score));
                 progress.Increment();
             }

@@ -21,8 +21,10 @@ namespace LlmLab.Tokenizers;
 /// (extra_ids, or additional_special_tokens) are the sentinels, counted down from the top of the vocabulary.
 /// As every <see cref="ITokenizer"/>, <see cref="Encode"/> never yields a special token (no BOS, no EOS, and text
 /// that spells one is ordinary text); <see cref="Decode"/> with special tokens hidden drops them and decodes the rest
-/// together (transformers' skip_special_tokens). Not read: HF's "fast" tokenizer.json alone (a clear error says so),
-/// and added tokens are never matched in the text (they decode to their text).
+/// together (transformers' skip_special_tokens). Added tokens that are not special (added_tokens_decoder's
+/// "special": false, or added_tokens.json entries that fill no special role), such as a dialogue's "#Person1#", are
+/// matched whole in the text as transformers does (<see cref="AddedTokenSplitter"/>); special ones never are, as with
+/// transformers' split_special_tokens. Not read: HF's "fast" tokenizer.json alone (a clear error says so).
 /// </summary>
 public sealed partial class HfTokenizer : ITokenizer
 {
@@ -156,10 +158,8 @@ public sealed partial class HfTokenizer : ITokenizer
         {
             throw new TokenizerFileException(vocabPath, $"Microsoft.ML.Tokenizers refused the BPE vocabulary ({e.Message})", e);
         }
-        bool prefixSpace = config.Bool("add_prefix_space") ?? false;
         int[] Encode(string text)
         {
-            if (prefixSpace) text = " " + text;
             var ids = new List<int>(text.Length / 3 + 1);
             // The pieces are encoded without the library's pre-tokeniser, which drops spaces (GPT-2 keeps them).
             foreach (var piece in Gpt2Tokenizer.Gpt2Pattern().EnumerateMatches(text))
@@ -171,8 +171,10 @@ public sealed partial class HfTokenizer : ITokenizer
         string? gpt2Default = vocabulary.ContainsKey(endOfText) ? endOfText : null;
         var defaults = new Dictionary<string, string?> { ["bos"] = gpt2Default, ["eos"] = gpt2Default, ["unk"] = gpt2Default };
         int baseSize = vocabulary.Values.Max() + 1;
+        // add_prefix_space puts one space in front of the whole text, before added tokens are found (transformers' slow GPT2Tokenizer).
+        string prefix = config.Bool("add_prefix_space") ?? false ? " " : "";
         return Build(BpeKind, bpe, Encode, (ids, _) => bpe.Decode(ids), vocabulary, baseSize, defaults, config, vocabPath,
-                     [(VocabJson, vocabBytes), (MergesTxt, mergesBytes)]);
+                     [(VocabJson, vocabBytes), (MergesTxt, mergesBytes)], prefix);
     }
 
     private static HfTokenizer LoadWordPiece(string folder, HfTokenizerConfig config)
@@ -247,7 +249,7 @@ public sealed partial class HfTokenizer : ITokenizer
     /// <summary>Resolves the special tokens and the added tokens over the base vocabulary, then builds the tokenizer.</summary>
     private static HfTokenizer Build(string name, Microsoft.ML.Tokenizers.Tokenizer inner, Func<string, int[]> encode, Func<IReadOnlyList<int>, bool, string> decode,
                                      Dictionary<string, int> vocabulary, int baseSize, Dictionary<string, string?> defaults,
-                                     HfTokenizerConfig config, string modelPath, List<(string, byte[])> modelFiles)
+                                     HfTokenizerConfig config, string modelPath, List<(string, byte[])> modelFiles, string textPrefix = "")
     {
         var added = new Dictionary<string, int>();
         var addedText = new Dictionary<int, string>();
@@ -296,7 +298,23 @@ public sealed partial class HfTokenizer : ITokenizer
             }
         }
         var specials = new SpecialTokens(size, bos, eos, pad, mask, unk, sentinels);
-        return new HfTokenizer(name, inner, encode, decode, specials, specialText, addedText, [.. modelFiles, .. config.Files]);
+
+        // The added tokens matched in text: not marked special, filling no special role.
+        var additional = config.AdditionalSpecialTokens().ToHashSet(StringComparer.Ordinal);
+        var matched = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (id, content) in config.AddedTokens.OrderBy(t => t.Key))
+            if (!config.SpecialAddedTokens.Contains(id) && !specials.IsSpecial(id) && !additional.Contains(content) && id < size)
+                matched.TryAdd(content, id);
+        var splitter = new AddedTokenSplitter(matched.Keys);
+        Func<string, int[]> encodeText = splitter.IsEmpty && textPrefix.Length == 0 ? encode : text =>
+        {
+            var ids = new List<int>(text.Length / 3 + 1);
+            foreach (var (piece, token) in splitter.Split(textPrefix + text))
+                if (token is null) ids.AddRange(encode(piece));
+                else ids.Add(matched[token]);
+            return [.. ids];
+        };
+        return new HfTokenizer(name, inner, encodeText, decode, specials, specialText, addedText, [.. modelFiles, .. config.Files]);
     }
 
     private static byte[] ReadBytes(string path)

@@ -18,6 +18,9 @@ internal sealed class HfTokenizerConfig
     /// <summary>Added tokens by id (added_tokens_decoder, then added_tokens.json).</summary>
     public Dictionary<int, string> AddedTokens { get; } = [];
 
+    /// <summary>Ids of added tokens marked "special": true in added_tokens_decoder (never matched in text).</summary>
+    public HashSet<int> SpecialAddedTokens { get; } = [];
+
     /// <summary>The files that were present, with their bytes (HfTokenizer.Save writes them back).</summary>
     public List<(string Name, byte[] Bytes)> Files { get; } = [];
 
@@ -33,6 +36,7 @@ internal sealed class HfTokenizerConfig
                     if (!int.TryParse(entry.Name, out int id) || id < 0 || TokenText(entry.Value) is not { } content)
                         throw new TokenizerFileException(Path.Combine(folder, ConfigFile), $"added_tokens_decoder entry \"{entry.Name}\" must map a token id to {{\"content\": ...}}, got {entry.Value.GetRawText()}");
                     config.AddedTokens[id] = content;
+                    if (entry.Value.TryGetProperty("special", out var special) && special.ValueKind == JsonValueKind.True) config.SpecialAddedTokens.Add(id);
                 }
         }
         if (config.ReadObject(folder, SpecialTokensMapFile) is { } map)

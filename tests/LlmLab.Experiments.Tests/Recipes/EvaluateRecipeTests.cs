@@ -22,17 +22,19 @@ public sealed class EvaluateRecipeTests(QuickModel model) : IDisposable
         string other = RecipeRuns.Run(_host, experiment, 4, "c");
 
         var table = RecipeRuns.Table(first, "evaluate: held-out text");
-        Assert.Equal(["model", "characters", "loss (nats/char)", "perplexity", "bits per character"], table.Columns);
+        Assert.Equal(["model", "tokens", "characters", "loss (nats/token)", "perplexity", "loss (nats/char)", "bits per character"], table.Columns);
         int vocabulary = model.Model.Model.Config.VocabularySize;
         Assert.Equal(["model", $"uniform guess over {vocabulary} tokens"], table.Rows.Select(r => r[0].ToString()));
         foreach (var row in table.Rows)
         {
-            double loss = RecipeRuns.Number(row[2]);
-            Assert.Equal(Math.Exp(loss), RecipeRuns.Number(row[3]), 9);
-            Assert.Equal(loss / Math.Log(2), RecipeRuns.Number(row[4]), 9);
+            double loss = RecipeRuns.Number(row[3]), tokens = RecipeRuns.Number(row[1]), characters = RecipeRuns.Number(row[2]);
+            Assert.Equal(tokens, characters); // a character model: a token is a character
+            Assert.Equal(Math.Exp(loss), RecipeRuns.Number(row[4]), 9);
+            Assert.Equal(loss * tokens / characters, RecipeRuns.Number(row[5]), 9);
+            Assert.Equal(loss * tokens / characters / Math.Log(2), RecipeRuns.Number(row[6]), 9);
         }
-        Assert.Equal(Math.Log(vocabulary), RecipeRuns.Number(table.Rows[1][2]), 12);
-        Assert.True(RecipeRuns.Number(table.Rows[0][2]) < RecipeRuns.Number(table.Rows[1][2]), "the trained model is no better than a uniform guess");
+        Assert.Equal(Math.Log(vocabulary), RecipeRuns.Number(table.Rows[1][3]), 12);
+        Assert.True(RecipeRuns.Number(table.Rows[0][3]) < RecipeRuns.Number(table.Rows[1][3]), "the trained model is no better than a uniform guess");
 
         var sample = RecipeRuns.Table(first, "evaluate: greedy sample");
         Assert.Equal("Summary: #Person1#", Assert.Single(sample.Rows)[0].ToString());

@@ -21,7 +21,7 @@ public sealed class FinetuneRecipeTests : IDisposable
     private static readonly FinetuneConfig Quick = new()
     {
         Steps = 3, BatchSize = 2, TrainExamples = 24, TestExamples = 3, MaxNewTokens = 12, WarmupSteps = 1, LoraRank = 2,
-        LearningRate = 1e-3, LoraLearningRate = 1e-2,
+        LearningRate = 1e-3, LoraLearningRate = 1e-2, TargetModules = "q_proj,v_proj",
     };
 
     // Characters of every dialogue the tests draw, with a context that fits most of them.
@@ -129,6 +129,55 @@ public sealed class FinetuneRecipeTests : IDisposable
         Assert.Equal(3, result.Base.Summaries.Count);
         Assert.True(Directory.Exists(Path.Combine(_host.Root, "compare", "lora-model")));
         Assert.Equal(["reference", "base", "full", "lora"], Table("compare", "finetune: test dialogue 1").Rows.Select(r => r[0].Text));
+        Assert.Equal(3, Enumerable.Range(1, 3).Count(i => RunResults.Load(Path.Combine(_host.Root, "compare", "results.json")).Tables.Any(t => t.Title == $"finetune: test dialogue {i}")));
+
+        // Faithfulness: the reference's facts pooled over the test dialogues, and each model's counts as its summaries give them.
+        var facts = Table("compare", "finetune: facts stated and invented");
+        var tests = DialogueSummaryGenerator.Generate(1, Quick.TestExamples, FinetuneData.TestStart).ToList();
+        Assert.Equal(["base", "full", "lora"], facts.Rows.Select(r => r[0].Text));
+        Assert.All(facts.Rows, r => Assert.Equal(tests.Sum(e => e.SummarySlots.Count), r[1].Number));
+        foreach (var (row, r) in facts.Rows.Zip([result.Base, result.Full, result.Lora]))
+        {
+            var counted = r.Summaries.Zip(tests, SummaryFaithfulness.Of).Aggregate(SummaryFaithfulness.None, (a, b) => a + b);
+            Assert.Equal(counted, r.Faithfulness);
+            Assert.Equal((counted.Correct, counted.Stated, counted.Invented), ((int)row[2].Number, (int)row[4].Number, (int)row[5].Number));
+        }
+        Assert.StartsWith($"Of the {facts.Rows[0][1]} names, places, days, times and amounts", facts.Sentence);
+
+        // The validation losses of both fine-tunings on one chart.
+        var plot = Assert.Single(RunResults.Load(Path.Combine(_host.Root, "compare", "results.json")).Plots, p => p.Name == "validation-loss");
+        Assert.Equal(["full fine-tuning", "LoRA"], plot.Series.Select(s => s.Label));
+    }
+
+    [Fact]
+    public void Faithfulness_counts_the_reference_facts_stated_and_the_values_invented()
+    {
+        var example = new DialogueExample("x", "#Person1#: A table for four at Luigi's on Friday at 7 pm.\n#Person2#: Your name?\n#Person1#: Anna.",
+            "#Person1# books a table for four at Luigi's on Friday at 7 pm under Anna.", "booking a table");
+        Assert.Equal(new SummaryFaithfulness(5, 5, 5, 0), SummaryFaithfulness.Of(example.Summary, example));
+        // Friday and Luigi's right; 8 pm and Ben are in no line of the dialogue; "four" and "Anna" left out.
+        var wrong = SummaryFaithfulness.Of("#Person1# books a table at Luigi's on Friday at 8 pm under Ben.", example);
+        Assert.Equal(new SummaryFaithfulness(5, 2, 4, 2), wrong);
+        Assert.Equal(0.4, wrong.CorrectShare, 12);
+        Assert.Equal(0.5, wrong.InventedShare, 12);
+        Assert.Equal((1.0, 0.0), (SummaryFaithfulness.None.CorrectShare, SummaryFaithfulness.None.InventedShare));
+    }
+
+    [Fact]
+    public void With_bpe_a_prompt_and_its_completion_encode_as_the_whole_text_does()
+    {
+        // The cut after "Summary:" falls on a token boundary, so the model sees what pre-training showed it.
+        string folder = Path.Combine(_host.Root, "bpe");
+        var tokenizer = CorpusTokenizer.Build(TokenizerKind.Bpe, 2048, string.Join("\n\n", PretrainingCorpus.Generate(1, 4000)), folder);
+        foreach (var example in DialogueSummaryGenerator.Generate(1, 30, FinetuneData.TestStart))
+        {
+            var (prompt, completion) = FinetuneData.Encode(tokenizer, example);
+            Assert.Equal(tokenizer.Encode(FinetuneData.Prompt(example.Dialogue) + " " + example.Summary + "\n"), prompt.Concat(completion).ToArray());
+            Assert.Equal(tokenizer.Encode("Summary:"), prompt[^1..]);
+        }
+        // The recipes' defaults (2048 tokens, context 192) fit nearly every dialogue with its summary.
+        var data = FinetuneData.Create(tokenizer, 192, Quick with { TrainExamples = 500 }, seed: 1);
+        Assert.True(data.TrainSkipped <= 5, $"{data.TrainSkipped} of 500 dialogues do not fit 192 BPE tokens");
     }
 
     [Fact]

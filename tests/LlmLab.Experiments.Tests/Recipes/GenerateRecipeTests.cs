@@ -19,7 +19,9 @@ public sealed class GenerateRecipeTests(QuickModel model) : IDisposable
         string other = RecipeRuns.Run(_host, experiment, 6, "c");
 
         var diversity = RecipeRuns.Table(first, "generate: diversity by strategy");
-        Assert.Equal(["strategy", "distinct-1", "distinct-2", "repetition rate (rep-4)", "mean length (words)"], diversity.Columns);
+        Assert.Equal(["strategy", "distinct-1", "distinct-2", "repetition rate (rep-4)", "mean length (words)", "words in the corpus (%)"], diversity.Columns);
+        Assert.All(diversity.Rows, r => Assert.InRange(RecipeRuns.Number(r[5]), 0, 100));
+        Assert.Contains("generated words occur in the training corpus", diversity.Sentence);
         Assert.Equal(["greedy (argmax)", "temperature (T=0.8)", "top-k (k=40)", "top-p (p=0.9)"], diversity.Rows.Select(r => r[0].ToString()));
         foreach (var row in diversity.Rows)
             for (int c = 1; c <= 3; c++) Assert.InRange(RecipeRuns.Number(row[c]), 0, 1);
@@ -52,6 +54,8 @@ public sealed class GenerateRecipeTests(QuickModel model) : IDisposable
         Assert.All(result.Strategies.SelectMany(s => s.Samples).SelectMany(s => s), t => Assert.DoesNotContain("\n\n", t));
         var table = Assert.Single(RunResults.Load(new RunPaths(context.RunFolder).Results).Tables, t => t.Title == "generate: diversity by strategy");
         Assert.Equal(result.Strategies.Select(s => s.Distinct2), table.Rows.Select(r => r[2].Number));
+        Assert.Equal(result.Strategies.Select(s => 100 * s.CorpusWordShare), table.Rows.Select(r => r[5].Number));
+        Assert.All(result.Strategies, s => Assert.True(s.Words > 0 && s.CorpusWords <= s.Words));
     }
 
     [Theory]

@@ -79,6 +79,25 @@ public sealed class HfTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Added_tokens_that_are_not_special_are_matched_whole_in_text()
+    {
+        WriteGpt2Folder();
+        Write("tokenizer_config.json", """
+            {"added_tokens_decoder": {
+              "265": {"content": "<|endoftext|>", "special": true},
+              "266": {"content": "#P1#", "special": false},
+              "267": {"content": "#P1#x", "special": false},
+              "268": {"content": "<sep>", "special": true}}}
+            """);
+        var tokenizer = HfTokenizer.Load(_folder);
+        Assert.Equal(269, tokenizer.VocabularySize);
+        Assert.Equal([266, 259, 264], tokenizer.Encode("#P1#hello world"));
+        Assert.Equal([259, 32, 266, 32, 267], tokenizer.Encode("hello #P1# #P1#x")); // the longest match wins; spaces stay
+        Assert.Equal([60, 115, 101, 112, 62], tokenizer.Encode("<sep>")); // a special added token stays text
+        Assert.Equal("#P1#hello world #P1#x", tokenizer.Decode(tokenizer.Encode("#P1#hello world #P1#x")));
+    }
+
+    [Fact]
     public void A_special_token_outside_the_vocabulary_is_named_with_its_file()
     {
         WriteGpt2Folder();
