@@ -11,7 +11,7 @@ namespace Lifecycle;
 /// </summary>
 [Experiment("lifecycle-tour", IsDefault = true,
     Description = "Pre-train a tiny GPT, sample from it, fine-tune it fully and with LoRA, quantise it and evaluate it")]
-[Profile("quick", "PretrainSteps=30", "Documents=300", "VocabularySize=512", "BatchSize=4", "FinetuneSteps=6", "TrainExamples=24",
+[Profile("quick", "PretrainSteps=30", "Documents=300", "BatchSize=4", "FinetuneSteps=6", "TrainExamples=24",
     "TestExamples=5", "SummaryLength=30", "SamplesPerPrompt=1", "SampleLength=20", "EvaluationBatches=2", "HeldOutDocuments=10")]
 public sealed class LifecycleTour
 {
@@ -19,12 +19,13 @@ public sealed class LifecycleTour
     [Param(Description = "BPE vocabulary size", Min = 260, Max = 100_000)] public int VocabularySize { get; set; } = 2048;
     [Param(Description = "pre-training steps (4 layers, width 128)", Min = 1, Max = 1_000_000)] public int PretrainSteps { get; set; } = 500;
     [Param(Description = "context in tokens (a dialogue and its summary must fit)", Min = 64, Max = 2048)] public int Context { get; set; } = 192;
+    [Param(Description = "position embeddings: Learned (GPT-2) or Rotary (RoPE, Llama)")] public LlmLab.Models.PositionKind Positions { get; set; } = LlmLab.Models.PositionKind.Learned;
     [Param(Description = "sequences per pre-training step", Min = 1, Max = 1024)] public int BatchSize { get; set; } = 16;
     [Param(Description = "peak pre-training learning rate", Min = 0, Max = 1)] public double LearningRate { get; set; } = 2e-3;
     [Param(Description = "corpus documents to pre-train on", Min = 10, Max = 10_000_000)] public int Documents { get; set; } = 4000;
     [Param(Description = "tokens per sample", Min = 1, Max = 10_000)] public int SampleLength { get; set; } = 60;
     [Param(Description = "samples per prompt and strategy", Min = 1, Max = 100)] public int SamplesPerPrompt { get; set; } = 2;
-    [Param(Description = "fine-tuning steps, for each of full and LoRA", Min = 1, Max = 1_000_000)] public int FinetuneSteps { get; set; } = 600;
+    [Param(Description = "fine-tuning steps, for each of full and LoRA", Min = 1, Max = 1_000_000)] public int FinetuneSteps { get; set; } = 800;
     [Param(Description = "peak learning rate of full fine-tuning", Min = 0, Max = 1)] public double FinetuneLearningRate { get; set; } = 3e-3;
     [Param(Description = "LoRA rank", Min = 1, Max = 512)] public int LoraRank { get; set; } = 8;
     [Param(Description = "layers LoRA adapts (q_proj,v_proj, all-linear, globs)")] public string TargetModules { get; set; } = "q_proj,k_proj,v_proj,o_proj";
@@ -41,7 +42,7 @@ public sealed class LifecycleTour
     [Step(1)]
     public void Pretrain(ExperimentContext context) => _model = PretrainRecipe.Pretrain(new PretrainConfig
     {
-        Tokenizer = Tokenizer, VocabularySize = VocabularySize, Context = Context, BatchSize = BatchSize, Steps = PretrainSteps,
+        Tokenizer = Tokenizer, VocabularySize = VocabularySize, Context = Context, Positions = Positions, BatchSize = BatchSize, Steps = PretrainSteps,
         LearningRate = LearningRate, MinLearningRate = LearningRate / 10, Documents = Documents,
         WarmupSteps = Math.Min(100, PretrainSteps / 10), EvaluationInterval = Math.Max(1, PretrainSteps / 5), EvaluationBatches = 4,
     }, context);

@@ -234,18 +234,22 @@ public static class FinetuneRecipe
     /// <summary>How often the models state the reference's facts and invent values, from the counts.</summary>
     private static string FaithfulnessSentence(IReadOnlyList<FinetuneResult> results, int dialogues)
     {
-        var baseline = results[0];
+        string Label(FinetuneResult r) => r.Method switch { "base" => "the base model", "full" => "full fine-tuning", "lora" => "LoRA", _ => r.Method };
+        string Shares(FinetuneResult r) => $"{NumberFormat.Percent(r.Faithfulness.CorrectShare)} and {NumberFormat.Percent(r.Faithfulness.InventedShare)}";
+        var first = results[0];
         var best = results.MaxBy(r => r.Faithfulness.CorrectShare)!;
-        string Each(FinetuneResult r) =>
-            $"{r.Method} {NumberFormat.Percent(r.Faithfulness.CorrectShare)} stated, {NumberFormat.Percent(r.Faithfulness.InventedShare)} of its values invented";
-        return $"Of the {baseline.Faithfulness.Expected} names, places, days, times and amounts the {dialogues} reference summaries state: "
-            + string.Join("; ", results.Select(Each)) + ". "
-            + (best == baseline
-                ? "Fine-tuning did not make the summaries state more of the facts."
-                : $"{Capitalised(best.Method)} states the most; an invented value is one the dialogue never mentions, a fluent summary's typical error that ROUGE barely notices.");
+        var rouge = results.MaxBy(r => r.Rouge.RougeL.F1)!;
+        string text = $"Of the {first.Faithfulness.Expected} names, places, days, times and amounts the {dialogues} reference {(dialogues == 1 ? "summary states" : "summaries state")}, "
+            + $"{Label(first)}'s summaries state {NumberFormat.Percent(first.Faithfulness.CorrectShare)}, and {NumberFormat.Percent(first.Faithfulness.InventedShare)} of the values they give "
+            + "are invented (in no line of the dialogue)"
+            + string.Concat(results.Skip(1).Select(r => $"; after {Label(r)} {Shares(r)}")) + ". ";
+        if (results.All(r => r.Faithfulness.Stated == 0)) return text + "No summary states any of these values yet.";
+        return text + (best.Faithfulness.CorrectShare < 0.5
+            ? $"Most values are guessed rather than copied: {Label(rouge)} reaches ROUGE-L {F(rouge.Rouge.RougeL.F1)}, since ROUGE counts the words around a wrong name as much as the name."
+            : $"{Capitalised(Label(best))} copies most of the facts; ROUGE-L ({F(best.Rouge.RougeL.F1)}) counts a wrong name as one word among many.");
     }
 
-    private static string Capitalised(string method) => method == "lora" ? "LoRA" : char.ToUpperInvariant(method[0]) + method[1..];
+    private static string Capitalised(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 
     /// <summary>What the table shows, from its numbers: how far each fine-tuning moved ROUGE-L and at what share of trainable parameters.</summary>
     private static string Sentence(FinetuneConfig config, IReadOnlyList<FinetuneResult> results)
@@ -261,7 +265,7 @@ public static class FinetuneRecipe
         {
             double fullGain = full.Rouge.RougeL.F1 - baseline.Rouge.RougeL.F1, loraGain = lora.Rouge.RougeL.F1 - baseline.Rouge.RougeL.F1;
             string share = fullGain > 0
-                ? $": {Math.Round(100 * loraGain / fullGain).ToString("0", CultureInfo.InvariantCulture)}% of full fine-tuning's gain"
+                ? $": {Math.Round(100 * loraGain / fullGain).ToString("0", CultureInfo.InvariantCulture)}% of full fine-tuning's gain, {NumberFormat.Percent(lora.Rouge.RougeL.F1 / full.Rouge.RougeL.F1)} of its score"
                 : ", while full fine-tuning did not improve on the base";
             return $"{loraText}, against {F(full.Rouge.RougeL.F1)} for full fine-tuning of all {full.TrainableParameters:N0} and {baseText}{share}.";
         }

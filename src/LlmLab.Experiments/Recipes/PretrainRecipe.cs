@@ -1,5 +1,6 @@
 using LlmLab.Data;
 using LlmLab.Models;
+using LlmLab.Tokenizers;
 using LlmLab.Training;
 
 namespace LlmLab.Experiments;
@@ -56,18 +57,20 @@ public static class PretrainRecipe
         context.Table($"{stage}: model",
             ["parameters", "layers", "heads", "width", "context", "vocabulary", "training tokens", "characters a token"],
             [[gpt.ParameterCount(), config.Layers, config.Heads, config.Width, config.Context, tokenizer.VocabularySize, trainTokens.Length, charactersPerToken]],
-            $"A {config.Layers}-layer GPT of {gpt.ParameterCount():N0} parameters over {tokenizer.VocabularySize} {unit}, a context of {config.Context} of them "
-            + $"(about {config.Context * charactersPerToken:N0} characters).");
+            $"A {config.Layers}-layer GPT of {gpt.ParameterCount():N0} parameters over {tokenizer.VocabularySize} {unit}, a context of {config.Context} "
+            + (tokenizer is CharTokenizer ? "characters." : $"tokens (about {config.Context * charactersPerToken:N0} characters)."));
 
         double uniform = Math.Log(tokenizer.VocabularySize);
         double bigram = BigramBaseline.CrossEntropy(trainTokens, validationTokens, tokenizer.VocabularySize);
+        double bigramTrain = BigramBaseline.CrossEntropy(trainTokens, trainTokens, tokenizer.VocabularySize);
         float? before = result.FirstValidationLoss, after = result.LastValidationLoss;
-        string perToken = tokenizer is Tokenizers.CharTokenizer ? "nats/char" : "nats/token";
+        // With characters a token is a character: one loss column each; with BPE also the validation loss per character.
+        bool characters = tokenizer is CharTokenizer;
+        IReadOnlyList<object?> Row(string name, double? train, double? validation) =>
+            characters ? [name, train, validation] : [name, train, validation, validation / charactersPerToken];
         context.Table($"{stage}: losses",
-            ["", $"train ({perToken})", $"validation ({perToken})", "validation (nats/char)"],
-            [["untrained", uniform, before, before / charactersPerToken],
-             ["trained", result.LastLoss, after, after / charactersPerToken],
-             ["bigram model (counts)", "-", bigram, bigram / charactersPerToken]],
+            characters ? ["", "train (nats/char)", "validation (nats/char)"] : ["", "train (nats/token)", "validation (nats/token)", "validation (nats/char)"],
+            [Row("untrained", uniform, before), Row("trained", result.LastLoss, after), Row("bigram model (counts)", bigramTrain, bigram)],
             LossSentence(config.Steps, before, after, bigram, uniform, tokenizer.VocabularySize, unit, charactersPerToken));
         if (after is { } loss)
         {
@@ -85,7 +88,7 @@ public static class PretrainRecipe
         string against = a < bigram
             ? FormattableString.Invariant($"{(bigram - a) / bigram * 100:F0}% below a bigram model of the same {unit} ({bigram:F3}), so the network uses more than the previous {per}")
             : FormattableString.Invariant($"not below a bigram model of the same {unit} ({bigram:F3}): it has learned little beyond pairs of {unit}");
-        return FormattableString.Invariant($"{steps} steps took the validation loss from {b:F3} to {a:F3} nats per {per}{perCharacter}, ")
+        return FormattableString.Invariant($"{steps} steps took the validation loss from {b:F3} to {a:F3} nats per {per}{perCharacter}, {(b - a) / b * 100:F1}% lower and ")
             + against + FormattableString.Invariant($"; a uniform guess over the {vocabulary} {unit} costs {uniform:F3}.");
     }
 }
