@@ -57,7 +57,15 @@ public static class Cli
                 context.Out.Write(command.Usage);
                 return 0;
             }
-            return command.Run(rest, context);
+            try
+            {
+                return command.Run(rest, context);
+            }
+            catch (OptionException e)
+            {
+                // The shared parser names the problem; llmlab words it (plainly, with the command's usage).
+                throw CliException.Usage(e);
+            }
         }
         catch (CliException e)
         {

@@ -1,3 +1,5 @@
+using LlmLab.Training;
+
 namespace LlmLab.Experiments;
 
 // What a step records for the report: metrics over steps, result tables, plots and headline figures.
@@ -5,11 +7,11 @@ public sealed partial class ExperimentContext
 {
     /// <summary>Appends <c>{"step": N, "name": value, ...}</c> to metrics.jsonl; the report plots every name against step.</summary>
     public void RecordMetrics(long step, IReadOnlyDictionary<string, double> values) =>
-        MetricsLog.Append(MetricsFile, step, values);
+        new MetricsLog(MetricsFile).Append(step, values);
 
     /// <summary>The same as the dictionary form, for a few values: <c>RecordMetrics(step, ("val_loss", loss))</c>.</summary>
     public void RecordMetrics(long step, params (string Name, double Value)[] values) =>
-        MetricsLog.Append(MetricsFile, step, values.Select(v => KeyValuePair.Create(v.Name, v.Value)));
+        new MetricsLog(MetricsFile).Append(step, values);
 
     /// <summary>
     /// A result table for report.md and report.json. Cells are numbers (shown to 4 significant digits), TimeSpans

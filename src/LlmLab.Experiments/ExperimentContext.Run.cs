@@ -3,12 +3,12 @@ namespace LlmLab.Experiments;
 // The run the context belongs to: where its files go, whether it is a resumed run, which step is running.
 public sealed partial class ExperimentContext
 {
-    private RunRecorder? recorder;
+    private RunRecorder? _recorder;
 
     /// <summary>What this context records into; the host attaches its own, a context made by hand gets one that writes files only.</summary>
-    internal RunRecorder Recorder => recorder ??= RunRecorder.Detached(RunFolder);
+    internal RunRecorder Recorder => _recorder ??= RunRecorder.Detached(RunFolder);
 
-    internal void Attach(RunRecorder runRecorder) => recorder = runRecorder;
+    internal void Attach(RunRecorder runRecorder) => _recorder = runRecorder;
 
     /// <summary>True when the host started this run with <c>run --resume</c>: steps should continue from their checkpoints.</summary>
     public bool IsResuming { get; internal set; }

@@ -3,6 +3,7 @@ using LlmLab.Autograd;
 using LlmLab.Backends;
 using LlmLab.IO;
 using LlmLab.Models.HuggingFace;
+using LlmLab.Nn;
 using LlmLab.Quantization;
 using LlmLab.Tensors;
 

@@ -3,19 +3,19 @@ namespace LlmLab.Experiments.Tests;
 /// <summary>compare: configuration differences and final metrics side by side; files only with --out.</summary>
 public sealed class CompareTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     [Fact]
     public void ShowsOnlyTheSettingsThatDifferAndTheFinalMetrics()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "Steps=4", "--set", "Optimizer=adam");
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "Steps=4", "--seed", "9");
-        var runs = host.RunFolders("toy-train");
-        var before = Directory.GetFileSystemEntries(host.Root, "*", SearchOption.AllDirectories).Length;
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "Steps=4", "--set", "Optimizer=adam");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "Steps=4", "--seed", "9");
+        var runs = _host.RunFolders("toy-train");
+        var before = Directory.GetFileSystemEntries(_host.Root, "*", SearchOption.AllDirectories).Length;
 
-        var (code, output) = host.Run([TestExperiments.ToyTrain()], ["compare", .. runs]);
+        var (code, output) = _host.Run([TestExperiments.ToyTrain()], ["compare", .. runs]);
 
         Assert.Equal(ExitCodes.Done, code);
         Assert.Contains("| seed ", output);
@@ -23,7 +23,7 @@ public sealed class CompareTests : IDisposable
         Assert.DoesNotContain("| Steps ", output);       // the same in both
         Assert.Contains("| train_loss ", output);
         Assert.Contains("By train_loss (lower is better), ", output);
-        Assert.Equal(before, Directory.GetFileSystemEntries(host.Root, "*", SearchOption.AllDirectories).Length); // wrote nothing
+        Assert.Equal(before, Directory.GetFileSystemEntries(_host.Root, "*", SearchOption.AllDirectories).Length); // wrote nothing
 
         var comparison = CompareReport.Build(runs);
         Assert.Equal(["seed", "Optimizer"], comparison.Differences.Rows.Select(r => r[0].ToString()));
@@ -32,11 +32,11 @@ public sealed class CompareTests : IDisposable
     [Fact]
     public void OutWritesAReportWithOverlaidCurves()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "slow");
-        string target = Path.Combine(host.Root, "comparison");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "slow");
+        string target = Path.Combine(_host.Root, "comparison");
 
-        var (code, _) = host.Run([TestExperiments.ToyTrain()], ["compare", .. host.RunFolders("toy-train"), "--out", target]);
+        var (code, _) = _host.Run([TestExperiments.ToyTrain()], ["compare", .. _host.RunFolders("toy-train"), "--out", target]);
 
         Assert.Equal(ExitCodes.Done, code);
         string report = File.ReadAllText(Path.Combine(target, "report.md"));
@@ -50,16 +50,16 @@ public sealed class CompareTests : IDisposable
     [Fact]
     public void SameConfigurationIsSaidPlainly()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
-        var (_, output) = host.Run([TestExperiments.ToyTrain()], ["compare", .. host.RunFolders("toy-train")]);
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
+        var (_, output) = _host.Run([TestExperiments.ToyTrain()], ["compare", .. _host.RunFolders("toy-train")]);
         Assert.Contains("The runs have the same configuration.", output);
     }
 
     [Fact]
     public void NotARunFolderIsAUsageError()
     {
-        var (code, output) = host.Run([], "compare", host.Root);
+        var (code, output) = _host.Run([], "compare", _host.Root);
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains("is not a run folder", output);
     }

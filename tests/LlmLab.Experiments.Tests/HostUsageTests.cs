@@ -3,17 +3,17 @@ namespace LlmLab.Experiments.Tests;
 /// <summary>Bad command lines and configurations: one line naming the problem, exit code 2, no stack trace, no run folder.</summary>
 public sealed class HostUsageTests : IDisposable
 {
-    private readonly HostHarness host = new();
-    private readonly IReadOnlyList<ExperimentDefinition> experiments = [TestExperiments.ToyTrain(), TestExperiments.Failing()];
+    private readonly HostHarness _host = new();
+    private readonly IReadOnlyList<ExperimentDefinition> _experiments = [TestExperiments.ToyTrain(), TestExperiments.Failing()];
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private string Fails(params string[] args)
     {
-        var (code, output) = host.Run(experiments, args);
+        var (code, output) = _host.Run(_experiments, args);
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.DoesNotContain("   at ", output); // no stack trace
-        Assert.False(Directory.Exists(host.Runs) && Directory.EnumerateFiles(host.Runs, "run.json", SearchOption.AllDirectories).Any(),
+        Assert.False(Directory.Exists(_host.Runs) && Directory.EnumerateFiles(_host.Runs, "run.json", SearchOption.AllDirectories).Any(),
             "a usage error must not start a run");
         return output;
     }
@@ -70,20 +70,34 @@ public sealed class HostUsageTests : IDisposable
         Assert.Contains("--profile needs a value", Fails("run", "toy-train", "--profile"));
 
     [Fact]
+    public void AnOptionIsNotTheValueOfTheOneBefore() =>
+        Assert.Contains("run: --profile needs a value (NAME)", Fails("run", "toy-train", "--profile", "--seed", "3"));
+
+    [Theory]
+    [InlineData("-x", "run: unknown option '-x' (options start with '--')")]
+    [InlineData("--", "run: unexpected argument '--'")]
+    public void SingleDashWordsAreRejected(string arg, string message) =>
+        Assert.Contains(message, Fails("run", "toy-train", arg));
+
+    [Fact]
+    public void CommandWithoutOptionsSaysSo() =>
+        Assert.Contains("list takes no options; '--seed=3' is not one", Fails("list", "--seed=3"));
+
+    [Fact]
     public void DescribeNeedsAName() => Assert.Contains("describe: expected NAME", Fails("describe"));
 
     [Fact]
     public void ResumeTakesNoOtherOptions() =>
-        Assert.Contains("run --resume takes the run folder only", Fails("run", "--resume", host.Root, "--seed", "3"));
+        Assert.Contains("run --resume takes the run folder only", Fails("run", "--resume", _host.Root, "--seed", "3"));
 
     [Fact]
     public void ResumeOfAFolderThatIsNotARunIsRejected() =>
-        Assert.Contains("is not a run folder", Fails("run", "--resume", host.Root));
+        Assert.Contains("is not a run folder", Fails("run", "--resume", _host.Root));
 
     [Fact]
     public void NoArgumentsWithoutADefaultExperimentIsAUsageError()
     {
-        var (code, output) = host.Run([TestExperiments.ToyTrain(isDefault: false), TestExperiments.Failing()]);
+        var (code, output) = _host.Run([TestExperiments.ToyTrain(isDefault: false), TestExperiments.Failing()]);
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains("no default experiment", output);
     }
@@ -91,12 +105,12 @@ public sealed class HostUsageTests : IDisposable
     [Fact]
     public void HelpPrintsUsageAndSucceeds()
     {
-        var (code, output) = host.Run(experiments, "--help");
+        var (code, output) = _host.Run(_experiments, "--help");
         Assert.Equal(ExitCodes.Done, code);
         Assert.Contains("usage:", output);
         Assert.Contains("sweep", output);
 
-        (code, output) = host.Run(experiments, "run", "-h");
+        (code, output) = _host.Run(_experiments, "run", "-h");
         Assert.Equal(ExitCodes.Done, code);
         Assert.Contains("--resume RUNDIR", output);
     }
@@ -104,7 +118,7 @@ public sealed class HostUsageTests : IDisposable
     [Fact]
     public void ListShowsEveryExperiment()
     {
-        var (code, output) = host.Run(experiments, "list");
+        var (code, output) = _host.Run(_experiments, "list");
         Assert.Equal(ExitCodes.Done, code);
         Assert.Contains("toy-train (default)", output);
         Assert.Contains("failing", output);
@@ -113,7 +127,7 @@ public sealed class HostUsageTests : IDisposable
     [Fact]
     public void DescribeShowsParametersAndProfiles()
     {
-        var (code, output) = host.Run(experiments, "describe", "toy-train");
+        var (code, output) = _host.Run(_experiments, "describe", "toy-train");
         Assert.Equal(ExitCodes.Done, code);
         Assert.Contains("LearningRate", output);
         Assert.Contains("0 to 10", output);
@@ -124,7 +138,7 @@ public sealed class HostUsageTests : IDisposable
     [Fact]
     public void ValidateReportsEveryFailureWithExitCode2()
     {
-        var (code, output) = host.Run([TestExperiments.ToyTrain(), TestExperiments.Broken()], "validate");
+        var (code, output) = _host.Run([TestExperiments.ToyTrain(), TestExperiments.Broken()], "validate");
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains("invalid: broken (--profile quick): experiment 'broken' has no parameter 'Stepz'; did you mean 'Steps'?", output);
         Assert.Contains("1 problem found", output);
@@ -133,7 +147,7 @@ public sealed class HostUsageTests : IDisposable
     [Fact]
     public void ValidatePassesWhenEveryProfileBinds()
     {
-        var (code, output) = host.Run(experiments, "validate");
+        var (code, output) = _host.Run(_experiments, "validate");
         Assert.Equal(ExitCodes.Done, code);
         Assert.Contains("ok: every experiment (2) binds", output);
     }

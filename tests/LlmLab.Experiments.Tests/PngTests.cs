@@ -3,9 +3,9 @@ namespace LlmLab.Experiments.Tests;
 /// <summary>Plots are real PNG files of the stated size, drawn by ScottPlot on this machine.</summary>
 public sealed class PngTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     public static bool IsPng(string path)
     {
@@ -27,13 +27,13 @@ public sealed class PngTests : IDisposable
             [new PlotSeries("train_loss", [1, 2, 3], [3, 2, double.NaN]), new PlotSeries("val_loss", [2], [2.5])]);
         var bars = new ChartSpec("bars", "Final loss", "combination", "loss", ChartKind.Bar,
             [new PlotSeries("loss", [0, 1], [1.5, 0.5])], ["a rather long combination name", "b"]);
-        ChartRenderer.Write(line, host.Root);
-        ChartRenderer.Write(bars, host.Root);
+        ChartRenderer.Write(line, _host.Root);
+        ChartRenderer.Write(bars, _host.Root);
 
         foreach (string name in new[] { "line.png", "bars.png" })
         {
-            Assert.True(IsPng(Path.Combine(host.Root, name)), name);
-            Assert.Equal((ChartRenderer.Width, ChartRenderer.Height), Size(Path.Combine(host.Root, name)));
+            Assert.True(IsPng(Path.Combine(_host.Root, name)), name);
+            Assert.Equal((ChartRenderer.Width, ChartRenderer.Height), Size(Path.Combine(_host.Root, name)));
         }
     }
 

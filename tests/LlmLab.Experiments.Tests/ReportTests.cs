@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments.Tests;
 
 /// <summary>Numbers, sentences and the contents of report.md and report.json.</summary>
 public sealed class ReportTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     [Theory]
     [InlineData(2.30514, "2.305")]
@@ -81,13 +82,15 @@ public sealed class ReportTests : IDisposable
         Assert.Equal("train_loss fell from 4 at step 1 to 2 at step 10 (50% lower); val_loss ended at 2.6, above its lowest, 2.5 at step 5.",
             SentenceWriter.ForMetrics(metrics));
         Assert.Equal("Only timings were recorded.", SentenceWriter.ForMetrics([metrics[1]]));
+        Assert.Equal("train_loss went from 4 at step 1 to NaN at step 3.",
+            SentenceWriter.ForMetrics([new("train_loss", [(1, 4.0), (2, 3.0), (3, double.NaN)])]));
     }
 
     [Fact]
     public void RunReportHasEverySectionAndPlot()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
-        string folder = host.OnlyRunFolder("toy-train");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
+        string folder = _host.OnlyRunFolder("toy-train");
         string report = File.ReadAllText(Path.Combine(folder, "report.md"));
 
         Assert.StartsWith("# toy-train\n\nGradient descent on w² (a test experiment).\n\n> Run `", report);
@@ -114,8 +117,8 @@ public sealed class ReportTests : IDisposable
     [Fact]
     public void ReportJsonCarriesTheSameDataAtFullPrecision()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
-        string folder = host.OnlyRunFolder("toy-train");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
+        string folder = _host.OnlyRunFolder("toy-train");
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")))!;
 
         Assert.Equal("toy-train", (string?)json["experiment"]);
@@ -134,14 +137,14 @@ public sealed class ReportTests : IDisposable
     [Fact]
     public void ReportCommandRendersTheSameReportFromTheFolder()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
-        string folder = host.OnlyRunFolder("toy-train");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick");
+        string folder = _host.OnlyRunFolder("toy-train");
         string markdown = File.ReadAllText(Path.Combine(folder, "report.md"));
         string json = File.ReadAllText(Path.Combine(folder, "report.json"));
         File.Delete(Path.Combine(folder, "report.md"));
         Directory.Delete(Path.Combine(folder, "plots"), recursive: true);
 
-        var (code, output) = host.Run([], "report", folder); // works without the experiment in the project
+        var (code, output) = _host.Run([], "report", folder); // works without the experiment in the project
 
         Assert.Equal(ExitCodes.Done, code);
         Assert.Contains($"report: {Path.Combine(folder, "report.md")}", output);
@@ -153,7 +156,7 @@ public sealed class ReportTests : IDisposable
     [Fact]
     public void ReportOfAMissingFolderIsAUsageError()
     {
-        var (code, output) = host.Run([], "report", Path.Combine(host.Root, "nope"));
+        var (code, output) = _host.Run([], "report", Path.Combine(_host.Root, "nope"));
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains("does not exist", output);
     }
@@ -161,10 +164,10 @@ public sealed class ReportTests : IDisposable
     [Fact]
     public void RecordingTheSameTableTwiceReplacesIt()
     {
-        var context = new ExperimentContext("x", 1, LlmLab.Backends.Backend.Create("cpu"), Path.Combine(host.Root, "run"), default);
+        var context = new ExperimentContext("x", 1, LlmLab.Backends.Backend.Create("cpu"), Path.Combine(_host.Root, "run"), default);
         context.Table("Scores", ["name", "score"], [["a", 1]]);
         context.Table("Scores", ["name", "score"], [["a", 2]]);
-        var results = RunResults.Load(Path.Combine(host.Root, "run", "results.json"));
+        var results = RunResults.Load(Path.Combine(_host.Root, "run", "results.json"));
         Assert.Equal(2.0, Assert.Single(results.Tables).Rows[0][1].Number);
         Assert.Throws<ArgumentException>(() => context.Table("Bad", ["a", "b"], [["only one"]]));
     }

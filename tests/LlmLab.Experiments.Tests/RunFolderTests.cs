@@ -1,13 +1,14 @@
 using LlmLab.IO;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments.Tests;
 
 /// <summary>Run folder names, the config hash, config.yaml, atomic writes and metrics.jsonl.</summary>
 public sealed class RunFolderTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private static RunConfig Config(string steps = "8", ulong seed = 1337) =>
         new("toy-train", seed, "cpu", null, [new("Steps", steps), new("LearningRate", "0.1"), new("Optimizer", "sgd")]);
@@ -29,10 +30,10 @@ public sealed class RunFolderTests : IDisposable
     public void FolderIsNamedByUtcTimeAndHashAndNeverReused()
     {
         var time = new DateTime(2025, 3, 4, 5, 6, 7, DateTimeKind.Utc);
-        var first = RunFolders.Create(host.Runs, Config(), time);
-        var second = RunFolders.Create(host.Runs, Config(), time);
+        var first = RunFolders.Create(_host.Runs, Config(), time);
+        var second = RunFolders.Create(_host.Runs, Config(), time);
 
-        Assert.Equal(Path.Combine(host.Runs, "toy-train", $"20250304-050607-{Config().Hash}"), first.Folder);
+        Assert.Equal(Path.Combine(_host.Runs, "toy-train", $"20250304-050607-{Config().Hash}"), first.Folder);
         Assert.Equal(first.Folder + "-2", second.Folder);
         Assert.True(Directory.Exists(first.Plots) && Directory.Exists(first.Checkpoints));
     }
@@ -40,9 +41,9 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void SameCommandGivesTheSameHashInTheFolderName()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "Optimizer=adam", "--set", "steps=5");
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "steps=5", "--set", "optimizer=adam");
-        var names = host.RunFolders("toy-train").Select(Path.GetFileName).ToList();
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "Optimizer=adam", "--set", "steps=5");
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "steps=5", "--set", "optimizer=adam");
+        var names = _host.RunFolders("toy-train").Select(Path.GetFileName).ToList();
         Assert.Equal(2, names.Count);
         Assert.All(names, n => Assert.Matches(@"^\d{8}-\d{6}-[0-9a-f]{8}(-\d+)?$", n));
         Assert.Equal(names[0]![16..24], names[1]![16..24]);
@@ -53,7 +54,7 @@ public sealed class RunFolderTests : IDisposable
     {
         var config = new RunConfig("exp", 42, "cpu", "quick",
             [new("Empty", ""), new("Colon", "a: b"), new("Hash", "x # y"), new("Null", "null"), new("Negative", "-0.5"), new("Dash", "-x"), new("Unicode", "w²"), new("Spaces", " padded ")]);
-        string path = Path.Combine(host.Root, "config.yaml");
+        string path = Path.Combine(_host.Root, "config.yaml");
         File.WriteAllText(path, RunConfigYaml.Write(config));
 
         var read = RunConfigYaml.Read(path);
@@ -64,7 +65,7 @@ public sealed class RunFolderTests : IDisposable
 
     private string WriteConfig(RunConfig config)
     {
-        string path = Path.Combine(host.Root, Guid.NewGuid().ToString("N") + ".yaml");
+        string path = Path.Combine(_host.Root, Guid.NewGuid().ToString("N") + ".yaml");
         File.WriteAllText(path, RunConfigYaml.Write(config));
         return path;
     }
@@ -72,7 +73,7 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void MalformedConfigYamlIsAConfigurationErrorWithItsPosition()
     {
-        string path = Path.Combine(host.Root, "config.yaml");
+        string path = Path.Combine(_host.Root, "config.yaml");
         File.WriteAllText(path, "experiment: x\nseed: [oops\n");
         var error = Assert.Throws<ExperimentConfigException>(() => RunConfigYaml.Read(path));
         Assert.Contains("config.yaml(", error.Message);
@@ -81,7 +82,7 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void AtomicWriteReplacesWholeAndLeavesNoTemporaryFile()
     {
-        string path = Path.Combine(host.Root, "sub", "file.json");
+        string path = Path.Combine(_host.Root, "sub", "file.json");
         AtomicFile.WriteAllText(path, "first");
         AtomicFile.WriteAllText(path, "second, longer");
         Assert.Equal("second, longer", File.ReadAllText(path));
@@ -91,22 +92,22 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void AtomicWriteThatFailsLeavesTheOldFileAndNoTemporary()
     {
-        string folder = Path.Combine(host.Root, "target");
-        AtomicFile.WriteAllText(Path.Combine(host.Root, "old.txt"), "old");
+        string folder = Path.Combine(_host.Root, "target");
+        AtomicFile.WriteAllText(Path.Combine(_host.Root, "old.txt"), "old");
         Directory.CreateDirectory(folder); // a folder where the file should go: the final rename fails
         Assert.ThrowsAny<IOException>(() => AtomicFile.WriteAllText(folder, "new"));
-        Assert.Equal("old", File.ReadAllText(Path.Combine(host.Root, "old.txt")));
-        Assert.Empty(Directory.GetFiles(host.Root, "*.tmp"));
+        Assert.Equal("old", File.ReadAllText(Path.Combine(_host.Root, "old.txt")));
+        Assert.Empty(Directory.GetFiles(_host.Root, "*.tmp"));
     }
 
     [Fact]
     public void MetricsReadKeepsTheLastValuePerStepAndSkipsAHalfWrittenLine()
     {
-        string path = Path.Combine(host.Root, "metrics.jsonl");
-        MetricsLog.Append(path, 1, [new("train_loss", 3.0)]);
-        MetricsLog.Append(path, 2, [new("train_loss", 2.5), new("lr", 0.1)]);
-        MetricsLog.Append(path, 2, [new("train_loss", 2.4)]); // a resumed run repeating step 2
-        MetricsLog.Append(path, 3, [new("train_loss", double.NaN)]);
+        string path = Path.Combine(_host.Root, "metrics.jsonl");
+        new MetricsLog(path).Append(1, ("train_loss", 3.0));
+        new MetricsLog(path).Append(2, ("train_loss", 2.5), ("lr", 0.1));
+        new MetricsLog(path).Append(2, ("train_loss", 2.4)); // a resumed run repeating step 2
+        new MetricsLog(path).Append(3, ("train_loss", double.NaN));
         File.AppendAllText(path, "{\"step\": 4, \"train_lo"); // killed mid-line
 
         Assert.Equal("{\"step\": 1, \"train_loss\": 3}", File.ReadLines(path).First());

@@ -1,23 +1,24 @@
 using System.Text.Json.Nodes;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments.Tests;
 
 /// <summary>run: the folder it leaves, how a failure, Ctrl+C and a resume end, and the exit codes.</summary>
 public sealed class RunTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private static JsonObject Json(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
     [Fact]
     public void SuccessfulRunLeavesEveryFileAndExitsZero()
     {
-        var (code, output) = host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "steps=6", "--seed", "7");
+        var (code, output) = _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--set", "steps=6", "--seed", "7");
 
         Assert.Equal(ExitCodes.Done, code);
-        string folder = host.OnlyRunFolder("toy-train");
+        string folder = _host.OnlyRunFolder("toy-train");
         var paths = new RunPaths(folder);
         foreach (string file in new[] { paths.Config, paths.Environment, paths.Status, paths.Metrics, paths.Results, paths.Log, paths.ReportMarkdown, paths.ReportJson })
             Assert.True(File.Exists(file), $"{Path.GetFileName(file)} is missing");
@@ -49,20 +50,20 @@ public sealed class RunTests : IDisposable
     [Fact]
     public void NoArgumentsRunsTheDefaultExperiment()
     {
-        var (code, _) = host.Run([TestExperiments.Failing(), TestExperiments.ToyTrain(isDefault: true)]);
+        var (code, _) = _host.Run([TestExperiments.Failing(), TestExperiments.ToyTrain(isDefault: true)]);
         Assert.Equal(ExitCodes.Done, code);
-        host.OnlyRunFolder("toy-train");
+        _host.OnlyRunFolder("toy-train");
     }
 
     [Fact]
     public void FailingStepExitsOneWithOneLineAndMarksTheRunFailed()
     {
-        var (code, output) = host.Run([TestExperiments.Failing()], "run", "failing");
+        var (code, output) = _host.Run([TestExperiments.Failing()], "run", "failing");
 
         Assert.Equal(ExitCodes.RunFailed, code);
         Assert.Contains("run failed in step Explode: boom: the loss went to NaN", output);
         Assert.DoesNotContain("   at ", output);
-        var paths = new RunPaths(host.OnlyRunFolder("failing"));
+        var paths = new RunPaths(_host.OnlyRunFolder("failing"));
         var status = Json(paths.Status);
         Assert.Equal("failed", (string?)status["status"]);
         Assert.Equal("Explode", (string?)status["failedStep"]);
@@ -75,20 +76,20 @@ public sealed class RunTests : IDisposable
     {
         using var cancellation = new CancellationTokenSource();
         var interruptible = TestExperiments.ToyTrain(onStep: step => { if (step == 3) cancellation.Cancel(); });
-        var (code, output) = host.Run([interruptible], cancellation.Token, "run", "toy-train", "--set", "Steps=8");
+        var (code, output) = _host.Run([interruptible], cancellation.Token, "run", "toy-train", "--set", "Steps=8");
 
         Assert.Equal(ExitCodes.Interrupted, code);
-        string folder = host.OnlyRunFolder("toy-train");
+        string folder = _host.OnlyRunFolder("toy-train");
         var paths = new RunPaths(folder);
         Assert.Equal("interrupted", (string?)Json(paths.Status)["status"]);
         Assert.Equal("Train", (string?)Json(paths.Status)["failedStep"]);
         Assert.Contains($"continue with: run --resume {folder}", output);
         Assert.Equal(3, File.ReadAllLines(paths.Metrics).Length); // steps 1-3 done before Ctrl+C
 
-        (code, output) = host.Run([TestExperiments.ToyTrain()], "run", "--resume", folder);
+        (code, output) = _host.Run([TestExperiments.ToyTrain()], "run", "--resume", folder);
 
         Assert.Equal(ExitCodes.Done, code);
-        Assert.Equal(folder, host.OnlyRunFolder("toy-train"));
+        Assert.Equal(folder, _host.OnlyRunFolder("toy-train"));
         Assert.Contains("resuming from step 3", File.ReadAllText(paths.Log));
         Assert.Contains("resuming True", File.ReadAllText(paths.Log));
         var status = Json(paths.Status);
@@ -101,11 +102,11 @@ public sealed class RunTests : IDisposable
     public void ResumedRunMatchesAnUninterruptedOne()
     {
         using var cancellation = new CancellationTokenSource();
-        host.Run([TestExperiments.ToyTrain(onStep: step => { if (step == 5) cancellation.Cancel(); })], cancellation.Token, "run", "toy-train", "--out", Path.Combine(host.Root, "a"));
-        string interrupted = Assert.Single(host.RunFolders("toy-train", Path.Combine(host.Root, "a")));
-        host.Run([TestExperiments.ToyTrain()], "run", "--resume", interrupted);
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--out", Path.Combine(host.Root, "b"));
-        string straight = Assert.Single(host.RunFolders("toy-train", Path.Combine(host.Root, "b")));
+        _host.Run([TestExperiments.ToyTrain(onStep: step => { if (step == 5) cancellation.Cancel(); })], cancellation.Token, "run", "toy-train", "--out", Path.Combine(_host.Root, "a"));
+        string interrupted = Assert.Single(_host.RunFolders("toy-train", Path.Combine(_host.Root, "a")));
+        _host.Run([TestExperiments.ToyTrain()], "run", "--resume", interrupted);
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--out", Path.Combine(_host.Root, "b"));
+        string straight = Assert.Single(_host.RunFolders("toy-train", Path.Combine(_host.Root, "b")));
 
         static IEnumerable<double> Losses(string folder) =>
             MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")).Single(m => m.Name == "train_loss").Points.Select(p => p.Value);
@@ -113,10 +114,32 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public void ResumeRemovesTemporaryFilesAKilledRunLeft()
+    {
+        using var cancellation = new CancellationTokenSource();
+        _host.Run([TestExperiments.ToyTrain(onStep: step => { if (step == 2) cancellation.Cancel(); })], cancellation.Token, "run", "toy-train");
+        var paths = new RunPaths(_host.OnlyRunFolder("toy-train"));
+        // What AtomicFile leaves when the process dies between writing its temporary file and renaming it.
+        string[] leftovers =
+        [
+            Path.Combine(paths.Folder, $".results.json.4242.{Guid.NewGuid():N}.tmp"),
+            Path.Combine(paths.Checkpoints, $".train.txt.4242.{Guid.NewGuid():N}.tmp"),
+        ];
+        foreach (string file in leftovers) File.WriteAllText(file, "half");
+        string unrelated = Path.Combine(paths.Folder, ".notes.tmp");
+        File.WriteAllText(unrelated, "mine");
+
+        Assert.Equal(ExitCodes.Done, _host.Run([TestExperiments.ToyTrain()], "run", "--resume", paths.Folder).Code);
+
+        foreach (string file in leftovers) Assert.False(File.Exists(file), file);
+        Assert.True(File.Exists(unrelated));
+    }
+
+    [Fact]
     public void CompletedRunCannotBeResumed()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train");
-        var (code, output) = host.Run([TestExperiments.ToyTrain()], "run", "--resume", host.OnlyRunFolder("toy-train"));
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train");
+        var (code, output) = _host.Run([TestExperiments.ToyTrain()], "run", "--resume", _host.OnlyRunFolder("toy-train"));
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains("already completed", output);
     }
@@ -127,26 +150,26 @@ public sealed class RunTests : IDisposable
         bool fail = true;
         var flaky = TestBinder.Define("flaky", [], _ =>
             [new ExperimentStep("Work", c => { if (fail) throw new IOException("disk full"); c.Summary("done", 1); })]);
-        Assert.Equal(ExitCodes.RunFailed, host.Run([flaky], "run", "flaky").Code);
+        Assert.Equal(ExitCodes.RunFailed, _host.Run([flaky], "run", "flaky").Code);
         fail = false;
-        Assert.Equal(ExitCodes.Done, host.Run([flaky], "run", "--resume", host.OnlyRunFolder("flaky") + Path.DirectorySeparatorChar).Code); // a trailing separator is fine
-        Assert.Equal("completed", (string?)Json(Path.Combine(host.OnlyRunFolder("flaky"), "run.json"))["status"]);
+        Assert.Equal(ExitCodes.Done, _host.Run([flaky], "run", "--resume", _host.OnlyRunFolder("flaky") + Path.DirectorySeparatorChar).Code); // a trailing separator is fine
+        Assert.Equal("completed", (string?)Json(Path.Combine(_host.OnlyRunFolder("flaky"), "run.json"))["status"]);
     }
 
     [Fact]
     public void OutOptionChoosesTheRunsRoot()
     {
-        string elsewhere = Path.Combine(host.Root, "elsewhere");
-        Assert.Equal(ExitCodes.Done, host.Run([TestExperiments.ToyTrain()], "run", "--out", elsewhere, "--profile", "quick").Code);
-        Assert.Single(host.RunFolders("toy-train", elsewhere));
-        Assert.Empty(host.RunFolders("toy-train"));
+        string elsewhere = Path.Combine(_host.Root, "elsewhere");
+        Assert.Equal(ExitCodes.Done, _host.Run([TestExperiments.ToyTrain()], "run", "--out", elsewhere, "--profile", "quick").Code);
+        Assert.Single(_host.RunFolders("toy-train", elsewhere));
+        Assert.Empty(_host.RunFolders("toy-train"));
     }
 
     [Fact]
     public void ProfileAndSetAreAppliedInOrder()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "slow", "--set", "LearningRate=0.02");
-        var config = RunConfigYaml.Read(Path.Combine(host.OnlyRunFolder("toy-train"), "config.yaml"));
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "slow", "--set", "LearningRate=0.02");
+        var config = RunConfigYaml.Read(Path.Combine(_host.OnlyRunFolder("toy-train"), "config.yaml"));
         Assert.Equal("slow", config.Profile);
         Assert.Equal("12", config["Steps"]);          // from the profile
         Assert.Equal("0.02", config["LearningRate"]); // --set wins over the profile

@@ -6,22 +6,22 @@ namespace LlmLab.Experiments.Tests;
 /// </summary>
 public sealed class ScrubberTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private string ScrubbedReport(string folder) => ReportScrubber.Scrub(File.ReadAllText(Path.Combine(folder, "report.md")));
 
     [Fact]
     public void TwoRunsWithTheSameSeedGiveIdenticalScrubbedReports()
     {
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick", "--out", Path.Combine(host.Root, "a"));
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick", "--out", Path.Combine(_host.Root, "a"));
         Thread.Sleep(1100); // a different second, so the folder names differ too
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick", "--out", Path.Combine(host.Root, "b"));
-        host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick", "--seed", "2", "--out", Path.Combine(host.Root, "c"));
-        string a = Assert.Single(host.RunFolders("toy-train", Path.Combine(host.Root, "a")));
-        string b = Assert.Single(host.RunFolders("toy-train", Path.Combine(host.Root, "b")));
-        string c = Assert.Single(host.RunFolders("toy-train", Path.Combine(host.Root, "c")));
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick", "--out", Path.Combine(_host.Root, "b"));
+        _host.Run([TestExperiments.ToyTrain()], "run", "toy-train", "--profile", "quick", "--seed", "2", "--out", Path.Combine(_host.Root, "c"));
+        string a = Assert.Single(_host.RunFolders("toy-train", Path.Combine(_host.Root, "a")));
+        string b = Assert.Single(_host.RunFolders("toy-train", Path.Combine(_host.Root, "b")));
+        string c = Assert.Single(_host.RunFolders("toy-train", Path.Combine(_host.Root, "c")));
 
         Assert.NotEqual(File.ReadAllText(Path.Combine(a, "report.md")), File.ReadAllText(Path.Combine(b, "report.md")));
         Assert.Equal(ScrubbedReport(a), ScrubbedReport(b));

@@ -5,23 +5,23 @@ namespace LlmLab.Experiments.Tests;
 /// <summary>sweep: every combination in grid order, one run folder each, and a comparison report with plots.</summary>
 public sealed class SweepTests : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     [Fact]
     public void EveryCombinationGetsARunFolderAndTheSweepAReport()
     {
-        var (code, output) = host.Run([TestExperiments.ToyTrain()],
+        var (code, output) = _host.Run([TestExperiments.ToyTrain()],
             "sweep", "toy-train", "--grid", "optimizer=sgd,adam", "--grid", "LearningRate=0.1,0.2,0.3", "--profile", "quick", "--set", "steps=3");
 
         Assert.Equal(ExitCodes.Done, code);
-        var runs = host.RunFolders("toy-train");
+        var runs = _host.RunFolders("toy-train");
         Assert.Equal(6, runs.Count);
         // Cartesian, first grid key outermost, in the order the values were given.
         Assert.Equal(["sgd/0.1/3", "sgd/0.2/3", "sgd/0.3/3", "adam/0.1/3", "adam/0.2/3", "adam/0.3/3"], Ordered(runs));
 
-        string sweep = Assert.Single(Directory.GetDirectories(Path.Combine(host.Runs, "toy-train"), "sweep-*"));
+        string sweep = Assert.Single(Directory.GetDirectories(Path.Combine(_host.Runs, "toy-train"), "sweep-*"));
         Assert.Matches(@"sweep-\d{8}-\d{6}$", sweep);
         string report = File.ReadAllText(Path.Combine(sweep, "report.md"));
         Assert.Contains("**Grid:** Optimizer = sgd, adam × LearningRate = 0.1, 0.2, 0.3 (6 of 6 combinations run)", report);
@@ -48,10 +48,10 @@ public sealed class SweepTests : IDisposable
     [Fact]
     public void ABadGridValueStopsTheSweepBeforeAnythingRuns()
     {
-        var (code, output) = host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=2,0");
+        var (code, output) = _host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=2,0");
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains("combination Steps=0: Steps: 0 is below the minimum 1", output);
-        Assert.Empty(host.RunFolders("toy-train"));
+        Assert.Empty(_host.RunFolders("toy-train"));
     }
 
     [Theory]
@@ -62,7 +62,7 @@ public sealed class SweepTests : IDisposable
     [InlineData(new[] { "sweep", "toy-train", "--grid", "Steps=1,2", "--set", "steps=3" }, "both swept (--grid) and fixed (--set)")]
     public void GridMistakesAreUsageErrors(string[] args, string message)
     {
-        var (code, output) = host.Run([TestExperiments.ToyTrain()], args);
+        var (code, output) = _host.Run([TestExperiments.ToyTrain()], args);
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains(message, output);
     }
@@ -76,24 +76,24 @@ public sealed class SweepTests : IDisposable
                 if (values["Steps"] == "2") throw new InvalidOperationException("two is unlucky");
                 c.RecordMetrics(1, ("score", double.Parse(values["Steps"], System.Globalization.CultureInfo.InvariantCulture)));
             })]);
-        var (code, output) = host.Run([picky], "sweep", "picky", "--grid", "Steps=1,2,3");
+        var (code, output) = _host.Run([picky], "sweep", "picky", "--grid", "Steps=1,2,3");
 
         Assert.Equal(ExitCodes.RunFailed, code);
         Assert.Contains("run failed in step Work: two is unlucky", output);
-        Assert.Equal(3, host.RunFolders("picky").Count);
-        string report = File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(host.Runs, "picky"), "sweep-*").Single(), "report.md"));
+        Assert.Equal(3, _host.RunFolders("picky").Count);
+        string report = File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(_host.Runs, "picky"), "sweep-*").Single(), "report.md"));
         Assert.Contains("| Steps=2 | failed | — |", report);
     }
 
     [Fact]
     public void ReportCommandRendersASweepAgain()
     {
-        host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=1,2");
-        string sweep = Directory.GetDirectories(Path.Combine(host.Runs, "toy-train"), "sweep-*").Single();
+        _host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=1,2");
+        string sweep = Directory.GetDirectories(Path.Combine(_host.Runs, "toy-train"), "sweep-*").Single();
         string before = File.ReadAllText(Path.Combine(sweep, "report.md"));
         File.Delete(Path.Combine(sweep, "report.md"));
 
-        var (code, _) = host.Run([TestExperiments.ToyTrain()], "report", sweep);
+        var (code, _) = _host.Run([TestExperiments.ToyTrain()], "report", sweep);
 
         Assert.Equal(ExitCodes.Done, code);
         Assert.Equal(before, File.ReadAllText(Path.Combine(sweep, "report.md")));

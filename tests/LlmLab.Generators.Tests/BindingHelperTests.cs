@@ -7,7 +7,9 @@ namespace LlmLab.Generators.Tests;
 /// <summary>
 /// The run-time helpers the generated binders call (ParameterKeys, ParameterParsing, ParameterText, ParameterChecks),
 /// and their agreement with the generator's build-time checks: a value a YAML file or profile may hold at build time
-/// must bind at run time to the same canonical text, and a bad one must fail with the same message.
+/// must bind at run time to the same canonical text, and a bad one must fail with the same message. Both sides
+/// compile the one copy of the rules in src/Shared; these tests guard the adapters around it (and that it stays
+/// one copy).
 /// </summary>
 public class BindingHelperTests
 {
@@ -19,7 +21,7 @@ public class BindingHelperTests
     public void KeysIgnoreCaseUnderscoresAndDashes(string key, string normalized)
     {
         Assert.Equal(normalized, ParameterKeys.Normalize(key));
-        Assert.Equal(normalized, KeyMatch.Normalize(key));
+        Assert.Equal(normalized, KeyRules.Normalize(key));
         Assert.True(ParameterKeys.Matches(key, normalized));
     }
 
@@ -35,7 +37,7 @@ public class BindingHelperTests
     {
         string[] keys = ["Layers", "Heads", "LearningRate", "Optimizer", "Steps"];
         Assert.Equal(expected, ParameterKeys.Closest(key, keys));
-        Assert.Equal(expected, KeyMatch.Closest(key, keys));
+        Assert.Equal(expected, KeyRules.Closest(key, keys));
     }
 
     [Theory]
@@ -43,11 +45,36 @@ public class BindingHelperTests
     [InlineData("kitten", "sitting", 3)]
     [InlineData("abc", "", 3)]
     [InlineData("flaw", "lawn", 2)]
-    public void EditDistanceIsLevenshtein(string a, string b, int distance)
+    [InlineData("cdua", "cuda", 1)]
+    [InlineData("learnignrate", "learningrate", 1)]
+    [InlineData("ca", "abc", 3)] // optimal string alignment edits no substring twice (true Damerau gives 2)
+    public void EditDistanceIsOptimalStringAlignment(string a, string b, int distance)
     {
-        Assert.Equal(distance, ParameterKeys.EditDistance(a, b));
-        Assert.Equal(distance, ParameterKeys.EditDistance(b, a));
-        Assert.Equal(distance, KeyMatch.EditDistance(a, b));
+        Assert.Equal(distance, EditDistance.Between(a, b));
+        Assert.Equal(distance, EditDistance.Between(b, a));
+    }
+
+    [Theory]
+    [InlineData("ehdas", "Heads")] // two swapped pairs: 2 edits (Levenshtein counts 3, too far for a short key)
+    [InlineData("laeyrs", "Layers")]
+    public void SwappedLettersAreSuggested(string key, string expected)
+    {
+        string[] keys = ["Layers", "Heads", "LearningRate", "Optimizer", "Steps"];
+        Assert.Equal(expected, ParameterKeys.Closest(key, keys));
+        Assert.Equal(expected, KeyRules.Closest(key, keys));
+    }
+
+    [Fact]
+    public void TheGeneratorAndTheRuntimeCompileTheSameSharedRules()
+    {
+        // Linked from src/Shared, not copied: both assemblies hold the internal types, built from one file each.
+        string[] shared = ["LlmLab.EditDistance", "LlmLab.KeyRules", "LlmLab.ValueRules", "LlmLab.ValueError"];
+        foreach (var name in shared)
+        {
+            Assert.NotNull(typeof(KeyRules).Assembly.GetType(name));
+            Assert.NotNull(typeof(ParameterKeys).Assembly.GetType(name));
+        }
+        Assert.Equal("LlmLab.Generators", typeof(KeyRules).Assembly.GetName().Name);
     }
 
     [Fact]

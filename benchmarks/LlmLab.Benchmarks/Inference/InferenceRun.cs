@@ -5,6 +5,7 @@ using LlmLab.Autograd;
 using LlmLab.Backends;
 using LlmLab.Generation;
 using LlmLab.Models.HuggingFace;
+using LlmLab.Nn;
 using LlmLab.Quantization;
 using LlmLab.Tensors;
 using Spectre.Console;

@@ -4,53 +4,52 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 
-namespace LlmLab.Generators.Model
+namespace LlmLab.Generators.Model;
+
+/// <summary>
+/// An immutable array compared by its elements, so that models holding lists compare equal when their content
+/// does and the incremental pipeline can cache them (ImmutableArray compares by reference).
+/// </summary>
+internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
+    where T : IEquatable<T>
 {
-    /// <summary>
-    /// An immutable array compared by its elements, so that models holding lists compare equal when their content
-    /// does and the incremental pipeline can cache them (ImmutableArray compares by reference).
-    /// </summary>
-    internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
-        where T : IEquatable<T>
+    public static readonly EquatableArray<T> Empty = new(ImmutableArray<T>.Empty);
+
+    readonly ImmutableArray<T> _items;
+
+    public EquatableArray(ImmutableArray<T> items) => _items = items;
+
+    public EquatableArray(IEnumerable<T> items) => _items = items.ToImmutableArray();
+
+    ImmutableArray<T> Items => _items.IsDefault ? ImmutableArray<T>.Empty : _items;
+
+    public int Count => Items.Length;
+
+    public T this[int index] => Items[index];
+
+    public bool Equals(EquatableArray<T> other) => Items.SequenceEqual(other.Items);
+
+    public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
+
+    public override int GetHashCode()
     {
-        public static readonly EquatableArray<T> Empty = new(ImmutableArray<T>.Empty);
-
-        readonly ImmutableArray<T> items;
-
-        public EquatableArray(ImmutableArray<T> items) => this.items = items;
-
-        public EquatableArray(IEnumerable<T> items) => this.items = items.ToImmutableArray();
-
-        ImmutableArray<T> Items => items.IsDefault ? ImmutableArray<T>.Empty : items;
-
-        public int Count => Items.Length;
-
-        public T this[int index] => Items[index];
-
-        public bool Equals(EquatableArray<T> other) => Items.SequenceEqual(other.Items);
-
-        public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
-
-        public override int GetHashCode()
-        {
-            var hash = 17;
-            foreach (var item in Items) hash = unchecked(hash * 31 + (item?.GetHashCode() ?? 0));
-            return hash;
-        }
-
-        public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
-
-        public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
-
-        public ImmutableArray<T>.Enumerator GetEnumerator() => Items.GetEnumerator();
-
-        IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)Items).GetEnumerator();
-
-        IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable)Items).GetEnumerator();
+        var hash = 17;
+        foreach (var item in Items) hash = unchecked(hash * 31 + (item?.GetHashCode() ?? 0));
+        return hash;
     }
 
-    internal static class EquatableArray
-    {
-        public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items) where T : IEquatable<T> => new(items);
-    }
+    public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
+
+    public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
+
+    public ImmutableArray<T>.Enumerator GetEnumerator() => Items.GetEnumerator();
+
+    IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)Items).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable)Items).GetEnumerator();
+}
+
+internal static class EquatableArray
+{
+    public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items) where T : IEquatable<T> => new(items);
 }

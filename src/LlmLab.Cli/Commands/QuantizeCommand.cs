@@ -1,7 +1,7 @@
 using System.Globalization;
 using LlmLab.Cli.Engine;
 using LlmLab.Models.HuggingFace;
-using LlmLab.Quantization;
+using LlmLab.Nn;
 
 namespace LlmLab.Cli.Commands;
 

@@ -1,5 +1,4 @@
 using LlmLab.Backends;
-using LlmLab.Cli.Commands;
 using LlmLab.Models.HuggingFace;
 using LlmLab.Peft;
 using LlmLab.Quantization;

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using LlmLab.Data;
 using LlmLab.Evaluation;
 
 namespace LlmLab.Cli.Eval;
@@ -11,53 +11,23 @@ public static class CaseReader
 {
     /// <summary>
     /// One case a line: {"prediction": "...", "references": ["...", ...]}; other fields are ignored, blank lines
-    /// skipped. Strings are used exactly as given.
+    /// skipped. Read by the engine's one case reader (<see cref="JsonlLoader.LoadEvaluationCases"/>); its problems
+    /// are worded here as "FILE line N: ...".
     /// </summary>
     public static List<EvaluationCase> ReadJsonLines(string path)
     {
-        var cases = new List<EvaluationCase>();
-        int lineNumber = 0;
-        foreach (string line in ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            cases.Add(ParseCase(line, path, lineNumber));
-        }
-        if (cases.Count == 0) throw new CliException($"{path}: no cases");
-        return cases;
-    }
-
-    private static EvaluationCase ParseCase(string line, string path, int lineNumber)
-    {
-        string where = $"{path} line {lineNumber}";
-        JsonDocument document;
+        if (Directory.Exists(path)) throw new CliException($"cannot read '{path}': it is a directory");
         try
         {
-            document = JsonDocument.Parse(line);
+            return [.. JsonlLoader.LoadEvaluationCases(path)];
         }
-        catch (JsonException e)
+        catch (DataFormatException e)
         {
-            throw new CliException($"{where}: malformed JSON at character {CharacterPosition(line, e.BytePositionInLine)}: {FirstSentence(e.Message)}");
+            throw Problem(e);
         }
-        using (document)
+        catch (Exception e) when (IsUnreadable(e))
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new CliException($"{where}: expected a JSON object, found {Describe(root)}");
-
-            if (!root.TryGetProperty("prediction", out var prediction)) throw new CliException($"{where}: missing \"prediction\"");
-            if (prediction.ValueKind != JsonValueKind.String) throw new CliException($"{where}: \"prediction\" must be a string, found {Describe(prediction)}");
-
-            if (!root.TryGetProperty("references", out var references)) throw new CliException($"{where}: missing \"references\"");
-            if (references.ValueKind != JsonValueKind.Array) throw new CliException($"{where}: \"references\" must be an array of strings, found {Describe(references)}");
-            var list = new List<string>(references.GetArrayLength());
-            foreach (var reference in references.EnumerateArray())
-            {
-                if (reference.ValueKind != JsonValueKind.String)
-                    throw new CliException($"{where}: \"references\" must be an array of strings, found {Describe(reference)} in it");
-                list.Add(reference.GetString()!);
-            }
-            if (list.Count == 0) throw new CliException($"{where}: the case has no references");
-            return new EvaluationCase(prediction.GetString()!, list);
+            throw new CliException($"cannot read '{path}': {Reason(e)}");
         }
     }
 
@@ -94,65 +64,34 @@ public static class CaseReader
         return end == line.Length ? line : line[..end];
     }
 
-    private static IEnumerable<string> ReadLines(string path)
+    /// <summary>The file's lines through the engine's strict UTF-8 reader, its problems worded as the CLI's.</summary>
+    private static List<string> ReadLines(string path)
     {
         if (Directory.Exists(path)) throw new CliException($"cannot read '{path}': it is a directory");
-        IEnumerator<string> lines;
         try
         {
-            lines = File.ReadLines(path).GetEnumerator();
+            return [.. TextFileLoader.Lines(path)];
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (DataFormatException e)
+        {
+            throw Problem(e);
+        }
+        catch (Exception e) when (IsUnreadable(e))
         {
             throw new CliException($"cannot read '{path}': {Reason(e)}");
         }
-        using (lines)
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!lines.MoveNext()) yield break;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new CliException($"cannot read '{path}': {Reason(e)}");
-                }
-                yield return lines.Current;
-            }
-        }
     }
+
+    private static CliException Problem(DataFormatException e) =>
+        new(e.Line is { } line ? $"{e.FilePath} line {line}: {e.Problem}" : $"{e.FilePath}: {e.Problem}");
+
+    /// <summary>A file that cannot be opened or read (a path .NET refuses, a missing file, no permission, an I/O error).</summary>
+    private static bool IsUnreadable(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException;
 
     private static string Reason(Exception e) => e switch
     {
         FileNotFoundException or DirectoryNotFoundException => "no such file",
         UnauthorizedAccessException => "permission denied",
-        _ => FirstSentence(e.Message),
+        _ => e.Message.Trim(),
     };
-
-    /// <summary>The 1-based character position of a UTF-8 byte offset into the line.</summary>
-    private static long CharacterPosition(string line, long? byteOffset)
-    {
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(line);
-        int offset = (int)Math.Clamp(byteOffset ?? 0, 0, bytes.Length);
-        return System.Text.Encoding.UTF8.GetCharCount(bytes, 0, offset) + 1;
-    }
-
-    private static string Describe(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
-
-    /// <summary>System.Text.Json appends " LineNumber: 0 | BytePositionInLine: n." (positions within the one-line document): drop it.</summary>
-    private static string FirstSentence(string message)
-    {
-        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut >= 0 ? message[..cut] : message).Trim();
-    }
 }

@@ -9,7 +9,8 @@ namespace LlmLab.Cli.Inspect;
 /// <summary>
 /// <c>llmlab inspect</c>'s output. Table: a summary (path, model type, architecture, config values, tensor and
 /// parameter counts) and one row a tensor, rendered plain (no colour codes). JSON:
-/// {"path", "kind": "file"|"folder", "model_type", "architecture", "llmlab_reads", "quantization", "config": {...},
+/// {"path", "kind": "file"|"folder", "model_type", "architecture", "llmlab_reads", "llmlab_problem" (why not, when
+///  it does not), "quantization", "config": {...},
 ///  "metadata": {...}, "tensor_count", "parameter_count", "tensors": [{"name", "dtype", "shape", "parameters", "file"}]}
 /// with the folder-only keys absent for a file.
 /// </summary>
@@ -26,7 +27,7 @@ public static class InspectReport
         {
             Row("model_type", inspection.ModelType ?? "");
             Row("architecture", inspection.Architecture ?? "");
-            Row("llmlab reads it", inspection.Supported == true ? "yes" : "no");
+            Row("llmlab reads it", inspection.Supported == true ? "yes" : inspection.Problem is { } why ? $"no: {why}" : "no");
             if (inspection.Quantization is { } q) Row("quantization", $"llmlab {q}");
             foreach (var (key, value) in inspection.Config) Row(key, value?.ToJsonString() ?? "null");
         }
@@ -63,6 +64,7 @@ public static class InspectReport
                 json.WriteString("model_type", inspection.ModelType);
                 json.WriteString("architecture", inspection.Architecture);
                 json.WriteBoolean("llmlab_reads", inspection.Supported == true);
+                if (inspection.Problem is { } problem) json.WriteString("llmlab_problem", problem);
                 if (inspection.Quantization is { } q) json.WriteString("quantization", q);
                 json.WriteStartObject("config");
                 foreach (var (key, value) in inspection.Config)

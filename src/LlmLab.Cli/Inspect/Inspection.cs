@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using LlmLab.IO;
 using LlmLab.Models.HuggingFace;
-using LlmLab.Quantization;
+using LlmLab.Nn;
 using LlmLab.Tensors;
 
 namespace LlmLab.Cli.Inspect;
@@ -13,7 +13,8 @@ public sealed record InspectedTensor(string Name, string DType, int[] Shape, lon
 /// What <c>llmlab inspect</c> reports about a .safetensors file or a Hugging Face model folder: its tensors in file
 /// order, the parameter count, and for a folder the model type, architecture and the config values that give its
 /// shape. Read from the headers and config.json only: no weight is loaded, and a folder of an architecture LlmLab
-/// does not run can be inspected too.
+/// does not run can be inspected too. Whether LlmLab reads a folder comes from the checks loading makes
+/// (<see cref="HfCheckpoint.Check"/>), with the first problem they find.
 /// </summary>
 public sealed record Inspection(
     string Path,
@@ -38,6 +39,9 @@ public sealed record Inspection(
     ];
 
     public long ParameterCount => Tensors.Sum(t => t.Parameters);
+
+    /// <summary>Why loading would refuse the folder (the first problem its checks find); null when LlmLab reads it.</summary>
+    public string? Problem { get; init; }
 
     public static Inspection Of(string path)
     {
@@ -74,8 +78,22 @@ public sealed record Inspection(
                 tensors.Add(new InspectedTensor(t.Name, t.DType.ToString(), t.Shape, Parameters(t, format), fileName));
         }
         var metadata = weights.Files.Count == 1 ? new Dictionary<string, string>(weights.Files[0].Metadata) : [];
-        bool supported = HfCheckpoint.Architectures.Any(x => x.ModelType == type);
-        return new Inspection(folder, true, type, architecture, supported, format?.Name(), values, metadata, tensors);
+        string? problem = LoadingProblem(folder);
+        return new Inspection(folder, true, type, architecture, problem is null, format?.Name(), values, metadata, tensors) { Problem = problem };
+    }
+
+    // Loading's own checks of config.json and the tensor headers, so that "LlmLab reads it" means forward will.
+    private static string? LoadingProblem(string folder)
+    {
+        try
+        {
+            HfCheckpoint.Check(folder);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidDataException or SafetensorsException)
+        {
+            return e.Message;
+        }
     }
 
     // In an LlmLab-quantised folder a Q8_0/Q4_0 weight is U8 [out, bytes a row] and an int8 weight's row scales are

@@ -3,20 +3,15 @@ namespace LlmLab.Experiments;
 /// <summary>
 /// Parameter keys as people type them: <c>learning_rate</c>, <c>learningRate</c> and <c>LearningRate</c> all name
 /// the property <c>LearningRate</c> (case, '_' and '-' are ignored). An unknown key gets the closest known key by
-/// edit distance as a suggestion. The source generator applies the same rules at build time.
+/// edit distance as a suggestion. The rules are <see cref="KeyRules"/>, the one copy the source generator also
+/// compiles; this is their public face for generated binders and hosts.
 /// </summary>
 public static class ParameterKeys
 {
     /// <summary>The form keys are compared in: lower case, without '_' and '-'.</summary>
-    public static string Normalize(string key)
-    {
-        var chars = new List<char>(key.Length);
-        foreach (var c in key.Trim())
-            if (c != '_' && c != '-') chars.Add(char.ToLowerInvariant(c));
-        return new string([.. chars]);
-    }
+    public static string Normalize(string key) => KeyRules.Normalize(key);
 
-    public static bool Matches(string key, string candidate) => Normalize(key) == Normalize(candidate);
+    public static bool Matches(string key, string candidate) => KeyRules.Matches(key, candidate);
 
     /// <summary>
     /// The index in <see cref="ExperimentDefinition.Parameters"/> of the parameter <paramref name="key"/> names;
@@ -24,56 +19,17 @@ public static class ParameterKeys
     /// </summary>
     public static int Resolve(ExperimentDefinition definition, string key)
     {
-        var parameters = definition.Parameters;
-        var normalized = Normalize(key);
-        for (var i = 0; i < parameters.Count; i++)
-            if (Normalize(parameters[i].Key) == normalized) return i;
-        throw new ExperimentConfigException(UnknownKeyMessage($"experiment '{definition.Name}'", key, parameters.Select(p => p.Key).ToList()));
+        var keys = definition.Parameters.Select(p => p.Key).ToList();
+        var index = KeyRules.IndexOf(keys, key);
+        return index >= 0 ? index : throw new ExperimentConfigException(KeyRules.UnknownKeyMessage($"experiment '{definition.Name}'", key, keys));
     }
 
     /// <summary>"OWNER has no parameter 'k'; did you mean K?" or, with nothing close, the list of keys there are.</summary>
-    public static string UnknownKeyMessage(string owner, string key, IReadOnlyList<string> known)
-    {
-        if (known.Count == 0) return $"{owner} has no parameter '{key}'; it has no parameters";
-        var closest = Closest(key, known);
-        return closest is null
-            ? $"{owner} has no parameter '{key}'; its parameters are {string.Join(", ", known)}"
-            : $"{owner} has no parameter '{key}'; did you mean {closest}?";
-    }
+    public static string UnknownKeyMessage(string owner, string key, IReadOnlyList<string> known) => KeyRules.UnknownKeyMessage(owner, key, known);
 
     /// <summary>
     /// The candidate nearest to <paramref name="key"/> in normalized form (ties: the first), or null when even the
     /// nearest differs in more than a third of its characters (at least 2 edits are always allowed).
     /// </summary>
-    public static string? Closest(string key, IEnumerable<string> candidates)
-    {
-        var normalized = Normalize(key);
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var distance = EditDistance(normalized, Normalize(candidate));
-            if (distance < bestDistance) (best, bestDistance) = (candidate, distance);
-        }
-        return best is not null && bestDistance <= Math.Max(2, Normalize(best).Length / 3) ? best : null;
-    }
-
-    /// <summary>Levenshtein distance: single-character insertions, deletions and substitutions.</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) previous[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    public static string? Closest(string key, IEnumerable<string> candidates) => KeyRules.Closest(key, candidates);
 }

@@ -8,4 +8,9 @@ namespace LlmLab.Experiments;
 public sealed record BoundExperiment(
     ExperimentDefinition Definition,
     IReadOnlyList<KeyValuePair<string, string>> Parameters,
-    IReadOnlyList<ExperimentStep> Steps);
+    IReadOnlyList<ExperimentStep> Steps)
+{
+    /// <summary>What a run of this binding records as config.yaml.</summary>
+    public RunConfig ToRunConfig(ulong seed, string backend, string? profile) =>
+        new(Definition.Name, seed, backend, profile, Parameters);
+}

@@ -2,31 +2,37 @@ namespace LlmLab.Experiments;
 
 /// <summary>
 /// A parsed command line: the command, its positional arguments and option values. Options are <c>--name value</c>
-/// or <c>--name=value</c>; unknown options, missing values and a second value for an option that does not repeat
-/// are <see cref="ExperimentConfigException"/>s naming the option (with "did you mean" where one is close).
+/// or <c>--name=value</c> (the shared <see cref="OptionParser"/>, which the <c>llmlab</c> tool uses too); unknown
+/// options, missing values and a second value for an option that does not repeat are
+/// <see cref="ExperimentConfigException"/>s naming the option (with "did you mean" where one is close).
 /// </summary>
 internal sealed class CommandLine
 {
-    private readonly Dictionary<string, List<string>> options = [];
+    private readonly OptionParser _options;
 
-    private CommandLine(CommandSpec command) => Command = command;
+    private CommandLine(CommandSpec command, OptionParser options)
+    {
+        Command = command;
+        _options = options;
+    }
 
     public CommandSpec Command { get; }
-    public List<string> Arguments { get; } = [];
-    public bool Help { get; private set; }
+    public IReadOnlyList<string> Arguments => _options.Arguments;
+    public bool Help { get; private init; }
 
-    public IReadOnlyList<string> All(string option) => options.TryGetValue(option, out var values) ? values : [];
-    public string? Single(string option) => options.TryGetValue(option, out var values) ? values[^1] : null;
-    public bool Has(string option) => options.ContainsKey(option);
+    public IReadOnlyList<string> All(string option) => _options.Values("--" + option);
+    public string? Single(string option) => _options.Value("--" + option);
+    public bool Has(string option) => _options.Has("--" + option);
 
     /// <summary>Parses <paramref name="args"/>; the first is the command (no arguments at all is <c>run</c> of the default experiment).</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0) return new CommandLine(CommandSpec.Find("run")!);
+        if (args.Count == 0) return new CommandLine(CommandSpec.Find("run")!, new OptionParser());
         string first = args[0];
         // "help", "--help": the general usage; "help run": that command's. GeneralHelp carries which.
         if (first is "-h" or "--help" or "help")
-            return new CommandLine(CommandSpec.Find(args.Count > 1 ? args[1] : "") ?? CommandSpec.Find("list")!) { Help = true, GeneralHelp = args.Count < 2 || CommandSpec.Find(args[1]) is null };
+            return new CommandLine(CommandSpec.Find(args.Count > 1 ? args[1] : "") ?? CommandSpec.Find("list")!, new OptionParser())
+                { Help = true, GeneralHelp = args.Count < 2 || CommandSpec.Find(args[1]) is null };
 
         int start = 1;
         CommandSpec? command = CommandSpec.Find(first);
@@ -44,35 +50,20 @@ internal sealed class CommandLine
                 throw new ExperimentConfigException($"unknown command '{first}'" + Suggestions.DidYouMean(first, CommandSpec.All.Select(c => c.Name)));
         }
 
-        var line = new CommandLine(command);
-        for (int i = start; i < args.Count; i++)
+        var parser = new OptionParser().AllowArguments(int.MaxValue);
+        foreach (var option in command.Options)
+            if (option.Repeats) parser.Repeated("--" + option.Name);
+            else parser.Single("--" + option.Name);
+        try
         {
-            string arg = args[i];
-            if (arg is "-h" or "--help") { line.Help = true; continue; }
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
-            {
-                if (arg.StartsWith('-') && arg.Length > 1 && !double.TryParse(arg, System.Globalization.CultureInfo.InvariantCulture, out _))
-                    throw new ExperimentConfigException($"{command.Name}: unknown option '{arg}' (options start with '--')");
-                line.Arguments.Add(arg);
-                continue;
-            }
-
-            int equals = arg.IndexOf('=');
-            string name = equals > 0 ? arg[2..equals] : arg[2..];
-            var spec = command.Options.FirstOrDefault(o => o.Name == name)
-                ?? throw new ExperimentConfigException(command.Options.Count == 0
-                    ? $"{command.Name} takes no options; '{arg}' is not one"
-                    : $"{command.Name}: unknown option '--{name}'" + Suggestions.DidYouMean("--" + name, command.Options.Select(o => "--" + o.Name)));
-            string value;
-            if (equals > 0) value = arg[(equals + 1)..];
-            else if (i + 1 < args.Count) value = args[++i];
-            else throw new ExperimentConfigException($"{command.Name}: --{name} needs a value ({spec.Value})");
-
-            if (!line.options.TryGetValue(name, out var values)) line.options[name] = values = [];
-            else if (!spec.Repeats) throw new ExperimentConfigException($"{command.Name}: --{name} is given twice");
-            values.Add(value);
+            parser.Parse(args, start);
+        }
+        catch (OptionException e)
+        {
+            throw new ExperimentConfigException(Words(command, e));
         }
 
+        var line = new CommandLine(command, parser) { Help = parser.Help };
         if (!line.Help && line.Arguments.Count < command.MinArguments)
             throw new ExperimentConfigException($"{command.Name}: expected {command.Arguments}");
         if (!line.Help && line.Arguments.Count > command.MaxArguments)
@@ -82,4 +73,16 @@ internal sealed class CommandLine
 
     /// <summary>True for <c>--help</c> with no command (or an unknown one): the general usage.</summary>
     public bool GeneralHelp { get; private init; }
+
+    /// <summary>The host's words for a refused command line: prefixed with the command, options suggested.</summary>
+    private static string Words(CommandSpec command, OptionException e) => e.Problem switch
+    {
+        OptionProblem.UnknownOption when command.Options.Count == 0 => $"{command.Name} takes no options; '{e.Argument}' is not one",
+        OptionProblem.UnknownOption => $"{command.Name}: unknown option '{e.Option}'" + Suggestions.DidYouMean(e.Option, e.Declared),
+        OptionProblem.MissingValue => $"{command.Name}: {e.Option} needs a value ({command.Options.First(o => "--" + o.Name == e.Option).Value})",
+        OptionProblem.GivenTwice => $"{command.Name}: {e.Option} is given twice",
+        OptionProblem.SingleDash => $"{command.Name}: unknown option '{e.Argument}' (options start with '--')",
+        OptionProblem.FlagWithValue => $"{command.Name}: {e.Option} takes no value",
+        _ => $"{command.Name}: unexpected argument '{e.Argument}'",
+    };
 }

@@ -6,7 +6,7 @@ namespace LlmLab.Experiments;
 /// Where the host writes: Spectre.Console for tables and step lines (colour and live progress only on a terminal),
 /// and a plain writer for error lines, one line each.
 /// </summary>
-internal sealed class HostConsole(IAnsiConsole output, TextWriter error, bool interactive)
+internal sealed class HostConsole(IAnsiConsole output, TextWriter error, bool interactive) : IRunConsole
 {
     public IAnsiConsole Output { get; } = output;
     public TextWriter Error { get; } = error;

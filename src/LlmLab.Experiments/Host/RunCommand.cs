@@ -26,7 +26,7 @@ internal static class RunCommand
         var bound = definition.Bind(profile, overrides);
         using var backend = HostSession.CreateBackend(line.Single("backend"));
 
-        var config = RunConfig.From(bound, seed, backend.Name, profile);
+        var config = bound.ToRunConfig(seed, backend.Name, profile);
         var paths = RunFolders.Create(session.RunsFolder(line), config, DateTime.UtcNow);
         return Finish(RunExecutor.Execute(bound, config, paths, backend, resuming: false, session), session);
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using LlmLab.Backends;
 using LlmLab.IO;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments;
 
@@ -27,6 +28,8 @@ internal static class RunExecutor
     {
         var console = session.Console;
         var cancellation = session.Cancellation;
+        // A run killed mid-write may have left temporary files (and checkpoint folders, which the trainer removes).
+        if (resuming) AtomicFile.RemoveLeftovers(paths.Folder);
         var recorder = new RunRecorder(paths, console);
 
         if (!resuming || !File.Exists(paths.Config)) AtomicFile.WriteAllText(paths.Config, RunConfigYaml.Write(config));
@@ -58,6 +61,7 @@ internal static class RunExecutor
             console.Line($"[{i + 1}/{steps.Count}] {step.Name}");
             recorder.Log.Detail($"step {i + 1}/{steps.Count}: {step.Name}");
             context.StepName = step.Name;
+            FaultInjection.Pause($"before-{step.Name}");
             var clock = Stopwatch.StartNew();
             try
             {

@@ -18,7 +18,7 @@ internal static class SweepCommand
         string? profile = line.Single("profile");
 
         foreach (var (key, _) in fixedSettings)
-            if (grid.FirstOrDefault(a => Normalize(a.Key) == Normalize(key)) is { } clash)
+            if (grid.FirstOrDefault(a => KeyRules.Matches(a.Key, key)) is { } clash)
                 throw new ExperimentConfigException($"'{clash.Key}' is both swept (--grid) and fixed (--set); keep one");
 
         // Bind every combination first: a bad value in the grid stops the sweep before anything runs.
@@ -53,7 +53,7 @@ internal static class SweepCommand
             session.Console.Line($"({i + 1}/{combinations.Count}) {string.Join(", ", combination.Select(c => $"{c.Key}={c.Value}"))}");
 
             using var backend = HostSession.CreateBackend(backendName);
-            var config = RunConfig.From(bound[i], seed, backend.Name, profile);
+            var config = bound[i].ToRunConfig(seed, backend.Name, profile);
             var paths = RunFolders.Create(root, config, DateTime.UtcNow);
             var outcome = RunExecutor.Execute(bound[i], config, paths, backend, resuming: false, session);
             runs.Add(new SweepRun(combination, paths.Name, outcome.State));
@@ -79,15 +79,13 @@ internal static class SweepCommand
         {
             var list = values.Split(',').Select(v => v.Trim()).ToList();
             if (list.Any(v => v.Length == 0)) throw new ExperimentConfigException($"--grid {key}={values}: a value is empty");
-            if (axes.Any(a => Normalize(a.Key) == Normalize(key))) throw new ExperimentConfigException($"--grid {key} is given twice");
+            if (axes.Any(a => KeyRules.Matches(a.Key, key))) throw new ExperimentConfigException($"--grid {key} is given twice");
             axes.Add(new SweepAxis(key, list));
         }
         return axes;
     }
 
-    // Keys match as the binder matches them: ignoring case, '_' and '-'.
-    private static string Normalize(string key) => key.Replace("_", "").Replace("-", "").ToLowerInvariant();
-
+    // Keys match as the binder matches them (KeyRules: ignoring case, '_' and '-').
     private static string Canonical(string key, BoundExperiment bound) =>
-        bound.Parameters.FirstOrDefault(p => Normalize(p.Key) == Normalize(key)).Key ?? key;
+        bound.Parameters.FirstOrDefault(p => KeyRules.Matches(p.Key, key)).Key ?? key;
 }

@@ -16,7 +16,8 @@ public static class EvaluateRecipe
     public const int BatchSize = 12;
 
     public static void Run(EvaluateConfig config, ExperimentContext context) =>
-        Evaluate(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize), config, context);
+        Evaluate(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
+            checkpointInterval: config.CheckpointInterval), config, context);
 
     /// <summary>The evaluation of <paramref name="model"/> as it is (f32 or quantised), recorded as two tables titled "evaluate: ...".</summary>
     public static EvaluationResult Evaluate(TinyGpt model, EvaluateConfig config, ExperimentContext context)

@@ -31,4 +31,5 @@ public sealed record FinetuneConfig
     [Param(Description = "training dialogues (examples 0 .. n-1 of the generator)", Min = 1, Max = 10_000_000)] public int TrainExamples { get; init; } = 2000;
     [Param(Description = "test dialogues (from index 1,000,000,000 on, disjoint from training)", Min = 1, Max = 100_000)] public int TestExamples { get; init; } = 40;
     [Param(Description = "longest summary generated, in tokens (a reference summary is at most about 50 BPE tokens, 200 characters)", Min = 1, Max = 4096)] public int MaxNewTokens { get; init; } = 80;
+    [Param(Description = "a checkpoint every this many steps of each training, and at its end (0: every half of a fine-tuning, every quarter of a pre-training)", Min = 0, Max = 10_000_000)] public int CheckpointInterval { get; init; }
 }

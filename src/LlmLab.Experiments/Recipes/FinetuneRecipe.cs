@@ -29,7 +29,8 @@ public static class FinetuneRecipe
     public static void Run(FinetuneConfig config, ExperimentContext context)
     {
         var baseModel = ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
-            contextLength: config.Context > 0 ? config.Context : PretrainContext(config.Tokenizer));
+            contextLength: config.Context > 0 ? config.Context : PretrainContext(config.Tokenizer),
+            checkpointInterval: config.CheckpointInterval);
         if (config.Method == FinetuneMethod.Both)
         {
             Compare(baseModel, config, context);
@@ -98,10 +99,11 @@ public static class FinetuneRecipe
             Steps = config.Steps, LearningRate = (float)rate, MinLearningRate = (float)rate / 10, WarmupSteps = Math.Min(config.WarmupSteps, config.Steps),
             WeightDecay = (float)config.WeightDecay, MaxGradientNorm = 1,
             EvaluationInterval = Math.Max(1, config.Steps / 5), EvaluationBatches = 1,
-            CheckpointInterval = Math.Max(1, config.Steps / 2), LogInterval = Math.Max(1, config.Steps / 10),
+            CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval : Math.Max(1, config.Steps / 2),
+            LogInterval = Math.Max(1, config.Steps / 10),
         };
         var clock = Stopwatch.StartNew();
-        var outcome = TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, data.Train, data.Test);
+        var result = TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, data.Train, data.Test);
         var trainTime = clock.Elapsed;
 
         if (method == FinetuneMethod.Lora)
@@ -113,7 +115,7 @@ public static class FinetuneRecipe
         model.Save(folder);
         context.Log($"{stage}: model saved to {folder}");
         var (rouge, faithfulness, summaries) = Summarise(model, stage, config, data, context);
-        return new FinetuneResult(stage, model, trainable, all, outcome.Result.LastLoss, TestLoss(model, data, context), rouge, faithfulness, trainTime, summaries);
+        return new FinetuneResult(stage, model, trainable, all, result.LastLoss, TestLoss(model, data, context), rouge, faithfulness, trainTime, summaries);
     }
 
     private static FinetuneResult Evaluate(TinyGpt model, string name, FinetuneConfig config, FinetuneData data, ExperimentContext context)

@@ -12,6 +12,7 @@ public sealed record GenerateConfig
     [Param(Description = "pre-training steps when BaseModel is empty", Min = 1, Max = 10_000_000)] public int PretrainSteps { get; init; } = 600;
     [Param(Description = "tokenizer of a model pre-trained here: char or bpe")] public TokenizerKind Tokenizer { get; init; } = TokenizerKind.Char;
     [Param(Description = "BPE vocabulary size of a model pre-trained here", Min = 260, Max = 100_000)] public int VocabularySize { get; init; } = 2048;
+    [Param(Description = "a checkpoint every this many pre-training steps, and at the end (0: every quarter)", Min = 0, Max = 10_000_000)] public int CheckpointInterval { get; init; }
     [Param(Description = "prompts, separated by '|'")] public string Prompts { get; init; } = "#Person1#: Hi, I'd like to|Summary: #Person2#|How to make a cup of tea:";
     [Param(Description = "tokens generated per sample (a sample also ends at a blank line, the corpus's document break)", Min = 1, Max = 100_000)] public int MaxNewTokens { get; init; } = 160;
     [Param(Description = "samples per prompt and strategy (greedy's are all the same text)", Min = 1, Max = 1000)] public int SamplesPerPrompt { get; init; } = 4;

@@ -38,7 +38,8 @@ public static class GenerateRecipe
         // Configuration mistakes show before minutes of pre-training.
         SamplingStrategy.Parse(config);
         Prompts(config);
-        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize), config, context);
+        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
+            checkpointInterval: config.CheckpointInterval), config, context);
     }
 
     /// <summary>The comparison on <paramref name="model"/>, recorded as two tables titled "generate: ...".</summary>

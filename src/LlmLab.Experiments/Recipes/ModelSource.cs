@@ -5,12 +5,14 @@ namespace LlmLab.Experiments;
 /// (<c>BaseModel: runs/pretrain/.../model</c>), or, when none is named, one pre-trained at the start of this run with
 /// the pretrain recipe's defaults for <paramref name="pretrainSteps"/> steps on <paramref name="documents"/> documents,
 /// with the given tokenizer and a context of <paramref name="contextLength"/> tokens (dialogue summarisation needs
-/// about 512 characters, or 192 BPE tokens).
+/// about 512 characters, or 192 BPE tokens) and a checkpoint every <paramref name="checkpointInterval"/> steps
+/// (0: the pretrain recipe's every quarter).
 /// </summary>
 public static class ModelSource
 {
     public static TinyGpt Obtain(ExperimentContext context, string baseModel, int pretrainSteps, TokenizerKind tokenizer = TokenizerKind.Char,
-        int vocabularySize = 2048, int documents = 4000, int contextLength = 64)
+        int vocabularySize = 2048, int documents = 4000, int contextLength = 64,
+        int checkpointInterval = 0)
     {
         if (!string.IsNullOrWhiteSpace(baseModel))
         {
@@ -26,6 +28,7 @@ public static class ModelSource
         {
             Steps = pretrainSteps, Documents = documents, Context = contextLength, EvaluationBatches = evaluationBatches,
             Tokenizer = tokenizer, VocabularySize = vocabularySize,
+            CheckpointInterval = checkpointInterval,
         }, context);
     }
 }

@@ -42,7 +42,8 @@ public static class PretrainRecipe
             MinLearningRate = (float)Math.Min(config.MinLearningRate, config.LearningRate), WarmupSteps = Math.Min(config.WarmupSteps, config.Steps),
             WeightDecay = (float)config.WeightDecay, MaxGradientNorm = (float)config.MaxGradientNorm,
             EvaluationInterval = config.EvaluationInterval, EvaluationBatches = config.EvaluationBatches,
-            CheckpointInterval = Math.Max(1, config.Steps / 4), LogInterval = Math.Max(1, config.Steps / 20),
+            CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval : Math.Max(1, config.Steps / 4),
+            LogInterval = Math.Max(1, config.Steps / 20),
         };
         var train = new CausalLmBatches(trainTokens, config.Context, config.BatchSize, seed);
         var validation = new CausalLmBatches(validationTokens, config.Context, config.BatchSize, seed, "validation");
@@ -62,14 +63,14 @@ public static class PretrainRecipe
         double uniform = Math.Log(tokenizer.VocabularySize);
         double bigram = BigramBaseline.CrossEntropy(trainTokens, validationTokens, tokenizer.VocabularySize);
         double bigramTrain = BigramBaseline.CrossEntropy(trainTokens, trainTokens, tokenizer.VocabularySize);
-        float? before = result.FirstValidationLoss, after = result.Result.LastValidationLoss;
+        float? before = result.FirstValidationLoss, after = result.LastValidationLoss;
         // With characters a token is a character: one loss column each; with BPE also the validation loss per character.
         bool characters = tokenizer is CharTokenizer;
         IReadOnlyList<object?> Row(string name, double? train, double? validation) =>
             characters ? [name, train, validation] : [name, train, validation, validation / charactersPerToken];
         context.Table($"{stage}: losses",
             characters ? ["", "train (nats/char)", "validation (nats/char)"] : ["", "train (nats/token)", "validation (nats/token)", "validation (nats/char)"],
-            [Row("untrained", uniform, before), Row("trained", result.Result.LastLoss, after), Row("bigram model (counts)", bigramTrain, bigram)],
+            [Row("untrained", uniform, before), Row("trained", result.LastLoss, after), Row("bigram model (counts)", bigramTrain, bigram)],
             LossSentence(config.Steps, before, after, bigram, uniform, tokenizer.VocabularySize, unit, charactersPerToken));
         if (after is { } loss)
         {

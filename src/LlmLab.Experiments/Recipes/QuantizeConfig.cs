@@ -12,6 +12,7 @@ public sealed record QuantizeConfig
     [Param(Description = "pre-training steps when BaseModel is empty", Min = 1, Max = 10_000_000)] public int PretrainSteps { get; init; } = 600;
     [Param(Description = "tokenizer of a model pre-trained here: char or bpe")] public TokenizerKind Tokenizer { get; init; } = TokenizerKind.Char;
     [Param(Description = "BPE vocabulary size of a model pre-trained here", Min = 260, Max = 100_000)] public int VocabularySize { get; init; } = 2048;
+    [Param(Description = "a checkpoint every this many pre-training steps, and at the end (0: every quarter)", Min = 0, Max = 10_000_000)] public int CheckpointInterval { get; init; }
     [Param(Description = "formats, a comma list of int8, q8_0, q4_0 (f32 is always measured first)")] public string Formats { get; init; } = "int8,q4_0";
     [Param(Description = "held-out batches of 12 context windows scored for each format", Min = 1, Max = 100_000)] public int EvaluationBatches { get; init; } = 20;
 }

@@ -1,3 +1,4 @@
+using LlmLab.Nn;
 using LlmLab.Quantization;
 
 namespace LlmLab.Experiments;
@@ -21,7 +22,8 @@ public static class QuantizeRecipe
     public static void Run(QuantizeConfig config, ExperimentContext context)
     {
         Formats(config);   // a mistake shows before minutes of pre-training
-        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize), config, context);
+        Compare(ModelSource.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
+            checkpointInterval: config.CheckpointInterval), config, context);
     }
 
     /// <summary>

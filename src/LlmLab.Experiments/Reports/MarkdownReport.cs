@@ -1,4 +1,5 @@
 using System.Text;
+using LlmLab.Training;
 
 namespace LlmLab.Experiments;
 
@@ -53,7 +54,7 @@ public static class MarkdownReport
             md.Append(MarkdownTable.Render(["Metric", "Final", "At step", "Min", "Max"],
                 report.SteadyMetrics.Select(m => (IReadOnlyList<string>)[
                     m.Name, NumberFormat.Significant(m.Final), m.FinalStep.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    NumberFormat.Significant(m.Points.Min(p => p.Value)), NumberFormat.Significant(m.Points.Max(p => p.Value))]),
+                    NumberFormat.Significant(Finite(m).Min()), NumberFormat.Significant(Finite(m).Max())]),
                 [false, true, true, true, true])).Append('\n');
         }
 
@@ -68,6 +69,10 @@ public static class MarkdownReport
 
         return md.ToString().TrimEnd('\n') + "\n";
     }
+
+    // The range of a series' finite values (a diverged NaN shows as the final value); NaN when there are none.
+    private static IEnumerable<double> Finite(MetricSeries series) =>
+        series.Points.Any(p => double.IsFinite(p.Value)) ? series.Points.Select(p => p.Value).Where(double.IsFinite) : [double.NaN];
 
     /// <summary>"> Run `NAME` · started TIME · ended TIME · took DURATION": everything about this run that a rerun changes.</summary>
     public static string HeaderLine(RunReport report)

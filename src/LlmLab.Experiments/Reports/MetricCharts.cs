@@ -1,3 +1,5 @@
+using LlmLab.Training;
+
 namespace LlmLab.Experiments;
 
 /// <summary>

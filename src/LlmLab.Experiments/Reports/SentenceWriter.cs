@@ -1,3 +1,5 @@
+using LlmLab.Training;
+
 namespace LlmLab.Experiments;
 
 /// <summary>
@@ -70,6 +72,9 @@ public static class SentenceWriter
         string sentence;
         if (main.Points.Count == 1)
             sentence = $"{main.Name} was {NumberFormat.Significant(main.Final)} at step {main.FinalStep}";
+        else if (!double.IsFinite(main.Final) || !double.IsFinite(main.Points[0].Value))
+            // A diverged loss has no "lower" or "higher": say where it went.
+            sentence = $"{main.Name} went from {NumberFormat.Significant(main.Points[0].Value)} at step {main.Points[0].Step} to {NumberFormat.Significant(main.Final)} at step {main.FinalStep}";
         else
         {
             double first = main.Points[0].Value, last = main.Final;

@@ -8,30 +8,30 @@ namespace LlmLab.Experiments;
 /// </summary>
 public sealed class ExperimentProgress : IDisposable
 {
-    private readonly RunRecorder recorder;
-    private readonly Lock gate = new();
-    private readonly ManualResetEventSlim finished = new();
-    private readonly ManualResetEventSlim started = new();
-    private readonly Thread? liveThread;
-    private long value;
-    private int quartersLogged;
-    private bool disposed;
+    private readonly RunRecorder _recorder;
+    private readonly Lock _gate = new();
+    private readonly ManualResetEventSlim _finished = new();
+    private readonly ManualResetEventSlim _started = new();
+    private readonly Thread? _liveThread;
+    private long _value;
+    private int _quartersLogged;
+    private bool _disposed;
     // True while the live bar shows; false for log lines, or when the bar could not start.
-    private volatile bool live;
+    private volatile bool _live;
 
     internal ExperimentProgress(RunRecorder recorder, string description, long total)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(total);
-        this.recorder = recorder;
+        _recorder = recorder;
         Description = description;
         Total = total;
         if (total > 0 && recorder.Console is { } console && recorder.TryStartLiveProgress())
         {
             // Spectre's progress display runs inside a callback; a background thread holds it open while the
             // step's loop reports through this handle.
-            liveThread = new Thread(() => ShowLive(console)) { IsBackground = true, Name = "progress" };
-            liveThread.Start();
-            started.Wait();
+            _liveThread = new Thread(() => ShowLive(console)) { IsBackground = true, Name = "progress" };
+            _liveThread.Start();
+            _started.Wait();
         }
     }
 
@@ -41,33 +41,33 @@ public sealed class ExperimentProgress : IDisposable
     /// <summary>How far the loop is, from 0 to <see cref="Total"/>.</summary>
     public long Value
     {
-        get { lock (gate) return value; }
+        get { lock (_gate) return _value; }
         set
         {
-            lock (gate) this.value = Math.Clamp(value, 0, Total);
-            if (!live) LogQuarters();
+            lock (_gate) _value = Math.Clamp(value, 0, Total);
+            if (!_live) LogQuarters();
         }
     }
 
     public void Increment(long by = 1)
     {
-        lock (gate) value = Math.Clamp(value + by, 0, Total);
-        if (!live) LogQuarters();
+        lock (_gate) _value = Math.Clamp(_value + by, 0, Total);
+        if (!_live) LogQuarters();
     }
 
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        finished.Set();
-        if (liveThread is not null)
+        if (_disposed) return;
+        _disposed = true;
+        _finished.Set();
+        if (_liveThread is not null)
         {
-            liveThread.Join();
-            recorder.EndLiveProgress();
-            recorder.Log.Detail($"{Description}: {Value}/{Total}");
+            _liveThread.Join();
+            _recorder.EndLiveProgress();
+            _recorder.Log.Detail($"{Description}: {Value}/{Total}");
         }
-        finished.Dispose();
-        started.Dispose();
+        _finished.Dispose();
+        _started.Dispose();
     }
 
     private void ShowLive(IAnsiConsole console)
@@ -80,9 +80,9 @@ public sealed class ExperimentProgress : IDisposable
                 .Start(context =>
                 {
                     var task = context.AddTask(Markup.Escape(Description), maxValue: Total);
-                    live = true;
-                    started.Set();
-                    while (!finished.Wait(100)) task.Value = Value;
+                    _live = true;
+                    _started.Set();
+                    while (!_finished.Wait(100)) task.Value = Value;
                     task.Value = Value;
                     context.Refresh();
                 });
@@ -90,12 +90,12 @@ public sealed class ExperimentProgress : IDisposable
         catch (Exception e)
         {
             // A display that cannot start or breaks must not end the run: fall back to log lines.
-            live = false;
-            recorder.Log.Detail($"progress display stopped: {e.Message}");
+            _live = false;
+            _recorder.Log.Detail($"progress display stopped: {e.Message}");
         }
         finally
         {
-            started.Set();
+            _started.Set();
         }
     }
 
@@ -105,14 +105,14 @@ public sealed class ExperimentProgress : IDisposable
         if (Total == 0) return;
         int quarters = (int)(Value * 4 / Total);
         string? line = null;
-        lock (gate)
+        lock (_gate)
         {
-            if (quarters > quartersLogged)
+            if (quarters > _quartersLogged)
             {
-                quartersLogged = quarters;
+                _quartersLogged = quarters;
                 line = $"{Description}: {Value}/{Total} ({quarters * 25}%)";
             }
         }
-        if (line is not null) recorder.Log.Write(line);
+        if (line is not null) _recorder.Log.Write(line);
     }
 }

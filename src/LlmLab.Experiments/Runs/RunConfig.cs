@@ -37,8 +37,5 @@ public sealed record RunConfig(
     /// <summary>The first 8 hex digits (lower case) of the SHA-256 of <see cref="CanonicalText"/>.</summary>
     public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText)))[..8];
 
-    public static RunConfig From(BoundExperiment bound, ulong seed, string backend, string? profile) =>
-        new(bound.Definition.Name, seed, backend, profile, bound.Parameters);
-
     public string? this[string key] => Parameters.FirstOrDefault(p => p.Key == key).Value;
 }

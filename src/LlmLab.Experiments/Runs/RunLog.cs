@@ -9,14 +9,14 @@ namespace LlmLab.Experiments;
 /// </summary>
 public sealed class RunLog(string path, Action<string>? console)
 {
-    private readonly Lock gate = new();
+    private readonly Lock _gate = new();
 
     public string Path { get; } = path;
 
     /// <summary>To the console (indented under the step's line) and to log.txt.</summary>
     public void Write(string message)
     {
-        lock (gate)
+        lock (_gate)
         {
             console?.Invoke("  " + message);
             ToFile(message);
@@ -26,7 +26,7 @@ public sealed class RunLog(string path, Action<string>? console)
     /// <summary>To log.txt only: what a person reads when the one console line was not enough.</summary>
     public void Detail(string message)
     {
-        lock (gate) ToFile(message);
+        lock (_gate) ToFile(message);
     }
 
     private void ToFile(string message)

@@ -9,10 +9,10 @@ namespace LlmLab.Experiments;
 /// </summary>
 internal sealed class RunRecorder
 {
-    private readonly Lock gate = new();
-    private bool liveProgress;
+    private readonly Lock _gate = new();
+    private bool _liveProgress;
 
-    public RunRecorder(RunPaths paths, HostConsole? console)
+    public RunRecorder(RunPaths paths, IRunConsole? console)
     {
         Paths = paths;
         Console = console?.Output;
@@ -36,16 +36,16 @@ internal sealed class RunRecorder
     // Spectre.Console draws one live display at a time: a progress started inside another falls back to log lines.
     internal bool TryStartLiveProgress()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!Interactive || liveProgress) return false;
-            liveProgress = true;
+            if (!Interactive || _liveProgress) return false;
+            _liveProgress = true;
             return true;
         }
     }
 
     internal void EndLiveProgress()
     {
-        lock (gate) liveProgress = false;
+        lock (_gate) _liveProgress = false;
     }
 }

@@ -11,18 +11,18 @@ namespace LlmLab.Experiments;
 /// </summary>
 public sealed class RunResults
 {
-    private readonly Lock gate = new();
-    private readonly List<ReportTable> tables = [];
-    private readonly List<ChartSpec> plots = [];
-    private readonly List<KeyValuePair<string, ReportCell>> summaries = [];
+    private readonly Lock _gate = new();
+    private readonly List<ReportTable> _tables = [];
+    private readonly List<ChartSpec> _plots = [];
+    private readonly List<KeyValuePair<string, ReportCell>> _summaries = [];
 
-    public IReadOnlyList<ReportTable> Tables { get { lock (gate) return [.. tables]; } }
-    public IReadOnlyList<ChartSpec> Plots { get { lock (gate) return [.. plots]; } }
-    public IReadOnlyList<KeyValuePair<string, ReportCell>> Summaries { get { lock (gate) return [.. summaries]; } }
+    public IReadOnlyList<ReportTable> Tables { get { lock (_gate) return [.. _tables]; } }
+    public IReadOnlyList<ChartSpec> Plots { get { lock (_gate) return [.. _plots]; } }
+    public IReadOnlyList<KeyValuePair<string, ReportCell>> Summaries { get { lock (_gate) return [.. _summaries]; } }
 
-    public void AddTable(ReportTable table) { lock (gate) Replace(tables, table, t => t.Title == table.Title); }
-    public void AddPlot(ChartSpec plot) { lock (gate) Replace(plots, plot, p => p.Name == plot.Name); }
-    public void AddSummary(string key, ReportCell value) { lock (gate) Replace(summaries, new(key, value), s => s.Key == key); }
+    public void AddTable(ReportTable table) { lock (_gate) Replace(_tables, table, t => t.Title == table.Title); }
+    public void AddPlot(ChartSpec plot) { lock (_gate) Replace(_plots, plot, p => p.Name == plot.Name); }
+    public void AddSummary(string key, ReportCell value) { lock (_gate) Replace(_summaries, new(key, value), s => s.Key == key); }
 
     private static void Replace<T>(List<T> list, T item, Predicate<T> same)
     {
@@ -33,13 +33,13 @@ public sealed class RunResults
 
     public string ToJson()
     {
-        lock (gate)
+        lock (_gate)
         {
             var json = new JsonObject
             {
-                ["summary"] = new JsonArray([.. summaries.Select(s => new JsonObject { ["key"] = s.Key, ["value"] = ReportJsonCodec.Cell(s.Value) })]),
-                ["tables"] = new JsonArray([.. tables.Select(t => ReportJsonCodec.Table(t))]),
-                ["plots"] = new JsonArray([.. plots.Select(p => ReportJsonCodec.Chart(p))]),
+                ["summary"] = new JsonArray([.. _summaries.Select(s => new JsonObject { ["key"] = s.Key, ["value"] = ReportJsonCodec.Cell(s.Value) })]),
+                ["tables"] = new JsonArray([.. _tables.Select(t => ReportJsonCodec.Table(t))]),
+                ["plots"] = new JsonArray([.. _plots.Select(p => ReportJsonCodec.Chart(p))]),
             };
             return json.ToJsonString(ReportJsonCodec.Options) + "\n";
         }

@@ -1,7 +1,7 @@
 namespace LlmLab.Backends;
 
 /// <summary>
-/// The per-call scalars of one AdamW step (public only because ILGPU passes it to a kernel by value), computed on the host in double from <see cref="AdamWStep"/>'s values and
+/// The per-call scalars of one AdamW step (ILGPU passes it to a kernel by value), computed on the host in double from <see cref="AdamWStep"/>'s values and
 /// rounded to float once, as PyTorch does with its Python-float hyper-parameters (bias corrections 1 - beta^t by
 /// Math.Pow, step size lr / bc1, sqrt(bc2)). Every backend runs the same float32 sequence per element:
 /// <code>
@@ -17,7 +17,7 @@ namespace LlmLab.Backends;
 /// 1 - beta2 is torch's 0.001f rather than 0.00100005f and the moments match torch's bit for bit in the common case.
 /// Scalars torch casts to float itself (beta2 in mul_, eps, the clip scale) are used as given.
 /// </summary>
-public struct AdamWScalars
+internal struct AdamWScalars
 {
     public float GradientScale;
     public float Decay;

@@ -2,7 +2,7 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Backends;
 
-/// <summary>How <see cref="IBackend.QuantizeInt8"/> maps floats to int8 (REFERENCES.md, Quantisation).</summary>
+/// <summary>How <see cref="IBackend.QuantizeInt8"/> maps floats to int8 (docs/references.md, Quantisation).</summary>
 public enum Int8Scheme
 {
     /// <summary>q = round(127 / max|x| * x) with one scale for the whole tensor.</summary>

@@ -9,10 +9,14 @@ public sealed class DataFormatException : Exception
     {
         FilePath = path;
         Line = line;
+        Problem = problem;
     }
 
     public string FilePath { get; }
 
     /// <summary>1-based line number, or null where the problem is the whole file.</summary>
     public long? Line { get; }
+
+    /// <summary>What is wrong, without the file and line (for callers that name them their own way).</summary>
+    public string Problem { get; }
 }

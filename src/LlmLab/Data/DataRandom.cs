@@ -13,23 +13,23 @@ public sealed class DataRandom
     public const uint DialogueStream = 1, ReviewStream = 2, PretrainingStream = 3, SplitStream = 4,
         PretrainingDialogueStream = 5, PretrainingReviewStream = 6;
 
-    private readonly ulong seed;
-    private readonly ulong example;
-    private readonly uint stream;
-    private uint draw;
+    private readonly ulong _seed;
+    private readonly ulong _example;
+    private readonly uint _stream;
+    private uint _draw;
 
     public DataRandom(ulong seed, ulong example, uint stream)
     {
-        this.seed = seed;
-        this.example = example;
-        this.stream = stream;
+        _seed = seed;
+        _example = example;
+        _stream = stream;
     }
 
     /// <summary>The next 32 random bits (first output word of the next Philox block).</summary>
     public uint NextUInt()
     {
-        uint c0 = (uint)example, c1 = (uint)(example >> 32), c2 = draw++, c3 = stream;
-        Philox.Block(ref c0, ref c1, ref c2, ref c3, (uint)seed, (uint)(seed >> 32));
+        uint c0 = (uint)_example, c1 = (uint)(_example >> 32), c2 = _draw++, c3 = _stream;
+        Philox.Block(ref c0, ref c1, ref c2, ref c3, (uint)_seed, (uint)(_seed >> 32));
         return c0;
     }
 

@@ -1,15 +1,16 @@
+using System.Text;
 using System.Text.Json;
-using LlmLab.Evaluation;
 
 namespace LlmLab.Data;
 
 /// <summary>
-/// JSON Lines: one JSON object per line, read a line at a time; blank lines are skipped. Field names are
-/// parameters. A line that is not a JSON object, or lacks a requested field, or has one of the wrong type, throws a
-/// DataFormatException naming the file and line. Strings are taken as they are; numbers and true/false as their
-/// JSON text (so a label 1 reads as "1").
+/// JSON Lines: one JSON object per line of UTF-8, read a line at a time; blank lines are skipped. Field names are
+/// parameters. A line that is not valid UTF-8, not a JSON object, or lacks a requested field, or has one of the wrong
+/// type, throws a DataFormatException naming the file and line. Strings are taken as they are; numbers and
+/// true/false as their JSON text (so a label 1 reads as "1"). Evaluation cases (JsonlLoader.EvaluationCases.cs)
+/// follow stricter rules of their own.
 /// </summary>
-public static class JsonlLoader
+public static partial class JsonlLoader
 {
     /// <summary>The requested fields of every record; each must be present and a string, number or boolean.</summary>
     public static IEnumerable<DataRecord> Load(string path, params string[] fields)
@@ -28,41 +29,19 @@ public static class JsonlLoader
 
     public static IEnumerable<string> LoadTexts(string path, string field = "text") => Load(path, field).Select(r => r[field]);
 
-    /// <summary>Predictions with their references; a reference field holds one string or a non-empty array of strings.</summary>
-    public static IEnumerable<EvaluationCase> LoadEvaluationCases(string path, string predictionField = "prediction",
-        string referencesField = "references")
-    {
-        foreach (var (line, root) in Objects(path))
-        {
-            string prediction = Scalar(path, line, Field(path, line, root, predictionField), predictionField);
-            var references = Field(path, line, root, referencesField);
-            if (references.ValueKind != JsonValueKind.Array)
-            {
-                yield return new EvaluationCase(prediction, [Scalar(path, line, references, referencesField)]);
-                continue;
-            }
-            if (references.GetArrayLength() == 0)
-                throw new DataFormatException(path, line, $"field '{referencesField}' is an empty array");
-            var list = new List<string>();
-            int i = 0;
-            foreach (var item in references.EnumerateArray())
-                list.Add(Scalar(path, line, item, $"{referencesField}[{i++}]"));
-            yield return new EvaluationCase(prediction, list);
-        }
-    }
-
     /// <summary>(line number, root object) of every non-blank line, streamed.</summary>
     private static IEnumerable<(long Line, JsonElement Root)> Objects(string path)
     {
-        using var reader = DataFiles.OpenText(path);
-        long lineNumber = 0;
-        for (string? text; (text = DataFiles.ReadLine(reader, path, lineNumber)) is not null;)
+        foreach (var (lineNumber, text) in DataFiles.Lines(path))
         {
-            lineNumber++;
             if (string.IsNullOrWhiteSpace(text)) continue;
             JsonDocument document;
             try { document = JsonDocument.Parse(text); }
-            catch (JsonException e) { throw new DataFormatException(path, lineNumber, $"not valid JSON: {e.Message}", e); }
+            catch (JsonException e)
+            {
+                throw new DataFormatException(path, lineNumber,
+                    $"malformed JSON at character {CharacterPosition(text, e.BytePositionInLine)}: {FirstSentence(e.Message)}", e);
+            }
             using (document)
             {
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -72,12 +51,31 @@ public static class JsonlLoader
         }
     }
 
-    private static JsonElement Field(string path, long line, JsonElement root, string field)
+    /// <summary>The 1-based character position of a UTF-8 byte offset into the line (what an editor shows).</summary>
+    private static long CharacterPosition(string line, long? byteOffset)
     {
-        if (root.TryGetProperty(field, out var value)) return value;
-        var present = root.EnumerateObject().Select(p => $"'{p.Name}'").ToArray();
-        throw new DataFormatException(path, line, $"field '{field}' is missing (the object has "
-            + (present.Length == 0 ? "no fields" : string.Join(", ", present)) + ")");
+        byte[] bytes = Encoding.UTF8.GetBytes(line);
+        int offset = (int)Math.Clamp(byteOffset ?? 0, 0, bytes.Length);
+        return Encoding.UTF8.GetCharCount(bytes, 0, offset) + 1;
+    }
+
+    /// <summary>System.Text.Json appends " LineNumber: 0 | BytePositionInLine: n." (positions within the one-line document): drop it.</summary>
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut >= 0 ? message[..cut] : message).Trim();
+    }
+
+    private static JsonElement Field(string path, long line, JsonElement root, string field) =>
+        root.TryGetProperty(field, out var value)
+            ? value
+            : throw new DataFormatException(path, line, $"field '{field}' is missing (the object has {Present(root, '\'')})");
+
+    /// <summary>"'a', 'b'" or "no fields": what a line's object does have, for a missing-field message.</summary>
+    private static string Present(JsonElement root, char quote)
+    {
+        var names = root.EnumerateObject().Select(p => $"{quote}{p.Name}{quote}").ToArray();
+        return names.Length == 0 ? "no fields" : string.Join(", ", names);
     }
 
     private static string Scalar(string path, long line, JsonElement value, string field) => value.ValueKind switch

@@ -40,6 +40,12 @@ public static class TextFileLoader
         if (current.Length > 0) yield return current.ToString();
     }
 
+    /// <summary>
+    /// The lines of a UTF-8 file, streamed ("\n" or "\r\n" ends a line; a byte-order mark is skipped). A line that is
+    /// not valid UTF-8 is a <see cref="DataFormatException"/> naming the file and that line.
+    /// </summary>
+    public static IEnumerable<string> Lines(string path) => DataFiles.Lines(path).Select(line => line.Text);
+
     /// <summary>The documents of every file in a directory matching the pattern, files in ordinal name order.</summary>
     public static IEnumerable<string> LoadDirectory(string directory, string pattern = "*.txt",
         TextDocuments documents = TextDocuments.WholeFile, bool recursive = false)

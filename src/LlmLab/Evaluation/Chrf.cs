@@ -184,26 +184,26 @@ public static class Chrf
     /// </summary>
     private sealed class CharacterIds
     {
-        [ThreadStatic] private static CharacterIds? forThread;
+        [ThreadStatic] private static CharacterIds? ThreadInstance;
 
-        public static CharacterIds ForThread => forThread ??= new CharacterIds();
+        public static CharacterIds ForThread => ThreadInstance ??= new CharacterIds();
 
-        private readonly int[] bmpStamp = new int[65536];
-        private readonly int[] bmpId = new int[65536];
-        private readonly Dictionary<int, int> astral = [];
-        private int stamp, count;
+        private readonly int[] _bmpStamp = new int[65536];
+        private readonly int[] _bmpId = new int[65536];
+        private readonly Dictionary<int, int> _astral = [];
+        private int _stamp, _count;
 
-        public int MaxId => Math.Max(0, count - 1);
+        public int MaxId => Math.Max(0, _count - 1);
 
         public void Reset()
         {
-            if (++stamp == int.MaxValue)
+            if (++_stamp == int.MaxValue)
             {
-                Array.Clear(bmpStamp);
-                stamp = 1;
+                Array.Clear(_bmpStamp);
+                _stamp = 1;
             }
-            astral.Clear();
-            count = 0;
+            _astral.Clear();
+            _count = 0;
         }
 
         /// <summary>The segment's characters (code points, whitespace removed unless kept) as ids.</summary>
@@ -223,14 +223,14 @@ public static class Chrf
         {
             if (codePoint < 65536)
             {
-                if (bmpStamp[codePoint] != stamp)
+                if (_bmpStamp[codePoint] != _stamp)
                 {
-                    bmpStamp[codePoint] = stamp;
-                    bmpId[codePoint] = count++;
+                    _bmpStamp[codePoint] = _stamp;
+                    _bmpId[codePoint] = _count++;
                 }
-                return bmpId[codePoint];
+                return _bmpId[codePoint];
             }
-            if (!astral.TryGetValue(codePoint, out int id)) astral[codePoint] = id = count++;
+            if (!_astral.TryGetValue(codePoint, out int id)) _astral[codePoint] = id = _count++;
             return id;
         }
 

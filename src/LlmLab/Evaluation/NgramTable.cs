@@ -17,12 +17,12 @@ internal sealed class NgramTable
         public int Taken;
     }
 
-    [ThreadStatic] private static NgramTable? forThread;
+    [ThreadStatic] private static NgramTable? ThreadInstance;
 
-    public static NgramTable ForThread => forThread ??= new NgramTable();
+    public static NgramTable ForThread => ThreadInstance ??= new NgramTable();
 
-    private Slot[] slots = new Slot[256];
-    private int stamp, pass, mask = 255, shift = 64 - 8;
+    private Slot[] _slots = new Slot[256];
+    private int _stamp, _pass, _mask = 255, _shift = 64 - 8;
 
     /// <summary>Distinct keys added since the last reset.</summary>
     public int Count { get; private set; }
@@ -32,40 +32,40 @@ internal sealed class NgramTable
     {
         int capacity = 256;
         while (capacity < 2 * expectedKeys) capacity *= 2;
-        if (capacity > slots.Length)
+        if (capacity > _slots.Length)
         {
-            slots = new Slot[capacity];
-            stamp = pass = 0;
+            _slots = new Slot[capacity];
+            _stamp = _pass = 0;
         }
         // Use only as much of a large table as this job needs: fewer cache misses for small jobs.
-        mask = capacity - 1;
-        shift = 64 - System.Numerics.BitOperations.Log2((uint)capacity);
-        if (++stamp == int.MaxValue)
+        _mask = capacity - 1;
+        _shift = 64 - System.Numerics.BitOperations.Log2((uint)capacity);
+        if (++_stamp == int.MaxValue)
         {
-            for (int i = 0; i < slots.Length; i++) slots[i].Stamp = 0;
-            stamp = 1;
+            for (int i = 0; i < _slots.Length; i++) _slots[i].Stamp = 0;
+            _stamp = 1;
         }
         Count = 0;
     }
 
-    private int Home(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> shift);
+    private int Home(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
 
     /// <summary>Counts one occurrence of the key; returns its slot.</summary>
     public int Add(ulong key)
     {
-        var s = slots;
+        var s = _slots;
         int i = Home(key);
-        while (s[i].Stamp == stamp)
+        while (s[i].Stamp == _stamp)
         {
             if (s[i].Key == key)
             {
                 s[i].Count++;
                 return i;
             }
-            i = (i + 1) & mask;
+            i = (i + 1) & _mask;
         }
         ref var slot = ref s[i];
-        slot.Stamp = stamp;
+        slot.Stamp = _stamp;
         slot.Key = key;
         slot.Count = 1;
         slot.PassStamp = 0;
@@ -76,12 +76,12 @@ internal sealed class NgramTable
     /// <summary>The key's slot, or -1.</summary>
     public int Find(ulong key)
     {
-        var s = slots;
+        var s = _slots;
         int i = Home(key);
-        while (s[i].Stamp == stamp)
+        while (s[i].Stamp == _stamp)
         {
             if (s[i].Key == key) return i;
-            i = (i + 1) & mask;
+            i = (i + 1) & _mask;
         }
         return -1;
     }
@@ -89,20 +89,20 @@ internal sealed class NgramTable
     /// <summary>Starts a matching pass: every key's count is available again.</summary>
     public void BeginPass()
     {
-        if (++pass == int.MaxValue)
+        if (++_pass == int.MaxValue)
         {
-            for (int i = 0; i < slots.Length; i++) slots[i].PassStamp = 0;
-            pass = 1;
+            for (int i = 0; i < _slots.Length; i++) _slots[i].PassStamp = 0;
+            _pass = 1;
         }
     }
 
     /// <summary>Consumes one occurrence in this pass; false when all of the key's occurrences are used up.</summary>
     public bool Take(int index)
     {
-        ref var slot = ref slots[index];
-        if (slot.PassStamp != pass)
+        ref var slot = ref _slots[index];
+        if (slot.PassStamp != _pass)
         {
-            slot.PassStamp = pass;
+            slot.PassStamp = _pass;
             slot.Taken = 0;
         }
         if (slot.Taken >= slot.Count) return false;
@@ -111,5 +111,5 @@ internal sealed class NgramTable
     }
 
     /// <summary>Occurrences consumed from the slot in this pass.</summary>
-    public int Taken(int index) => slots[index].PassStamp == pass ? slots[index].Taken : 0;
+    public int Taken(int index) => _slots[index].PassStamp == _pass ? _slots[index].Taken : 0;
 }

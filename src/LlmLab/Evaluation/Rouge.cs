@@ -204,18 +204,18 @@ public static class Rouge
     /// <summary>A text's token ids, with its lines tokenized only when ROUGE-Lsum needs them.</summary>
     private sealed class TokenizedText
     {
-        private readonly string text;
-        private int[][]? lines;
+        private readonly string _text;
+        private int[][]? _lines;
 
         private TokenizedText(string text, int[] tokens)
         {
-            this.text = text;
+            _text = text;
             Tokens = tokens;
         }
 
         public int[] Tokens { get; }
 
-        public bool IsSingleLine => !text.Contains('\n');
+        public bool IsSingleLine => !_text.Contains('\n');
 
         public static TokenizedText Create(string text, bool useStemmer, WordIds ids)
         {
@@ -225,7 +225,7 @@ public static class Rouge
 
         /// <summary>The non-empty "\n"-separated lines, tokenized (a line may still have no tokens).</summary>
         public int[][] Lines(bool useStemmer, WordIds ids) =>
-            lines ??= text.Split('\n').Where(l => l.Length > 0).Select(l => Ids(l, useStemmer, ids)).ToArray();
+            _lines ??= _text.Split('\n').Where(l => l.Length > 0).Select(l => Ids(l, useStemmer, ids)).ToArray();
 
         private static int[] Ids(string text, bool useStemmer, WordIds ids)
         {

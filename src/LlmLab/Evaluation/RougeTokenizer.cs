@@ -10,7 +10,7 @@ namespace LlmLab.Evaluation;
 public static class RougeTokenizer
 {
     // Stems are pure functions of the token: a per-thread cache makes stemming nearly free on real text.
-    [ThreadStatic] private static Dictionary<string, string>? stemCache;
+    [ThreadStatic] private static Dictionary<string, string>? StemCache;
     private const int StemCacheLimit = 200_000;
 
     /// <summary>The tokens of <paramref name="text"/>.</summary>
@@ -58,7 +58,7 @@ public static class RougeTokenizer
 
     private static string CachedStem(string word)
     {
-        var cache = stemCache ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        var cache = StemCache ??= new Dictionary<string, string>(StringComparer.Ordinal);
         if (cache.TryGetValue(word, out string? stem)) return stem;
         stem = PorterStemmer.Stem(word);
         if (cache.Count < StemCacheLimit) cache[word] = stem;

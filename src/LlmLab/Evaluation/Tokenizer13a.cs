@@ -50,7 +50,7 @@ public static class Tokenizer13a
         // Growth per input character over all four steps: +2 for split punctuation, +4 for "." or ",", +2 for "-";
         // so 5 * length plus the padding bounds every intermediate.
         int capacity = 5 * s.Length + 8;
-        char[] a = Buffer(ref bufferA, capacity), b = Buffer(ref bufferB, capacity);
+        char[] a = Buffer(ref BufferA, capacity), b = Buffer(ref BufferB, capacity);
         int n = 0;
         a[n++] = ' ';
         s.CopyTo(0, a, n, s.Length);
@@ -67,7 +67,7 @@ public static class Tokenizer13a
         return text;
     }
 
-    [ThreadStatic] private static char[]? bufferA, bufferB;
+    [ThreadStatic] private static char[]? BufferA, BufferB;
 
     private static char[] Buffer(ref char[]? buffer, int capacity)
     {

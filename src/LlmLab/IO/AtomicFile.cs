@@ -33,6 +33,19 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writes a crash cut short left in <paramref name="folder"/> and below (only
+    /// names of this class's pattern, ".NAME.PID.GUID.tmp"). For a folder no live process is writing to: a resumed run's.
+    /// </summary>
+    public static void RemoveLeftovers(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories))
+            if (Leftover.IsMatch(Path.GetFileName(file))) File.Delete(file);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex Leftover = new(@"^\..+\.\d+\.[0-9a-f]{32}\.tmp$");
+
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, Utf8.GetBytes(text));

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using LlmLab.Backends;
 using LlmLab.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace LlmLab.IO;
 

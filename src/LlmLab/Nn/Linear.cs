@@ -1,6 +1,5 @@
 using LlmLab.Autograd;
 using LlmLab.Backends;
-using LlmLab.Quantization;
 using LlmLab.Random;
 using LlmLab.Tensors;
 

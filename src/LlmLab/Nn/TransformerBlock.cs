@@ -8,12 +8,12 @@ namespace LlmLab.Nn;
 /// <summary>Pre-norm transformer block: x + attn(norm1(x)), then + mlp(norm2(x)) (GPT-2, Llama).</summary>
 public sealed class TransformerBlock : Module
 {
-    public TransformerBlock(IBackend backend, Models.GptConfig config, RandomStream init)
+    public TransformerBlock(IBackend backend, TransformerBlockOptions config, RandomStream init)
     {
-        float projectionStd = 0.02f / MathF.Sqrt(2 * config.Layers);
+        float projectionStd = config.ProjectionStd;
         Norm1 = Child("ln_1", new Norm(backend, config.Width, config.Norm, config.Bias, config.NormEpsilon));
-        Attention = Child("attn", new MultiHeadAttention(backend, config.Width, config.Heads, config.KvHeads, config.Bias,
-            config.Positions == Models.PositionKind.Rotary, config.RopeTheta, init, projectionStd));
+        Attention = Child("attn", new MultiHeadAttention(backend, config.Width, config.Heads, config.KeyValueHeads, config.Bias,
+            config.Rotary, config.RopeTheta, init, projectionStd));
         Norm2 = Child("ln_2", new Norm(backend, config.Width, config.Norm, config.Bias, config.NormEpsilon));
         Mlp = Child("mlp", new Mlp(backend, config.Width, config.MlpHidden, config.Mlp, config.Bias, init, projectionStd));
     }

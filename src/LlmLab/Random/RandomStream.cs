@@ -21,7 +21,7 @@ public sealed class RandomStream(ulong seed, string name)
             float u = 2 * NextUniform() - 1, v = 2 * NextUniform() - 1;
             float s = u * u + v * v;
             if (s is > 0 and < 1)
-                return u * MathF.Sqrt(-2 * Backends.Cpu.SimdMath.Log(s) / s);
+                return u * MathF.Sqrt(-2 * Numerics.ManagedMath.Log(s) / s);
         }
     }
 

@@ -1,6 +1,6 @@
 namespace LlmLab.Tensors;
 
-/// <summary>Element types a tensor can hold. Q8_0 and Q4_0 are ggml's block formats (REFERENCES.md).</summary>
+/// <summary>Element types a tensor can hold. Q8_0 and Q4_0 are ggml's block formats (docs/references.md).</summary>
 public enum DType
 {
     F32,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LlmLab.Autograd;
 using LlmLab.Backends;
+using LlmLab.IO;
 using LlmLab.Nn;
 using LlmLab.Tensors;
 
@@ -11,10 +12,10 @@ namespace LlmLab.Training;
 /// <see cref="TrainingOptions.GradientAccumulation"/> micro-batches, clips them by global norm, stops with
 /// <see cref="TrainingDivergedException"/> if the loss or norm is not finite (before the weights are touched), and
 /// takes an AdamW step at the schedule's learning rate. Every step is reported (<see cref="StepCompleted"/>) and
-/// appended to metrics.jsonl; validation loss and checkpoints come at their intervals. Given files, a
-/// trainer resumes from the newest checkpoint there, and the resumed run is bit-identical to an uninterrupted one
-/// on the cpu backend: batches are a function of their index, the schedule of the step, and the checkpoint holds
-/// the weights, the moments and both counters.
+/// appended to metrics.jsonl; validation loss and checkpoints come at their intervals. Given files, a trainer
+/// resumes from the newest intact checkpoint there (removing unfinished ones, passing over damaged ones), and the
+/// resumed run is bit-identical to an uninterrupted one on the cpu backend: batches are a function of their index,
+/// the schedule of the step, and the checkpoint holds the weights, the moments and both counters.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -67,6 +68,8 @@ public sealed class Trainer : IDisposable
     public event Action<string>? CheckpointSaved;
     /// <summary>Raised with the checkpoint a run resumes from, before its first step.</summary>
     public event Action<TrainingCheckpoint>? Resumed;
+    /// <summary>Raised with a checkpoint folder a resume passed over and why (a file damaged or missing): the resume goes on from an older one.</summary>
+    public event Action<string, string>? CheckpointRejected;
 
     /// <summary>
     /// Trains up to <see cref="TrainingOptions.Steps"/>. When <paramref name="cancellation"/> fires, the step in
@@ -75,18 +78,19 @@ public sealed class Trainer : IDisposable
     public TrainingResult Train(CancellationToken cancellation = default)
     {
         int resumedFrom = ResumeFromLatestCheckpoint();
-        float? lastLoss = null, lastValidation = null;
+        // A resumed run's losses so far are in metrics.jsonl (trimmed to the checkpoint): the result is the whole run's.
+        var (firstValidation, lastLoss, lastValidation) = RecordedLosses();
         string? lastCheckpoint = null;
         long tokens = 0;
         double seconds = 0;
-        if (Step == 0) lastValidation = Evaluate();
+        if (Step == 0) firstValidation = lastValidation = Evaluate();
 
         while (Step < Options.Steps)
         {
             if (cancellation.IsCancellationRequested)
             {
                 lastCheckpoint = Checkpoint();
-                return new TrainingResult(Step, resumedFrom, true, lastLoss, lastValidation, Throughput(tokens, seconds), lastCheckpoint);
+                return Result(true);
             }
             var report = TrainStep();
             lastLoss = report.Loss;
@@ -95,10 +99,14 @@ public sealed class Trainer : IDisposable
             bool last = Step == Options.Steps;
             if (last || Options.EvaluationInterval > 0 && Step % Options.EvaluationInterval == 0)
                 lastValidation = Evaluate();
+            FaultInjection.Pause($"step-{Step}");
             if (Files is not null && (last || Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0))
                 lastCheckpoint = Checkpoint();
         }
-        return new TrainingResult(Step, resumedFrom, false, lastLoss, lastValidation, Throughput(tokens, seconds), lastCheckpoint);
+        return Result(false);
+
+        TrainingResult Result(bool interrupted) =>
+            new(Step, resumedFrom, interrupted, lastLoss, lastValidation, Throughput(tokens, seconds), lastCheckpoint) { FirstValidationLoss = firstValidation };
     }
 
     /// <summary>One optimizer step over its micro-batches; public for benchmarks and tests.</summary>
@@ -126,8 +134,10 @@ public sealed class Trainer : IDisposable
         if (!float.IsFinite(meanLoss) || !double.IsFinite(norm))
         {
             ZeroGradients();
-            string where = CheckpointFolder is not null && TrainingCheckpoint.Latest(CheckpointFolder) is { } saved
-                ? $"the last checkpoint ({saved.Folder}, step {saved.Step}) is intact"
+            // The diverged step stays in the record (a NaN is a value metrics.jsonl keeps), so the report shows where it went.
+            _metrics?.Append(Step + 1, (Metric("train_loss"), meanLoss), (Metric("grad_norm"), norm), (Metric("lr"), _schedule.At(Step)));
+            string where = CheckpointFolder is not null && TrainingCheckpoint.Folders(CheckpointFolder) is [var saved, ..]
+                ? $"the last checkpoint ({saved}) is intact"
                 : "no checkpoint was written";
             throw new TrainingDivergedException(
                 $"training diverged at step {Step + 1}: the loss is {meanLoss} and the gradient norm {norm}; the weights were not updated and {where}. Try a lower learning rate or a longer warm-up.");
@@ -181,18 +191,54 @@ public sealed class Trainer : IDisposable
 
     private int ResumeFromLatestCheckpoint()
     {
-        if (CheckpointFolder is null || TrainingCheckpoint.Latest(CheckpointFolder) is not { } checkpoint) return 0;
+        if (CheckpointFolder is null) return 0;
+        TrainingCheckpoint.RemoveUnfinished(CheckpointFolder);
+        if (RestoreNewestIntact(CheckpointFolder) is not { } checkpoint)
+        {
+            // Starting over: what an attempt that died before its first checkpoint wrote is written again.
+            _metrics?.TruncateAfter(-1, OwnMetrics);
+            return 0;
+        }
+        Step = checkpoint.Step;
+        _metrics?.TruncateAfter(Step, OwnMetrics);
+        Resumed?.Invoke(checkpoint);
+        return Step;
+    }
+
+    // The newest checkpoint whose state reads and whose files match their checksums, restored; a damaged one is
+    // reported and passed over. Damage is no reason to train from the start unasked: with checkpoints but none
+    // intact, the resume stops. A checkpoint of other data or batching is refused outright.
+    private TrainingCheckpoint? RestoreNewestIntact(string checkpoints)
+    {
+        var damaged = new List<string>();
+        foreach (string folder in TrainingCheckpoint.Folders(checkpoints))
+        {
+            try
+            {
+                var checkpoint = TrainingCheckpoint.Read(folder);
+                CheckResumable(checkpoint);
+                checkpoint.Restore(_model, _optimizer);   // verifies the checksums before it writes anything
+                return checkpoint;
+            }
+            catch (DamagedFileException e)
+            {
+                damaged.Add(e.Message);
+                CheckpointRejected?.Invoke(folder, e.Message);
+            }
+        }
+        if (damaged.Count > 0)
+            throw new InvalidDataException($"no intact checkpoint in {checkpoints}: {string.Join("; ", damaged)}. Delete it to train from the start.");
+        return null;
+    }
+
+    private void CheckResumable(TrainingCheckpoint checkpoint)
+    {
         if (checkpoint.Data != _train.Description)
             throw new InvalidDataException(
                 $"cannot resume from {checkpoint.Folder}: it was trained on {checkpoint.Data}, this run reads {_train.Description}");
         if (checkpoint.NextBatch != (long)checkpoint.Step * Options.GradientAccumulation)
             throw new InvalidDataException(
                 $"cannot resume from {checkpoint.Folder}: it read {checkpoint.NextBatch} batches in {checkpoint.Step} steps, which does not match gradient accumulation {Options.GradientAccumulation}");
-        checkpoint.Restore(_model, _optimizer);
-        Step = checkpoint.Step;
-        _metrics?.TruncateAfter(Step, Metric("train_loss"), Metric("val_loss"));
-        Resumed?.Invoke(checkpoint);
-        return Step;
     }
 
     private void ZeroGradients()
@@ -201,6 +247,20 @@ public sealed class Trainer : IDisposable
     }
 
     private string Metric(string name) => (Files?.MetricPrefix ?? "") + name;
+
+    // Each of the trainer's lines carries one of these: what a resume trims.
+    private string[] OwnMetrics => [Metric("train_loss"), Metric("val_loss")];
+
+    // The validation loss at step 0, the last step's loss and the last validation loss recorded so far.
+    private (float? FirstValidation, float? LastLoss, float? LastValidation) RecordedLosses()
+    {
+        if (_metrics is null || Step == 0) return (null, null, null);
+        var series = MetricsLog.Read(_metrics.Path);
+        var train = series.FirstOrDefault(s => s.Name == Metric("train_loss"));
+        var validation = series.FirstOrDefault(s => s.Name == Metric("val_loss"));
+        float? first = validation?.Points[0] is { Step: 0 } start ? (float)start.Value : null;
+        return (first, train is null ? null : (float)train.Final, validation is null ? null : (float)validation.Final);
+    }
 
     private static double Throughput(long tokens, double seconds) => seconds > 0 ? tokens / seconds : 0;
 }

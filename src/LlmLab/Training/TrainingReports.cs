@@ -23,7 +23,10 @@ public sealed record ValidationReport(int Step, float Loss)
     public string ToLogLine() => string.Create(CultureInfo.InvariantCulture, $"step {Step} | val loss {Loss:F6}");
 }
 
-/// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
+/// <summary>
+/// How a call to <see cref="Trainer.Train"/> ended. The losses are the whole run's (read back from metrics.jsonl
+/// after a resume): the validation loss before the first step, the last step's loss and the last validation loss.
+/// </summary>
 public sealed record TrainingResult(
     int Step,
     int ResumedFrom,
@@ -31,4 +34,7 @@ public sealed record TrainingResult(
     float? LastLoss,
     float? LastValidationLoss,
     double TokensPerSecond,
-    string? LastCheckpoint);
+    string? LastCheckpoint)
+{
+    public float? FirstValidationLoss { get; init; }
+}

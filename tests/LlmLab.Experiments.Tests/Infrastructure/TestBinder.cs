@@ -70,5 +70,6 @@ internal static class TestBinder
         return text;
     }
 
-    private static string Normalize(string key) => key.Replace("_", "").Replace("-", "").ToLowerInvariant();
+    // Keys match as generated binders match them.
+    private static string Normalize(string key) => ParameterKeys.Normalize(key);
 }

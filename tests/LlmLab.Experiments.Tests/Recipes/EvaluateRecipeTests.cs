@@ -1,3 +1,4 @@
+using LlmLab.Nn;
 using LlmLab.Quantization;
 
 namespace LlmLab.Experiments.Tests;
@@ -6,9 +7,9 @@ namespace LlmLab.Experiments.Tests;
 [Collection("recipes")]
 public sealed class EvaluateRecipeTests(QuickModel model) : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private EvaluateConfig Quick => new() { BaseModel = model.Folder, Documents = 8, SampleLength = 40 };
 
@@ -16,9 +17,9 @@ public sealed class EvaluateRecipeTests(QuickModel model) : IDisposable
     public void QuickRunReportsTheHeldOutScoreBesideAUniformGuessAndIsTheSameForTheSameSeed()
     {
         var experiment = RecipeRuns.Experiment("evaluate-quick", c => EvaluateRecipe.Run(Quick, c));
-        string first = RecipeRuns.Run(host, experiment, 2, "a");
-        string again = RecipeRuns.Run(host, experiment, 2, "b");
-        string other = RecipeRuns.Run(host, experiment, 4, "c");
+        string first = RecipeRuns.Run(_host, experiment, 2, "a");
+        string again = RecipeRuns.Run(_host, experiment, 2, "b");
+        string other = RecipeRuns.Run(_host, experiment, 4, "c");
 
         var table = RecipeRuns.Table(first, "evaluate: held-out text");
         Assert.Equal(["model", "tokens", "characters", "loss (nats/token)", "perplexity", "loss (nats/char)", "bits per character"], table.Columns);

@@ -14,9 +14,9 @@ namespace LlmLab.Experiments.Tests;
 public sealed class FinetuneRecipeTests : IDisposable
 {
     private static readonly IBackend Cpu = Backend.Create("cpu");
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private static readonly FinetuneConfig Quick = new()
     {
@@ -35,10 +35,10 @@ public sealed class FinetuneRecipeTests : IDisposable
     }
 
     private ExperimentContext Context(string name, ulong seed = 1) =>
-        new("finetune", seed, Cpu, Path.Combine(host.Root, name), default);
+        new("finetune", seed, Cpu, Path.Combine(_host.Root, name), default);
 
     private ReportTable Table(string run, string title) =>
-        Assert.Single(RunResults.Load(Path.Combine(host.Root, run, "results.json")).Tables, t => t.Title == title);
+        Assert.Single(RunResults.Load(Path.Combine(_host.Root, run, "results.json")).Tables, t => t.Title == title);
 
     [Fact]
     public void Batches_learn_only_the_summary_and_pad_to_the_longest_row()
@@ -127,9 +127,9 @@ public sealed class FinetuneRecipeTests : IDisposable
         Assert.Equal(result.Lora.Rouge.RougeL.F1, table.Rows[2][7].Number);
         Assert.Contains($"LoRA (rank {Quick.LoraRank} on q_proj,v_proj) trains {lora}", table.Sentence);
         Assert.Equal(3, result.Base.Summaries.Count);
-        Assert.True(Directory.Exists(Path.Combine(host.Root, "compare", "lora-model")));
+        Assert.True(Directory.Exists(Path.Combine(_host.Root, "compare", "lora-model")));
         Assert.Equal(["reference", "base", "full", "lora"], Table("compare", "finetune: test dialogue 1").Rows.Select(r => r[0].Text));
-        Assert.Equal(3, Enumerable.Range(1, 3).Count(i => RunResults.Load(Path.Combine(host.Root, "compare", "results.json")).Tables.Any(t => t.Title == $"finetune: test dialogue {i}")));
+        Assert.Equal(3, Enumerable.Range(1, 3).Count(i => RunResults.Load(Path.Combine(_host.Root, "compare", "results.json")).Tables.Any(t => t.Title == $"finetune: test dialogue {i}")));
 
         // Faithfulness: the reference's facts pooled over the test dialogues, and each model's counts as its summaries give them.
         var facts = Table("compare", "finetune: facts stated and invented");
@@ -145,7 +145,7 @@ public sealed class FinetuneRecipeTests : IDisposable
         Assert.StartsWith($"Of the {facts.Rows[0][1]} names, places, days, times and amounts", facts.Sentence);
 
         // The validation losses of both fine-tunings on one chart.
-        var plot = Assert.Single(RunResults.Load(Path.Combine(host.Root, "compare", "results.json")).Plots, p => p.Name == "validation-loss");
+        var plot = Assert.Single(RunResults.Load(Path.Combine(_host.Root, "compare", "results.json")).Plots, p => p.Name == "validation-loss");
         Assert.Equal(["full fine-tuning", "LoRA"], plot.Series.Select(s => s.Label));
     }
 
@@ -167,7 +167,7 @@ public sealed class FinetuneRecipeTests : IDisposable
     public void With_bpe_a_prompt_and_its_completion_encode_as_the_whole_text_does()
     {
         // The cut after "Summary:" falls on a token boundary, so the model sees what pre-training showed it.
-        string folder = Path.Combine(host.Root, "bpe");
+        string folder = Path.Combine(_host.Root, "bpe");
         var tokenizer = CorpusTokenizer.Build(TokenizerKind.Bpe, 2048, string.Join("\n\n", PretrainingCorpus.Generate(1, 4000)), folder);
         foreach (var example in DialogueSummaryGenerator.Generate(1, 30, FinetuneData.TestStart))
         {
@@ -183,7 +183,7 @@ public sealed class FinetuneRecipeTests : IDisposable
     [Fact]
     public void A_yaml_style_run_fine_tunes_a_saved_model_with_lora_only()
     {
-        string folder = Path.Combine(host.Root, "base");
+        string folder = Path.Combine(_host.Root, "base");
         TinyModel().Save(folder);
         var config = Quick with { BaseModel = folder, Method = FinetuneMethod.Lora, TargetModules = "*.mlp.*" };
 
@@ -192,9 +192,9 @@ public sealed class FinetuneRecipeTests : IDisposable
         var table = Table("run", "finetune: base vs fine-tuned");
         Assert.Equal(["base", "lora"], table.Rows.Select(r => r[0].Text));
         Assert.Equal(Quick.LoraRank * (16 + 64 + 64 + 16), table.Rows[1][1].Number);
-        var tuned = TinyGpt.Load(Cpu, Path.Combine(host.Root, "run", "lora-model"));
+        var tuned = TinyGpt.Load(Cpu, Path.Combine(_host.Root, "run", "lora-model"));
         Assert.DoesNotContain(tuned.Model.NamedParameters(), p => p.Name.Contains("lora_"));
-        Assert.False(Directory.Exists(Path.Combine(host.Root, "run", "full-model")));
+        Assert.False(Directory.Exists(Path.Combine(_host.Root, "run", "full-model")));
 
         var wrong = Assert.Throws<ExperimentConfigException>(() => FinetuneRecipe.Run(config with { TargetModules = "query" }, Context("wrong")));
         Assert.Contains("q_proj, k_proj, v_proj, o_proj, c_fc, c_proj", wrong.Message);

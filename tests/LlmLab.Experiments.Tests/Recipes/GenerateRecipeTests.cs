@@ -4,9 +4,9 @@ namespace LlmLab.Experiments.Tests;
 [Collection("recipes")]
 public sealed class GenerateRecipeTests(QuickModel model) : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private GenerateConfig Quick => new() { BaseModel = model.Folder, MaxNewTokens = 24, SamplesPerPrompt = 2 };
 
@@ -14,9 +14,9 @@ public sealed class GenerateRecipeTests(QuickModel model) : IDisposable
     public void QuickRunReportsEveryStrategyAndASamplePerPromptAndIsTheSameForTheSameSeed()
     {
         var experiment = RecipeRuns.Experiment("generate-quick", c => GenerateRecipe.Run(Quick, c));
-        string first = RecipeRuns.Run(host, experiment, 5, "a");
-        string again = RecipeRuns.Run(host, experiment, 5, "b");
-        string other = RecipeRuns.Run(host, experiment, 6, "c");
+        string first = RecipeRuns.Run(_host, experiment, 5, "a");
+        string again = RecipeRuns.Run(_host, experiment, 5, "b");
+        string other = RecipeRuns.Run(_host, experiment, 6, "c");
 
         var diversity = RecipeRuns.Table(first, "generate: diversity by strategy");
         Assert.Equal(["strategy", "distinct-1", "distinct-2", "repetition rate (rep-4)", "mean length (words)", "words in the corpus (%)"], diversity.Columns);

@@ -11,9 +11,9 @@ namespace LlmLab.Experiments.Tests;
 public sealed class PretrainRecipeTests : IDisposable
 {
     private static readonly IBackend Cpu = Backend.Create("cpu");
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private static readonly PretrainConfig Tiny = new()
     {
@@ -24,17 +24,17 @@ public sealed class PretrainRecipeTests : IDisposable
     [Fact]
     public void A_bpe_run_saves_a_model_that_loads_back_with_its_tokenizer()
     {
-        var context = new ExperimentContext("pretrain", 3, Cpu, Path.Combine(host.Root, "bpe"), default);
+        var context = new ExperimentContext("pretrain", 3, Cpu, Path.Combine(_host.Root, "bpe"), default);
         var model = PretrainRecipe.Pretrain(Tiny, context);
 
         Assert.Equal(400, model.Tokenizer.VocabularySize);
         Assert.Equal([model.Tokenizer.Encode("#Person1#").Single()], model.Tokenizer.Encode("#Person1#"));
-        var loaded = TinyGpt.Load(Cpu, Path.Combine(host.Root, "bpe", "model"));
+        var loaded = TinyGpt.Load(Cpu, Path.Combine(_host.Root, "bpe", "model"));
         Assert.Equal(HfTokenizer.BpeKind, loaded.Tokenizer.Name);
         string text = "#Person1#: I'd like to book a table for two.";
         Assert.Equal(model.Tokenizer.Encode(text), loaded.Tokenizer.Encode(text));
 
-        var results = RunResults.Load(Path.Combine(host.Root, "bpe", "results.json"));
+        var results = RunResults.Load(Path.Combine(_host.Root, "bpe", "results.json"));
         var losses = Assert.Single(results.Tables, t => t.Title == "pretrain: losses");
         Assert.Equal(["", "train (nats/token)", "validation (nats/token)", "validation (nats/char)"], losses.Columns);
         Assert.Equal(["untrained", "trained", "bigram model (counts)"], losses.Rows.Select(r => r[0].Text));

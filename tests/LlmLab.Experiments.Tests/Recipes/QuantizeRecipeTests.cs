@@ -1,3 +1,4 @@
+using LlmLab.Nn;
 using LlmLab.Quantization;
 
 namespace LlmLab.Experiments.Tests;
@@ -6,9 +7,9 @@ namespace LlmLab.Experiments.Tests;
 [Collection("recipes")]
 public sealed class QuantizeRecipeTests(QuickModel model) : IDisposable
 {
-    private readonly HostHarness host = new();
+    private readonly HostHarness _host = new();
 
-    public void Dispose() => host.Dispose();
+    public void Dispose() => _host.Dispose();
 
     private QuantizeConfig Quick => new() { BaseModel = model.Folder, Formats = "int8,q8_0,q4_0", EvaluationBatches = 3 };
 
@@ -16,8 +17,8 @@ public sealed class QuantizeRecipeTests(QuickModel model) : IDisposable
     public void QuickRunReportsF32ThenEachFormatAndIsTheSameForTheSameSeed()
     {
         var experiment = RecipeRuns.Experiment("quantize-quick", c => QuantizeRecipe.Run(Quick, c));
-        string first = RecipeRuns.Run(host, experiment, 3, "a");
-        string again = RecipeRuns.Run(host, experiment, 3, "b");
+        string first = RecipeRuns.Run(_host, experiment, 3, "a");
+        string again = RecipeRuns.Run(_host, experiment, 3, "b");
 
         var table = RecipeRuns.Table(first, "quantize: size and perplexity");
         Assert.Equal(["f32", "int8", "q8_0", "q4_0"], table.Rows.Select(r => r[0].ToString()));

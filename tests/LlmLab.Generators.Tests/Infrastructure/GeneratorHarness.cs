@@ -83,9 +83,9 @@ public static class GeneratorHarness
 
     sealed class InMemoryText(string path, string content) : AdditionalText
     {
-        readonly SourceText text = SourceText.From(content);
+        readonly SourceText _text = SourceText.From(content);
         public override string Path { get; } = path;
-        public override SourceText GetText(CancellationToken cancellationToken = default) => text;
+        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
 }
 

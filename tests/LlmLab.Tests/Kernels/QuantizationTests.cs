@@ -1,7 +1,7 @@
 using LlmLab.Backends;
 using LlmLab.Backends.Ilgpu;
 using LlmLab.Backends.Ilgpu.Kernels;
-using LlmLab.Quantization;
+using LlmLab.Numerics;
 using LlmLab.Tensors;
 using LlmLab.Tests.Infrastructure;
 using LlmLab.Tests.References;

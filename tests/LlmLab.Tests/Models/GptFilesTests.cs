@@ -1,4 +1,5 @@
 using LlmLab.Autograd;
+using LlmLab.IO;
 using LlmLab.Models;
 using LlmLab.Nn;
 using LlmLab.Tensors;
@@ -46,5 +47,19 @@ public class GptFilesTests
         e = Assert.Throws<InvalidDataException>(() => GptFiles.Load(backend, folder.Directory));
         Assert.Contains("widht", e.Message);
         Assert.Contains(configPath, e.Message);
+    }
+
+    [Fact]
+    public void Weights_damaged_after_saving_are_refused_by_name()
+    {
+        var backend = TestBackends.Get("cpu");
+        using var folder = new TempFiles();
+        GptFiles.Save(new Gpt(backend, new GptConfig { VocabularySize = 11, Context = 8, Layers = 1, Heads = 2, Width = 8 }, 1), folder.Directory);
+        string weights = Path.Combine(folder.Directory, GptFiles.WeightsFile);
+        Training.CheckpointIntegrityTests.Damage(weights, "flip four low bits");
+
+        var e = Assert.Throws<DamagedFileException>(() => GptFiles.Load(backend, folder.Directory));
+        Assert.Contains(weights, e.Message);
+        Assert.Contains("SHA-256", e.Message);
     }
 }

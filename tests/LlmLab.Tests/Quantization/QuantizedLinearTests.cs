@@ -2,6 +2,7 @@ using LlmLab.Autograd;
 using LlmLab.Backends;
 using LlmLab.Models;
 using LlmLab.Nn;
+using LlmLab.Numerics;
 using LlmLab.Quantization;
 using LlmLab.Random;
 using LlmLab.Tensors;

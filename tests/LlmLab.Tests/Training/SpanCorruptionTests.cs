@@ -1,5 +1,5 @@
-using LlmLab.Training;
 using LlmLab.Tests.Infrastructure;
+using LlmLab.Training;
 
 namespace LlmLab.Tests.Training;
 

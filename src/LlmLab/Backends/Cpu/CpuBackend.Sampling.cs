@@ -7,7 +7,7 @@ namespace LlmLab.Backends.Cpu;
 /// <summary>
 /// Sampling, one row per work item (rows are independent, so the bits never depend on the thread count). The
 /// per-row pipeline is <see cref="Warpers"/>; the draw and argmax are <see cref="Sampler"/>.
-/// Semantics shared with the ILGPU backend (Hugging Face generate's, REFERENCES.md):
+/// Semantics shared with the ILGPU backend (Hugging Face generate's, docs/references.md):
 /// - kept logits are bit-identical to HF's (one float32 division by the temperature, the penalty's one multiply
 ///   or divide); top-k keeps every tie at the k-th value (k = max(top_k, min_tokens_to_keep)); top-p compares the
 ///   float32-rounded cumulative mass with float32(1 - p), p read back as its shortest decimal (0.9f is 0.9);

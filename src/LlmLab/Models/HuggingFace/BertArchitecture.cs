@@ -15,6 +15,45 @@ public sealed class BertArchitecture : IHfArchitecture
     public HfModel Create(IBackend backend, JsonObject config, JsonObject? generationConfig, ulong seed) =>
         new BertModel(new Bert(backend, ReadConfig(config), seed), config, generationConfig);
 
+    // BertModel.ImportTensors's reads: the encoder with or without "bert.", legacy gamma/beta names, the MLM head.
+    public Func<HfWeights, IEnumerable<(string Name, int[] Shape)>> Tensors(JsonObject config)
+    {
+        var c = ReadConfig(config);
+        return weights => Tensors(c, weights);
+    }
+
+    private static IEnumerable<(string Name, int[] Shape)> Tensors(BertConfig c, HfWeights weights)
+    {
+        BertModel.RequireHead(weights);
+        string prefix = weights.Contains("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+        int width = c.Width, inner = c.IntermediateSize;
+        (string, int[]) Tensor(string name, params int[] shape) => (BertModel.Resolve(weights, name), shape);
+        IEnumerable<(string, int[])> Dense(string name, int outputs, int inputs) => [Tensor(name + ".weight", outputs, inputs), Tensor(name + ".bias", outputs)];
+        IEnumerable<(string, int[])> Norm(string name) => [Tensor(name + ".weight", width), Tensor(name + ".bias", width)];
+
+        string embeddings = prefix + "embeddings.";
+        yield return Tensor(embeddings + "word_embeddings.weight", c.VocabularySize, width);
+        yield return Tensor(embeddings + "position_embeddings.weight", c.MaxPositions, width);
+        yield return Tensor(embeddings + "token_type_embeddings.weight", c.TypeVocabularySize, width);
+        foreach (var t in Norm(embeddings + "LayerNorm")) yield return t;
+        for (int i = 0; i < c.Layers; i++)
+        {
+            string layer = $"{prefix}encoder.layer.{i}.";
+            IEnumerable<(string, int[])> tensors =
+            [
+                .. Dense(layer + "attention.self.query", width, width), .. Dense(layer + "attention.self.key", width, width),
+                .. Dense(layer + "attention.self.value", width, width), .. Dense(layer + "attention.output.dense", width, width),
+                .. Norm(layer + "attention.output.LayerNorm"), .. Dense(layer + "intermediate.dense", inner, width),
+                .. Dense(layer + "output.dense", width, inner), .. Norm(layer + "output.LayerNorm"),
+            ];
+            foreach (var t in tensors) yield return t;
+        }
+        foreach (var t in Dense("cls.predictions.transform.dense", width, width)) yield return t;
+        foreach (var t in Norm("cls.predictions.transform.LayerNorm")) yield return t;
+        if (!c.TiedEmbeddings) yield return Tensor("cls.predictions.decoder.weight", c.VocabularySize, width);
+        yield return Tensor("cls.predictions.bias", c.VocabularySize);
+    }
+
     public static BertConfig ReadConfig(JsonObject config)
     {
         string positions = config.String("position_embedding_type", "absolute");

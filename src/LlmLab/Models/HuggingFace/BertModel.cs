@@ -32,10 +32,7 @@ public sealed class BertModel(Bert bert, JsonObject config, JsonObject? generati
 
     public override void ImportTensors(HfWeights weights)
     {
-        if (!weights.Contains(HeadProbe))
-            throw new InvalidDataException(
-                $"{weights.Folder}: no masked-LM head ('{HeadProbe}' is missing). LlmLab's BERT is BertForMaskedLM; a bare BertModel " +
-                "or a checkpoint with another head has nothing to compute token logits with");
+        RequireHead(weights);
         // Every parameter's name is its transformers name (with the "bert." prefix the encoder may lack).
         string prefix = weights.Contains(Prefix + "embeddings.word_embeddings.weight") ? Prefix : "";
         foreach (var (name, parameter) in BaseParameters())
@@ -55,13 +52,21 @@ public sealed class BertModel(Bert bert, JsonObject config, JsonObject? generati
             .Where(m => m.Module is Linear && !m.Name.Contains(".lora_", StringComparison.Ordinal))
             .ToDictionary(m => m.Name, m => (IReadOnlyList<LinearSlice>)[new LinearSlice((Linear)m.Module, 0)]);
 
+    internal static void RequireHead(HfWeights weights)
+    {
+        if (!weights.Contains(HeadProbe))
+            throw new InvalidDataException(
+                $"{weights.Folder}: no masked-LM head ('{HeadProbe}' is missing). LlmLab's BERT is BertForMaskedLM; a bare BertModel " +
+                "or a checkpoint with another head has nothing to compute token logits with");
+    }
+
     // Every parameter but those of LoRA adapters (which live in adapter files, not the model's).
     private IEnumerable<(string Name, Variable Parameter)> BaseParameters() =>
         Bert.NamedParameters().Where(p => !p.Name.Contains(".lora_", StringComparison.Ordinal));
 
     // The name as stored: older checkpoints call LayerNorm's weight and bias gamma and beta, and the decoder's bias
     // may be saved under its own name (it is the same tensor as cls.predictions.bias).
-    private static string Resolve(HfWeights weights, string name)
+    internal static string Resolve(HfWeights weights, string name)
     {
         if (weights.Contains(name)) return name;
         string? legacy = name switch

@@ -14,6 +14,40 @@ public sealed class Gpt2Architecture : IHfArchitecture
     public HfModel Create(IBackend backend, JsonObject config, JsonObject? generationConfig, ulong seed) =>
         new Gpt2Model(new Gpt(backend, ReadConfig(config), seed), config, generationConfig);
 
+    // Gpt2Model.ImportTensors's reads: Conv1D weights [in, out], c_attn fused [C, 3C], with or without "transformer.".
+    public Func<HfWeights, IEnumerable<(string Name, int[] Shape)>> Tensors(JsonObject config)
+    {
+        var c = ReadConfig(config);
+        return weights => Tensors(c, weights);
+    }
+
+    private static IEnumerable<(string Name, int[] Shape)> Tensors(GptConfig c, HfWeights weights)
+    {
+        string prefix = weights.Contains("transformer.wte.weight") ? "transformer." : "";
+        int width = c.Width, hidden = c.MlpHidden;
+        yield return (prefix + "wte.weight", [c.VocabularySize, width]);
+        yield return (prefix + "wpe.weight", [c.Context, width]);
+        for (int i = 0; i < c.Layers; i++)
+        {
+            string h = $"{prefix}h.{i}.";
+            foreach (string norm in new[] { "ln_1", "ln_2" })
+            {
+                yield return ($"{h}{norm}.weight", [width]);
+                yield return ($"{h}{norm}.bias", [width]);
+            }
+            yield return ($"{h}attn.c_attn.weight", [width, 3 * width]);
+            yield return ($"{h}attn.c_attn.bias", [3 * width]);
+            yield return ($"{h}attn.c_proj.weight", [width, width]);
+            yield return ($"{h}attn.c_proj.bias", [width]);
+            yield return ($"{h}mlp.c_fc.weight", [width, hidden]);
+            yield return ($"{h}mlp.c_fc.bias", [hidden]);
+            yield return ($"{h}mlp.c_proj.weight", [hidden, width]);
+            yield return ($"{h}mlp.c_proj.bias", [width]);
+        }
+        yield return (prefix + "ln_f.weight", [width]);
+        yield return (prefix + "ln_f.bias", [width]);
+    }
+
     public static GptConfig ReadConfig(JsonObject config)
     {
         string activation = config.String("activation_function", "gelu_new");

@@ -17,10 +17,37 @@ public static class HfCheckpoint
     {
         var (config, generation) = ReadConfigs(folder);
         if (QuantizedCheckpoint.IsQuantized(config)) return QuantizedCheckpoint.Load(backend, folder, config, generation);
-        var model = Architecture(config, folder).Create(backend, config, generation, seed: 0);
+        var architecture = Architecture(config, folder);
+        var tensors = architecture.Tensors(config);
         using var weights = HfWeights.Open(folder);
+        CheckTensors(tensors, weights);
+        var model = architecture.Create(backend, config, generation, seed: 0);
         model.ImportTensors(weights);
         return model;
+    }
+
+    /// <summary>
+    /// The checks <see cref="Load"/> makes before it allocates anything - config.json's values as the architecture
+    /// reads them, every tensor's name and shape from the safetensors headers - without loading a weight: what
+    /// <c>llmlab inspect</c> runs to say whether LlmLab reads a folder. A quantised folder's config is checked, its
+    /// tensors only when loaded. A problem is an <see cref="InvalidDataException"/> naming the file and key or tensor.
+    /// </summary>
+    public static void Check(string folder)
+    {
+        var (config, _) = ReadConfigs(folder);
+        if (QuantizedCheckpoint.IsQuantized(config))
+        {
+            QuantizedCheckpoint.CheckConfig(config);
+            return;
+        }
+        var tensors = Architecture(config, folder).Tensors(config);
+        using var weights = HfWeights.Open(folder);
+        CheckTensors(tensors, weights);
+    }
+
+    private static void CheckTensors(Func<HfWeights, IEnumerable<(string Name, int[] Shape)>> tensors, HfWeights weights)
+    {
+        foreach (var (name, shape) in tensors(weights)) weights.CheckShape(name, shape);
     }
 
     /// <summary>A freshly initialised model of the shape a config describes (training from scratch).</summary>

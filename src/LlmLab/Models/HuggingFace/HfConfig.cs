@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace LlmLab.Models.HuggingFace;
 
@@ -13,7 +14,11 @@ public static class HfConfig
     {
         try
         {
-            return JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject
+            byte[] bytes = File.ReadAllBytes(path);
+            // System.Text.Json checks string contents only when a value is read ("Cannot transcode invalid UTF-8"),
+            // far from the file: check the whole file here, where its name is known.
+            if (!Utf8.IsValid(bytes)) throw new InvalidDataException($"{path}: not valid UTF-8 (line {LineOfInvalidUtf8(bytes)})");
+            return JsonNode.Parse(bytes) as JsonObject
                    ?? throw new InvalidDataException($"{path}: not a JSON object");
         }
         catch (JsonException e)
@@ -24,6 +29,12 @@ public static class HfConfig
         {
             throw new InvalidDataException($"{path}: cannot be read ({e.Message})", e);
         }
+    }
+
+    private static int LineOfInvalidUtf8(byte[] bytes)
+    {
+        var status = Utf8.ToUtf16(bytes, new char[bytes.Length], out int valid, out _, replaceInvalidSequences: false);
+        return status == System.Buffers.OperationStatus.Done ? 0 : bytes.AsSpan(0, valid).Count((byte)'\n') + 1;
     }
 
     public static int Int(this JsonObject config, string key) =>

@@ -50,11 +50,20 @@ public sealed class HfWeights : IDisposable
     /// <summary>A floating-point tensor as f32, after checking its shape against what the config implies.</summary>
     public float[] Read(string name, params int[] shape)
     {
+        CheckShape(name, shape);
+        return FileOf(name).ReadFloats(name);
+    }
+
+    /// <summary>
+    /// Checks from the header alone that <paramref name="name"/> is here with the shape the config implies; a
+    /// missing or misshapen tensor is an <see cref="InvalidDataException"/> naming it.
+    /// </summary>
+    public void CheckShape(string name, params int[] shape)
+    {
         var info = Info(name);
         if (!info.Shape.SequenceEqual(shape))
             throw new InvalidDataException(
                 $"{FileOf(name).Path}: '{name}' is [{string.Join(", ", info.Shape)}], config.json implies [{string.Join(", ", shape)}]");
-        return FileOf(name).ReadFloats(name);
     }
 
     /// <summary>The file holding a tensor; a missing one is named with an example of what the folder does hold.</summary>

@@ -18,4 +18,11 @@ public interface IHfArchitecture
     /// <see cref="InvalidDataException"/> naming the key.
     /// </summary>
     HfModel Create(IBackend backend, JsonObject config, JsonObject? generationConfig, ulong seed);
+
+    /// <summary>
+    /// Reads config.json as <see cref="Create"/> does (the same checks, nothing allocated) and gives, for a folder's
+    /// weights, the tensors they must hold: under the names that folder uses (a prefix or legacy spelling it has),
+    /// with the shapes config.json implies in Hugging Face's layout. What loading reads, known from config.json alone.
+    /// </summary>
+    Func<HfWeights, IEnumerable<(string Name, int[] Shape)>> Tensors(JsonObject config);
 }

@@ -17,6 +17,37 @@ public sealed class LlamaArchitecture : IHfArchitecture
     public HfModel Create(IBackend backend, JsonObject config, JsonObject? generationConfig, ulong seed) =>
         new LlamaModel(new Gpt(backend, ReadConfig(config), seed), config, generationConfig);
 
+    // LlamaModel's tensors: [out, in] linears named as transformers names them, an lm_head only when untied.
+    public Func<HfWeights, IEnumerable<(string Name, int[] Shape)>> Tensors(JsonObject config)
+    {
+        var c = ReadConfig(config);
+        return weights => Tensors(c, weights);
+    }
+
+    private static IEnumerable<(string Name, int[] Shape)> Tensors(GptConfig c, HfWeights weights)
+    {
+        int width = c.Width, hidden = c.MlpHidden, keyValue = c.KvHeads * (width / c.Heads);
+        yield return ("model.embed_tokens.weight", [c.VocabularySize, width]);
+        for (int i = 0; i < c.Layers; i++)
+        {
+            string layer = $"model.layers.{i}.";
+            yield return (layer + "input_layernorm.weight", [width]);
+            foreach (var (name, outputs, inputs) in new[]
+                     {
+                         ("self_attn.q_proj", width, width), ("self_attn.k_proj", keyValue, width), ("self_attn.v_proj", keyValue, width),
+                         ("self_attn.o_proj", width, width), ("mlp.gate_proj", hidden, width), ("mlp.up_proj", hidden, width),
+                         ("mlp.down_proj", width, hidden),
+                     })
+            {
+                yield return (layer + name + ".weight", [outputs, inputs]);
+                if (c.Bias) yield return (layer + name + ".bias", [outputs]);
+            }
+            yield return (layer + "post_attention_layernorm.weight", [width]);
+        }
+        yield return ("model.norm.weight", [width]);
+        if (!c.TiedEmbeddings) yield return ("lm_head.weight", [c.VocabularySize, width]);
+    }
+
     public static GptConfig ReadConfig(JsonObject config)
     {
         string activation = config.String("hidden_act", "silu");

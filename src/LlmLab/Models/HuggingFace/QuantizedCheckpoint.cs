@@ -144,16 +144,7 @@ public static class QuantizedCheckpoint
     /// </summary>
     public static HfModel Load(IBackend backend, string folder, JsonObject config, JsonObject? generationConfig)
     {
-        var quantization = (JsonObject)config[ConfigKey]!;
-        WeightFormat format;
-        try { format = WeightFormats.Parse(quantization.String("format", "")); }
-        catch (ArgumentException e) { throw new InvalidDataException($"config.json's {ConfigKey}: {e.Message}", e); }
-        if (format == WeightFormat.F32) throw new InvalidDataException($"config.json's {ConfigKey}: format f32 is not a quantised format");
-        var layerNames = quantization["quantized_layers"] is JsonArray array
-            ? array.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s : throw new InvalidDataException(
-                $"config.json's {ConfigKey}.quantized_layers should hold layer names, got {n?.ToJsonString() ?? "null"}")).ToHashSet()
-            : throw new InvalidDataException($"config.json's {ConfigKey} has no \"quantized_layers\" list");
-
+        var (format, layerNames) = CheckConfig(config);
         var plain = config.DeepClone().AsObject();
         plain.Remove(ConfigKey);
         var model = HfCheckpoint.Create(backend, plain, seed: 0, generationConfig);
@@ -184,6 +175,21 @@ public static class QuantizedCheckpoint
         if (file.Names.FirstOrDefault(n => !used.Contains(n)) is { } extra)
             throw new SafetensorsException(path, extra, $"is not a parameter of the {model.Architecture} that config.json describes");
         return model;
+    }
+
+    /// <summary>The quantised format and layer names config.json's quantization_config gives; a bad one is named.</summary>
+    public static (WeightFormat Format, HashSet<string> Layers) CheckConfig(JsonObject config)
+    {
+        var quantization = (JsonObject)config[ConfigKey]!;
+        WeightFormat format;
+        try { format = WeightFormats.Parse(quantization.String("format", "")); }
+        catch (ArgumentException e) { throw new InvalidDataException($"config.json's {ConfigKey}: {e.Message}", e); }
+        if (format == WeightFormat.F32) throw new InvalidDataException($"config.json's {ConfigKey}: format f32 is not a quantised format");
+        var layerNames = quantization["quantized_layers"] is JsonArray array
+            ? array.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s : throw new InvalidDataException(
+                $"config.json's {ConfigKey}.quantized_layers should hold layer names, got {n?.ToJsonString() ?? "null"}")).ToHashSet()
+            : throw new InvalidDataException($"config.json's {ConfigKey} has no \"quantized_layers\" list");
+        return (format, layerNames);
     }
 
     private static QuantizedWeight ReadInt8(Safetensors file, IBackend backend, string name, Linear layer, HashSet<string> used)

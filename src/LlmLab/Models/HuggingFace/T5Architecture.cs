@@ -16,6 +16,52 @@ public sealed class T5Architecture : IHfArchitecture
     public HfModel Create(IBackend backend, JsonObject config, JsonObject? generationConfig, ulong seed) =>
         new T5Model(new T5(backend, ReadConfig(config), seed), config, generationConfig);
 
+    // T5Model's tensors: name for name, [out, in] linears, the relative bias in each stack's first block only,
+    // "shared.weight" (or an older file's "encoder.embed_tokens.weight"), an lm_head only when untied.
+    public Func<HfWeights, IEnumerable<(string Name, int[] Shape)>> Tensors(JsonObject config)
+    {
+        var c = ReadConfig(config);
+        return weights => Tensors(c, weights);
+    }
+
+    private static IEnumerable<(string Name, int[] Shape)> Tensors(T5Config c, HfWeights weights)
+    {
+        int width = c.Width, inner = c.InnerWidth, hidden = c.FeedForwardWidth;
+        bool older = !weights.Contains("shared.weight") && weights.Contains("encoder.embed_tokens.weight");
+        yield return (older ? "encoder.embed_tokens.weight" : "shared.weight", [c.VocabularySize, width]);
+        foreach (var (stack, layers) in new[] { ("encoder", c.EncoderLayers), ("decoder", c.DecoderLayers) })
+        {
+            bool decoder = stack == "decoder";
+            for (int i = 0; i < layers; i++)
+            {
+                string block = $"{stack}.block.{i}.";
+                foreach (var t in Attention(block + "layer.0.SelfAttention.", relativeBias: i == 0)) yield return t;
+                yield return (block + "layer.0.layer_norm.weight", [width]);
+                if (decoder)
+                {
+                    foreach (var t in Attention(block + "layer.1.EncDecAttention.", relativeBias: false)) yield return t;
+                    yield return (block + "layer.1.layer_norm.weight", [width]);
+                }
+                string feedForward = block + (decoder ? "layer.2." : "layer.1.");
+                string[] inputs = c.Gated ? ["wi_0", "wi_1"] : ["wi"];
+                foreach (string wi in inputs) yield return ($"{feedForward}DenseReluDense.{wi}.weight", [hidden, width]);
+                yield return (feedForward + "DenseReluDense.wo.weight", [width, hidden]);
+                yield return (feedForward + "layer_norm.weight", [width]);
+            }
+            yield return ($"{stack}.final_layer_norm.weight", [width]);
+        }
+        if (!c.TiedEmbeddings) yield return ("lm_head.weight", [c.VocabularySize, width]);
+
+        IEnumerable<(string, int[])> Attention(string prefix, bool relativeBias)
+        {
+            yield return (prefix + "q.weight", [inner, width]);
+            yield return (prefix + "k.weight", [inner, width]);
+            yield return (prefix + "v.weight", [inner, width]);
+            yield return (prefix + "o.weight", [width, inner]);
+            if (relativeBias) yield return (prefix + "relative_attention_bias.weight", [c.RelativeBuckets, c.Heads]);
+        }
+    }
+
     public static T5Config ReadConfig(JsonObject config)
     {
         var (activation, gated) = FeedForward(config.String("feed_forward_proj", "relu"));

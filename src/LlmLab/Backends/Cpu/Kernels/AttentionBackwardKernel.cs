@@ -1,7 +1,7 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Numerics.Tensors;
 
 namespace LlmLab.Backends.Cpu.Kernels;
 
@@ -104,7 +104,7 @@ internal static class AttentionBackwardKernel
                     w.KeyVisible, s.Causal ? firstPosition + r - k0 : int.MaxValue, ref w.Max[r], ref w.Sum[r]);
         }
         for (int r = 0; r < rows; r++)
-            logSumExp[row0 + r] = w.Sum[r] > 0 ? w.Max[r] + SimdMath.Log(w.Sum[r]) : float.PositiveInfinity;
+            logSumExp[row0 + r] = w.Sum[r] > 0 ? w.Max[r] + Numerics.ManagedMath.Log(w.Sum[r]) : float.PositiveInfinity;
 
         // Second sweep: dS of each key block, dQ += dS K.
         int paddedRows = (rows + 3) & ~3;

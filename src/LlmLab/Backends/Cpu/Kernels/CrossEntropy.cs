@@ -12,7 +12,7 @@ internal static class CrossEntropy
     {
         float max = SimdMath.Max(logits);
         float sum = RowExp.SumExp(logits, default, max, default);
-        return SimdMath.Log(sum) - (logits[target] - max);
+        return Numerics.ManagedMath.Log(sum) - (logits[target] - max);
     }
 
     /// <summary>dlogits = (softmax(logits) - onehot(target)) gradLoss, the softmax as <see cref="Softmax.Row"/> computes it.</summary>

@@ -8,14 +8,14 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// </summary>
 internal static unsafe class GemmScratch
 {
-    [ThreadStatic] private static float[]? t_buffer;
+    [ThreadStatic] private static float[]? Buffer;
 
     /// <summary>At least <paramref name="floats"/> floats, 64-byte aligned, owned by the calling thread until it asks again.</summary>
     public static float* Get(int floats)
     {
-        var buffer = t_buffer;
+        var buffer = Buffer;
         if (buffer is null || buffer.Length < floats + 16)
-            t_buffer = buffer = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            Buffer = buffer = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
         nint start = (nint)Unsafe.AsPointer(ref buffer[0]);
         return (float*)((start + 63) & ~(nint)63);
     }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using LlmLab.Quantization;
+using LlmLab.Numerics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
 

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using LlmLab.Quantization;
+using LlmLab.Numerics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
 

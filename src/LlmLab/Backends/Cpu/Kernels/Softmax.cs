@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LlmLab.Backends.Cpu.Kernels;
@@ -33,7 +33,7 @@ internal static class Softmax
             y.Fill(float.NegativeInfinity);
             return;
         }
-        float logSum = SimdMath.Log(RowExp.SumExp(x, keep, max, default));
+        float logSum = Numerics.ManagedMath.Log(RowExp.SumExp(x, keep, max, default));
         var m = Vector256.Create(max);
         var l = Vector256.Create(logSum);
         var negativeInfinity = Vector256.Create(float.NegativeInfinity);

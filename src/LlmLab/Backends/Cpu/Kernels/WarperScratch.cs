@@ -4,7 +4,7 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// (a sampling step runs every token: no per-call allocations of vocabulary-sized arrays).</summary>
 internal sealed class WarperScratch
 {
-    [ThreadStatic] private static WarperScratch? _cached;
+    [ThreadStatic] private static WarperScratch? Cached;
 
     private WarperScratch(int vocab)
     {
@@ -20,8 +20,8 @@ internal sealed class WarperScratch
 
     public static WarperScratch For(int vocab)
     {
-        var s = _cached;
-        if (s is null || s.Vocab < vocab) _cached = s = new WarperScratch(vocab);
+        var s = Cached;
+        if (s is null || s.Vocab < vocab) Cached = s = new WarperScratch(vocab);
         return s;
     }
 

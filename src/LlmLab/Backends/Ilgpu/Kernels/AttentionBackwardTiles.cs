@@ -5,7 +5,7 @@ using ILGPU.Algorithms;
 namespace LlmLab.Backends.Ilgpu.Kernels;
 
 /// <summary>The sizes the attention backward kernels read, passed by value.</summary>
-public struct AttentionBackwardParams
+internal struct AttentionBackwardParams
 {
     public int Batch;
     public int QueryHeads;

@@ -4,7 +4,7 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// The sizes an attention kernel reads, passed by value. Scores live in base 2: q is multiplied by
 /// scale * log2(e) (and the bias by log2(e)), so e^(s - m) becomes 2^(s' - m'), one ex2 instruction on a GPU.
 /// </summary>
-public struct AttentionParams
+internal struct AttentionParams
 {
     public int Batch;
     public int QueryHeads;

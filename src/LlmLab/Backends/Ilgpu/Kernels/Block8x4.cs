@@ -5,9 +5,9 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// <summary>
 /// One lane's partial sums of an 8-row x 4-column block of C (<see cref="MatMulSkinnyKernel"/>), as 32 scalars, and the
 /// transposing sum that totals them over the warp, leaving lane l with the total of value l (row l / 4, column l % 4).
-/// Public only because ILGPU's CPU runtime must see the type.
+/// Internal: ILGPU's generated code sees it through LlmLab.csproj's InternalsVisibleTo("ILGPURuntime").
 /// </summary>
-public struct Block8x4
+internal struct Block8x4
 {
     public float S00, S01, S02, S03;
     public float S10, S11, S12, S13;

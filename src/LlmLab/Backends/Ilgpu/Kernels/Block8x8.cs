@@ -3,9 +3,9 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// <summary>
 /// One thread's 8 x 8 block of C in registers (64 scalars: a run-time-indexed local array would spill to local
 /// memory), and the rank-1 update that the tile kernels unroll: rows from two Float4s of an A column, columns from
-/// two Float4s of a B row. Public only because ILGPU's CPU runtime must see the type.
+/// two Float4s of a B row. Internal: ILGPU's generated code sees it through InternalsVisibleTo("ILGPURuntime").
 /// </summary>
-public struct Block8x8
+internal struct Block8x8
 {
     public float C00, C01, C02, C03, C04, C05, C06, C07;
     public float C10, C11, C12, C13, C14, C15, C16, C17;

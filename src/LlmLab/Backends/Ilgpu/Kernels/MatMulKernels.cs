@@ -6,9 +6,9 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// Sizes and strides of one tiled-matmul launch, passed by value. Element (row, k) of an A operand sits at
 /// batch * ABatch + row * ARow + k * AK, element (k, col) of a B operand at batch * BBatch + k * BK + col * BCol.
 /// Segment 2 (K2 &gt; 0) continues the k sum with other operands: LoRA's (x A^T) and B^T after x and W^T.
-/// Public only because ILGPU's CPU runtime emits code that must see the type.
+/// Internal: ILGPU's generated code sees it through LlmLab.csproj's InternalsVisibleTo("ILGPURuntime").
 /// </summary>
-public struct MatMulArgs
+internal struct MatMulArgs
 {
     public int M, N, K1, K2;
     public long A1Row, A1K, A1Batch, B1K, B1Col, B1Batch;

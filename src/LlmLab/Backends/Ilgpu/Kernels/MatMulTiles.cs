@@ -5,9 +5,9 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// kernel per shape with every size a constant (the properties of a default struct fold away). Rows x Cols of C per
 /// group, 8 x 8 per thread (Rows * Cols / 64 threads), Depth k values staged in shared memory per step. Rows and Cols
 /// are 64 or 128; Depth is 8 or 16 with 16 * Depth / Cols and 16 * Depth / Rows at most 2 (Float4s each thread loads
-/// per operand per step). Public only because ILGPU's CPU runtime must see the types.
+/// per operand per step). Internal: ILGPU's generated code sees them through InternalsVisibleTo("ILGPURuntime").
 /// </summary>
-public interface IMatMulTile
+internal interface IMatMulTile
 {
     int Rows { get; }
     int Cols { get; }
@@ -19,7 +19,7 @@ public interface IMatMulTile
 }
 
 /// <summary>The big tile: 256 threads, 16-deep k steps (half the barriers of 8), 33 KiB of shared memory.</summary>
-public struct Tile128x128x16 : IMatMulTile
+internal struct Tile128x128x16 : IMatMulTile
 {
     public readonly int Rows => 128;
     public readonly int Cols => 128;
@@ -28,7 +28,7 @@ public struct Tile128x128x16 : IMatMulTile
 }
 
 /// <summary>The big tile, 16-deep steps multiplied 2 k a trip of a loop (see <see cref="IMatMulTile.Unroll"/>).</summary>
-public struct Tile128x128x16Loop2 : IMatMulTile
+internal struct Tile128x128x16Loop2 : IMatMulTile
 {
     public readonly int Rows => 128;
     public readonly int Cols => 128;
@@ -37,7 +37,7 @@ public struct Tile128x128x16Loop2 : IMatMulTile
 }
 
 /// <summary>The big tile with 8-deep steps: half the shared memory and prefetch registers of the 16-deep one.</summary>
-public struct Tile128x128x8 : IMatMulTile
+internal struct Tile128x128x8 : IMatMulTile
 {
     public readonly int Rows => 128;
     public readonly int Cols => 128;
@@ -46,7 +46,7 @@ public struct Tile128x128x8 : IMatMulTile
 }
 
 /// <summary>128 rows x 64 columns, 128 threads: for narrow outputs (N of 64 or less, e.g. LoRA's x A^T).</summary>
-public struct Tile128x64x8 : IMatMulTile
+internal struct Tile128x64x8 : IMatMulTile
 {
     public readonly int Rows => 128;
     public readonly int Cols => 64;
@@ -55,7 +55,7 @@ public struct Tile128x64x8 : IMatMulTile
 }
 
 /// <summary>64 x 64, 64 threads: four times the groups of the big tile, for products too small to fill the GPU.</summary>
-public struct Tile64x64x8 : IMatMulTile
+internal struct Tile64x64x8 : IMatMulTile
 {
     public readonly int Rows => 64;
     public readonly int Cols => 64;

@@ -6,30 +6,30 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// How a <see cref="MatMulTileKernel"/> launch stores its B operand, as a type argument so that each format compiles
 /// its own kernel with the others' code folded away: f32 (B itself, any strides) or a weight W [N, K] quantised by
 /// rows (int8, Q8_0 or Q4_0 blocks) used as W^T and dequantised as its k slices are staged in shared memory, so a
-/// prefill over a quantised weight runs on the same big tiles as f32 and the f32 weight never exists. Public only
-/// because ILGPU's CPU runtime must see the types.
+/// prefill over a quantised weight runs on the same big tiles as f32 and the f32 weight never exists. Internal:
+/// ILGPU's generated code sees them through LlmLab.csproj's InternalsVisibleTo("ILGPURuntime").
 /// </summary>
-public interface IMatMulWeights
+internal interface IMatMulWeights
 {
     int Format { get; }
 }
 
-public struct F32Weights : IMatMulWeights
+internal struct F32Weights : IMatMulWeights
 {
     public readonly int Format => MatMulWeights.F32;
 }
 
-public struct Int8Weights : IMatMulWeights
+internal struct Int8Weights : IMatMulWeights
 {
     public readonly int Format => MatMulWeights.Int8;
 }
 
-public struct Q8_0Weights : IMatMulWeights
+internal struct Q8_0Weights : IMatMulWeights
 {
     public readonly int Format => MatMulWeights.Q8_0;
 }
 
-public struct Q4_0Weights : IMatMulWeights
+internal struct Q4_0Weights : IMatMulWeights
 {
     public readonly int Format => MatMulWeights.Q4_0;
 }

@@ -1,6 +1,6 @@
 using ILGPU;
 using ILGPU.Algorithms;
-using LlmLab.Quantization;
+using LlmLab.Numerics;
 
 namespace LlmLab.Backends.Ilgpu.Kernels;
 

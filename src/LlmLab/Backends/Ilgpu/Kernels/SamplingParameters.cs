@@ -1,8 +1,8 @@
 namespace LlmLab.Backends.Ilgpu.Kernels;
 
-/// <summary>What <see cref="SamplingKernels.WarpRows"/> does to each row; passed by value. Public only because
-/// ILGPU's runtime-generated launcher must see kernel argument types; not an API.</summary>
-public struct SamplingParameters
+/// <summary>What <see cref="SamplingKernels.WarpRows"/> does to each row; passed by value. Internal: ILGPU's
+/// runtime-generated launcher sees kernel argument types through InternalsVisibleTo("ILGPURuntime").</summary>
+internal struct SamplingParameters
 {
     public const int ModeWarp = 0, ModeSample = 1, ModePenaltyOnly = 2;
 

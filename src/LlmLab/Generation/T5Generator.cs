@@ -1,8 +1,8 @@
 using LlmLab.Autograd;
-using LlmLab.Generation;
+using LlmLab.Models;
 using LlmLab.Tensors;
 
-namespace LlmLab.Models;
+namespace LlmLab.Generation;
 
 /// <summary>
 /// Generation from a <see cref="T5"/> as transformers' generate does it for encoder-decoder models: the encoder runs

@@ -1,11 +1,11 @@
 using LlmLab.Backends;
 using LlmLab.Tensors;
 
-namespace LlmLab.Quantization;
+namespace LlmLab.Nn;
 
 /// <summary>
 /// How a linear layer's weight is stored for inference: f32, int8 with one absmax scale per output row (LLM.int8's
-/// vector-wise scheme), or ggml's Q8_0 / Q4_0 blocks of 32 values with an fp16 scale each (REFERENCES.md).
+/// vector-wise scheme), or ggml's Q8_0 / Q4_0 blocks of 32 values with an fp16 scale each (docs/references.md).
 /// </summary>
 public enum WeightFormat
 {

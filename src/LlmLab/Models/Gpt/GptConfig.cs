@@ -35,6 +35,10 @@ public sealed record GptConfig
     public int KvHeads => KeyValueHeads == 0 ? Heads : KeyValueHeads;
     public int MlpHidden => (int)MathF.Round(Width * MlpRatio);
 
+    /// <summary>Each block's shape; residual projections start at N(0, 0.02 / sqrt(2 layers)) as GPT-2's do.</summary>
+    public TransformerBlockOptions BlockOptions() => new(Width, Heads, KvHeads, MlpHidden, Mlp, Norm, NormEpsilon, Bias,
+        Positions == PositionKind.Rotary, RopeTheta, ProjectionStd: 0.02f / MathF.Sqrt(2 * Layers));
+
     public GptConfig Validate()
     {
         Require(VocabularySize > 0, $"vocabulary size must be positive, got {VocabularySize}");

@@ -24,7 +24,7 @@ public sealed class Gpt : Module
         if (config.Positions == PositionKind.Learned)
             PositionEmbedding = Child("wpe", new Embedding(backend, config.Context, config.Width, new RandomStream(seed, "init.wpe")));
         Blocks = Enumerable.Range(0, config.Layers)
-            .Select(i => Child($"h.{i}", new TransformerBlock(backend, config, new RandomStream(seed, $"init.h.{i}"))))
+            .Select(i => Child($"h.{i}", new TransformerBlock(backend, config.BlockOptions(), new RandomStream(seed, $"init.h.{i}"))))
             .ToArray();
         FinalNorm = Child("ln_f", new Norm(backend, config.Width, config.Norm, config.Bias, config.NormEpsilon));
         if (!config.TiedEmbeddings)

@@ -1,6 +1,6 @@
 using ILGPU;
 
-namespace LlmLab.Quantization;
+namespace LlmLab.Numerics;
 
 /// <summary>
 /// IEEE binary16 from and to binary32 in integer arithmetic only, so the cpu kernels, the ILGPU kernels (where

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using LlmLab.Experiments;
+using LlmLab.Training;
+using Xunit.Abstractions;
+
+namespace Lifecycle.Tests;
+
+/// <summary>
+/// Fault injection: a small training run of the example host (Lifecycle.dll, a real child process) is killed with
+/// SIGKILL at points chosen across its life - before the first checkpoint, inside a checkpoint write, between
+/// checkpoints, after the last step's metrics, after training while the next experiment step starts - and resumed
+/// each time with <c>run --resume</c>. The run that survives all five kills must leave the same final weights,
+/// checkpoints, metrics.jsonl (apart from timings), results.json and report (apart from times and the resume count)
+/// as an uninterrupted run, and no temporary file.
+/// </summary>
+public sealed partial class KillAndResumeTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("llmlab-kill-resume-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); }
+        catch (IOException) { }
+    }
+
+    // pretrain-tiny-gpt at its smallest: 16 steps, a checkpoint every 4 (a quarter), validation every 4, then sampling.
+    private static readonly string[] Settings =
+    [
+        "--backend", "cpu", "--seed", "7",
+        "--set", "Steps=16", "--set", "WarmupSteps=2", "--set", "Layers=1", "--set", "Heads=2", "--set", "Width=16",
+        "--set", "Context=48", "--set", "BatchSize=2", "--set", "Documents=10", "--set", "EvaluationInterval=4",
+        "--set", "EvaluationBatches=1", "--set", "MaxNewTokens=8",
+    ];
+
+    [Fact]
+    public void A_run_killed_five_times_and_resumed_matches_an_uninterrupted_one()
+    {
+        var clock = Stopwatch.StartNew();
+        string straightRoot = Path.Combine(_root, "straight"), killedRoot = Path.Combine(_root, "killed");
+        Assert.Equal(0, Run(["run", "pretrain-tiny-gpt", .. Settings, "--out", straightRoot]));
+        string straight = OnlyRun(straightRoot);
+
+        KillAt("step-3", ["run", "pretrain-tiny-gpt", .. Settings, "--out", killedRoot]);   // before the first checkpoint
+        string killed = OnlyRun(killedRoot);
+        Assert.False(Directory.Exists(Path.Combine(killed, "checkpoints", "pretrain", "step-000004")));
+
+        KillAt("checkpoint-8", ["run", "--resume", killed]);   // inside the write of checkpoint 8
+        Assert.NotEmpty(Directory.GetDirectories(Path.Combine(killed, "checkpoints", "pretrain"), ".step-000008.tmp-*"));
+
+        KillAt("step-10", ["run", "--resume", killed]);        // between checkpoints 8 and 12
+        KillAt("step-16", ["run", "--resume", killed]);        // the last step recorded, its checkpoint not written
+        KillAt("before-sample", ["run", "--resume", killed]);  // training done and saved, sampling about to start
+        Assert.Equal(0, Run(["run", "--resume", killed]));
+        output.WriteLine($"straight run, five kills and six resumes: {clock.Elapsed.TotalSeconds:F1} s");
+
+        Assert.Equal(Bytes(straight, "model/model.safetensors"), Bytes(killed, "model/model.safetensors"));
+        Assert.Equal(Text(straight, "model/config.json"), Text(killed, "model/config.json"));
+        Assert.Equal(Text(straight, "model/tokenizer.json"), Text(killed, "model/tokenizer.json"));
+        Assert.Equal(Files(straight, "checkpoints"), Files(killed, "checkpoints"));
+        foreach (string file in Files(straight, "checkpoints"))
+            Assert.True(Bytes(straight, file).SequenceEqual(Bytes(killed, file)), $"{file} differs");
+        Assert.Equal(WithoutTimings(Text(straight, "metrics.jsonl")), WithoutTimings(Text(killed, "metrics.jsonl")));
+        Assert.Equal(Text(straight, "results.json"), Text(killed, "results.json"));
+        Assert.Equal(Report(straight), Report(killed).Replace("completed (resumed 5 times)", "completed"));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(killed, "*", SearchOption.AllDirectories), p => Path.GetFileName(p).Contains(".tmp", StringComparison.Ordinal));
+    }
+
+    /// <summary>Starts the host with <see cref="FaultInjection"/> set to pause at <paramref name="point"/>, and SIGKILLs it there.</summary>
+    private void KillAt(string point, string[] args)
+    {
+        using var process = Start(args, point);
+        var paused = new TaskCompletionSource();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data == $"llmlab: paused at {point}") paused.TrySetResult();
+            else if (e.Data is not null) output.WriteLine($"[stderr] {e.Data}");
+        };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        bool reached = Task.WaitAny([paused.Task, process.WaitForExitAsync()], TimeSpan.FromSeconds(60)) == 0;
+        if (!process.HasExited) process.Kill(entireProcessTree: true);   // SIGKILL on Linux and macOS
+        process.WaitForExit();
+        Assert.True(reached, $"the run did not pause at {point} (exit code {process.ExitCode})");
+        output.WriteLine($"killed at {point}");
+    }
+
+    private int Run(string[] args)
+    {
+        using var process = Start(args, pauseAt: null);
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine($"[stderr] {e.Data}"); };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{string.Join(' ', args)} did not finish in a minute");
+        }
+        return process.ExitCode;
+    }
+
+    // The example host as its own process: dotnet Lifecycle.dll (copied beside the tests with its runtimeconfig).
+    private Process Start(string[] args, string? pauseAt)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _root,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lifecycle.dll"));
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        start.Environment.Remove(FaultInjection.Variable);
+        if (pauseAt is not null) start.Environment[FaultInjection.Variable] = pauseAt;
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine(e.Data); };
+        process.Start();
+        return process;
+    }
+
+    private static string OnlyRun(string runs) => Assert.Single(Directory.GetDirectories(Path.Combine(runs, "pretrain-tiny-gpt")));
+
+    private static byte[] Bytes(string run, string file) => File.ReadAllBytes(Path.Combine(run, file));
+
+    private static string Text(string run, string file) => File.ReadAllText(Path.Combine(run, file));
+
+    private static List<string> Files(string run, string folder) =>
+        [.. Directory.EnumerateFiles(Path.Combine(run, folder), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(run, f)).Order(StringComparer.Ordinal)];
+
+    private static string Report(string run) => ReportScrubber.Scrub(Text(run, "report.md"));
+
+    // The wall-clock fields of the trainer's lines: "pretrain_ms": 10.18, "pretrain_tokens_per_second": 3142.4.
+    private static string WithoutTimings(string metrics) => Timing().Replace(metrics, "$1: T");
+
+    [GeneratedRegex("(\"[a-z_]*(?:_ms|per_second)\"): [-0-9.eE+]+")]
+    private static partial Regex Timing();
+}
