@@ -61,7 +61,7 @@ internal static class RunExecutor
             console.Line($"[{i + 1}/{steps.Count}] {step.Name}");
             recorder.Log.Detail($"step {i + 1}/{steps.Count}: {step.Name}");
             context.StepName = step.Name;
-            FaultInjection.Pause($"before-{step.Name}");
+            FaultInjection.Pause("before", step.Name);
             var clock = Stopwatch.StartNew();
             try
             {

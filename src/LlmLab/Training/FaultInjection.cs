@@ -13,6 +13,13 @@ public static class FaultInjection
 
     private static readonly string? Point = Environment.GetEnvironmentVariable(Variable);
 
+    /// <summary>Pauses at the point named "<paramref name="kind"/>-<paramref name="at"/>"; the name is only formed
+    /// when a point is set, since the trainer passes here every step.</summary>
+    public static void Pause<T>(string kind, T at)
+    {
+        if (Point is not null) Pause($"{kind}-{at}");
+    }
+
     public static void Pause(string point)
     {
         if (Point is null || !string.Equals(Point, point, StringComparison.Ordinal)) return;

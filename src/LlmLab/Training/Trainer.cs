@@ -99,7 +99,7 @@ public sealed class Trainer : IDisposable
             bool last = Step == Options.Steps;
             if (last || Options.EvaluationInterval > 0 && Step % Options.EvaluationInterval == 0)
                 lastValidation = Evaluate();
-            FaultInjection.Pause($"step-{Step}");
+            FaultInjection.Pause("step", Step);
             if (Files is not null && (last || Options.CheckpointInterval > 0 && Step % Options.CheckpointInterval == 0))
                 lastCheckpoint = Checkpoint();
         }

@@ -58,7 +58,7 @@ public sealed record TrainingCheckpoint(string Folder, int Step, long NextBatch,
                 ["optimizer_steps"] = optimizer.StepCount, ["sha256"] = checksums,
             };
             AtomicFile.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
-            FaultInjection.Pause($"checkpoint-{step}");
+            FaultInjection.Pause("checkpoint", step);
             if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
             Directory.Move(temporary, final);
         }
