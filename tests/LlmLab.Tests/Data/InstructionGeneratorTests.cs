@@ -118,6 +118,7 @@ public partial class InstructionGeneratorTests
                 Assert.True(":?=".Contains(item.Input[^1]), item.Input);
                 Assert.NotEqual("", item.Target);
                 Assert.Equal(item.Target.Trim(), item.Target);
+                Assert.Null(InstructionFiles.Problem(item));
                 Assert.Equal(task.Metric == InstructionMetric.Accuracy, item.IsMultipleChoice);
                 if (item.IsMultipleChoice) Assert.Equal(item.Target, item.Options[item.Gold]);
                 else Assert.Equal(-1, item.Gold);
