@@ -13,6 +13,15 @@ public sealed class DataRandom
     public const uint DialogueStream = 1, ReviewStream = 2, PretrainingStream = 3, SplitStream = 4,
         PretrainingDialogueStream = 5, PretrainingReviewStream = 6;
 
+    /// <summary>
+    /// Instruction items (<see cref="InstructionGenerator"/>): task k (its place in the task list) draws an item's
+    /// own numbers (template, label, operands) from InstructionStream + k and the dialogue or review the item is about
+    /// from InstructionTextStream + k + 256a, a = 0, 1, ... the attempt (a task that needs a text with some property
+    /// draws again until it has one), so no task repeats another's texts, or the fine-tuning sets', draw for draw.
+    /// The multi-task mixture draws each item's task from MixtureStream.
+    /// </summary>
+    public const uint MixtureStream = 7, InstructionStream = 0x100, InstructionTextStream = 0x10000;
+
     private readonly ulong _seed;
     private readonly ulong _example;
     private readonly uint _stream;

@@ -5,6 +5,9 @@ namespace LlmLab.Data;
 /// template's instruction with the input filled in), <see cref="Target"/> doc_to_target and <see cref="Options"/>
 /// doc_to_choice (empty for a generation item; the target is one of them for a multiple-choice one).
 /// <see cref="Template"/> names the instruction template that phrased it, so held-out templates can be told apart.
+/// <see cref="InstructionGenerator"/> makes them; <see cref="JsonlLoader.LoadInstructions"/> reads them and
+/// <see cref="InstructionFiles.Save"/> writes them. Record equality compares <see cref="Options"/> by reference, as
+/// records do any list: compare two items' options with SequenceEqual.
 /// </summary>
 public sealed record InstructionExample(
     string Id,

@@ -10,8 +10,12 @@ public static class ReviewGenerator
 {
     public const string Positive = "positive", Negative = "negative", Product = "product", Movie = "movie";
 
+    /// <summary>The third label of the instruction tasks' reviews (<see cref="NeutralReviews"/>); this generator
+    /// writes none.</summary>
+    public const string Neutral = "neutral";
+
     /// <summary>Products, each with an aspect only it has (a lamp has no battery life).</summary>
-    private static readonly (string Name, string Aspect)[] Products =
+    internal static readonly (string Name, string Aspect)[] Products =
     [
         ("pair of wireless headphones", "sound"), ("blender", "motor"), ("pair of running shoes", "fit"), ("desk lamp", "brightness"),
         ("backpack", "zip"), ("electric toothbrush", "battery life"), ("phone charger", "charging speed"),
@@ -20,14 +24,14 @@ public static class ReviewGenerator
         ("frying pan", "non-stick coating"),
     ];
 
-    private static readonly string[] ProductAspects =
+    internal static readonly string[] ProductAspects =
         ["build quality", "price", "delivery", "design", "packaging", "instruction manual", "customer service", "finish"];
 
-    private static readonly string[] TitleFirst = ["The Last", "A Silent", "The Broken", "Midnight", "The Hidden", "Beyond the", "The Second", "Into the"];
-    private static readonly string[] TitleSecond = ["Harbor", "Garden", "Signal", "Winter", "Kingdom", "River", "Promise", "Storm", "Mirror", "Road"];
-    private static readonly string[] Genres = ["thriller", "comedy", "drama", "science fiction film", "animated film", "horror film", "romance", "war film"];
+    internal static readonly string[] TitleFirst = ["The Last", "A Silent", "The Broken", "Midnight", "The Hidden", "Beyond the", "The Second", "Into the"];
+    internal static readonly string[] TitleSecond = ["Harbor", "Garden", "Signal", "Winter", "Kingdom", "River", "Promise", "Storm", "Mirror", "Road"];
+    internal static readonly string[] Genres = ["thriller", "comedy", "drama", "science fiction film", "animated film", "horror film", "romance", "war film"];
 
-    private static readonly string[] MovieAspects =
+    internal static readonly string[] MovieAspects =
         ["acting", "plot", "soundtrack", "visual style", "pacing", "dialogue", "ending", "cinematography", "script", "lead actress"];
 
     /// <summary>Examples start .. start + count - 1 of the data set for this seed.</summary>
@@ -39,7 +43,11 @@ public static class ReviewGenerator
     public static ReviewExample Example(ulong seed, long index) =>
         Create(seed, index, DataRandom.ReviewStream, $"review-{seed}-{index}");
 
-    internal static ReviewExample Create(ulong seed, long index, uint stream, string id)
+    internal static ReviewExample Create(ulong seed, long index, uint stream, string id) => Create(seed, index, stream, id, out _);
+
+    /// <summary>An example from another stream, with what it reviews ("a kettle", "the film The Last Harbor") for
+    /// an instruction that names it.</summary>
+    internal static ReviewExample Create(ulong seed, long index, uint stream, string id, out string subject)
     {
         var r = new DataRandom(seed, (ulong)index, stream);
         bool positive = r.Chance(0.5), movie = r.Chance(0.5);
@@ -48,6 +56,7 @@ public static class ReviewGenerator
         if (movie)
         {
             string title = r.Pick(TitleFirst) + " " + r.Pick(TitleSecond), genre = r.Pick(Genres);
+            subject = "the film " + title;
             sentences.Add(r.Pick($"I watched {title} last weekend.", $"We saw {title}, {Phrase.WithArticle(genre)}, at the cinema.",
                 $"{title} is the new {genre} everyone is talking about.", $"Finally got around to watching {title}.",
                 $"My friends took me to see {title}."));
@@ -56,6 +65,7 @@ public static class ReviewGenerator
         else
         {
             var (product, special) = r.Pick(Products);
+            subject = Phrase.WithArticle(product);
             sentences.Add(r.Pick($"I bought this {product} {r.Pick("a month ago", "last week", "two weeks ago", "in the spring")}.",
                 $"Got this {product} as a gift.", $"I have been using this {product} every day for a while.",
                 $"I ordered the {product} after reading a few reviews.", $"This is my second {product} from this brand."));
