@@ -3,10 +3,11 @@ namespace LlmLab.Prompting;
 /// <summary>
 /// A metric's mean over a group of items (a task, or a task and template) with lm-eval's standard error of the mean
 /// (the sample standard deviation over sqrt(n); NaN for fewer than two items) and the normal 95% interval
-/// mean ± 1.96 standard errors (not clipped to [0, 1]). <see cref="FewestShots"/>: the fewest shots any item got.
+/// mean ± 1.96 standard errors (not clipped to [0, 1]). <see cref="FewestShots"/>: the fewest shots any item got;
+/// <see cref="Truncated"/>: how many items' prompts lost tokens from the left to fit the model.
 /// </summary>
 public sealed record MetricSummary(string Task, string? Template, int ShotsRequested, int FewestShots, string Metric, int Count, double Mean,
-    double StandardError)
+    double StandardError, int Truncated = 0)
 {
     public const double Z95 = 1.96;
 

@@ -61,13 +61,23 @@ public sealed class PromptEvaluator(ILanguageModel model)
     {
         var stops = options.StopSequences;
         var generation = Model.GenerateGreedy(Model.EncodeContext(prompt), options.MaxNewTokens,
-            stops.Count == 0 ? null : tokens => Cut(Model.Tokenizer.Decode(tokens.ToArray()), stops) is var (_, stopped) && stopped);
-        var (prediction, _) = Cut(Model.Tokenizer.Decode(generation.Tokens), stops);
+            stops.Count == 0 ? null : tokens => Cut(Decode(tokens), stops).Stopped);
+        var (prediction, _) = Cut(Decode(generation.Tokens), stops);
         double score = item.Metric == InstructionMetric.RougeL
             ? Rouge.RougeL(prediction, item.Target).F1
             : ExactMatch.Matches(prediction.Trim(), [item.Target.Trim()]) ? 1 : 0;
         return new PromptRecord(item, options.Shots, shotIds, prompt, Options: [], Predicted: null, PredictedNormalized: null, prediction,
             score, NormalizedScore: null, generation.TruncatedContextTokens);
+    }
+
+    /// <summary>
+    /// The text of generated tokens, special tokens dropped; so are ids past the tokenizer's vocabulary, which a model
+    /// with a padded embedding table can produce (transformers' decode skips them too).
+    /// </summary>
+    private string Decode(IReadOnlyList<int> tokens)
+    {
+        int vocabulary = Model.Tokenizer.VocabularySize;
+        return Model.Tokenizer.Decode(tokens.Where(t => t < vocabulary).ToArray());
     }
 
     /// <summary>The text before the earliest stop sequence (lm-eval splits at each in turn: the same cut), and whether one occurs.</summary>

@@ -25,12 +25,12 @@ public sealed record PromptReport(string Model, int Shots, IReadOnlyList<PromptR
         foreach (var group in groups)
         {
             var records = group.ToArray();
-            int fewest = records.Min(r => r.Shots);
+            int fewest = records.Min(r => r.Shots), truncated = records.Count(r => r.TruncatedContextTokens > 0);
             Add(MetricName(group.Key.Metric), records.Select(r => r.Score).ToArray());
             if (group.Key.Metric == InstructionMetric.Accuracy) Add("acc_norm", records.Select(r => r.NormalizedScore ?? 0).ToArray());
 
             void Add(string metric, double[] scores) => summaries.Add(new MetricSummary(group.Key.Task, group.Key.Template, Shots, fewest, metric,
-                scores.Length, PromptStatistics.Mean(scores), PromptStatistics.StandardError(scores)));
+                scores.Length, PromptStatistics.Mean(scores), PromptStatistics.StandardError(scores), truncated));
         }
         return summaries;
     }
