@@ -28,6 +28,7 @@ public class LayerTests(ITestOutputHelper output)
         ("Models", ["LlmLab.Models"]),
         ("Generation", ["LlmLab.Generation"]),
         ("Models.HuggingFace", ["LlmLab.Models.HuggingFace"]),
+        ("Prompting", ["LlmLab.Prompting"]),
         ("Peft", ["LlmLab.Peft"]),
         ("Training", ["LlmLab.Training"]),
     ];

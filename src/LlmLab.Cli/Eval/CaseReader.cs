@@ -14,12 +14,20 @@ public static class CaseReader
     /// skipped. Read by the engine's one case reader (<see cref="JsonlLoader.LoadEvaluationCases"/>); its problems
     /// are worded here as "FILE line N: ...".
     /// </summary>
-    public static List<EvaluationCase> ReadJsonLines(string path)
+    public static List<EvaluationCase> ReadJsonLines(string path) => ReadJsonLines(path, p => JsonlLoader.LoadEvaluationCases(p));
+
+    /// <summary>
+    /// Instruction items for <c>llmlab prompt-eval</c> (<see cref="JsonlLoader.LoadInstructions"/>), their problems
+    /// worded the same way.
+    /// </summary>
+    public static List<InstructionExample> ReadInstructions(string path) => ReadJsonLines(path, JsonlLoader.LoadInstructions);
+
+    private static List<T> ReadJsonLines<T>(string path, Func<string, IEnumerable<T>> load)
     {
         if (Directory.Exists(path)) throw new CliException($"cannot read '{path}': it is a directory");
         try
         {
-            return [.. JsonlLoader.LoadEvaluationCases(path)];
+            return [.. load(path)];
         }
         catch (DataFormatException e)
         {
