@@ -32,5 +32,6 @@ public sealed record PretrainConfig
     [Param(Description = "validation every this many steps (0: only at the start and end)", Min = 0, Max = 10_000_000)] public int EvaluationInterval { get; init; } = 250;
     [Param(Description = "validation batches averaged", Min = 1, Max = 10_000)] public int EvaluationBatches { get; init; } = 20;
     [Param(Description = "documents of the synthetic corpus to train on (about 280 characters each)", Min = 10, Max = 10_000_000)] public int Documents { get; init; } = 4000;
+    [Param(Description = "share of the documents that are labelled task text (reviews ending in their verdict, dialogues with their topic): what a base model knows about the prompting tasks", Min = 0, Max = 1)] public double LabelledText { get; init; }
     [Param(Description = "a checkpoint every this many steps, and at the end (0: every quarter of the run)", Min = 0, Max = 10_000_000)] public int CheckpointInterval { get; init; }
 }

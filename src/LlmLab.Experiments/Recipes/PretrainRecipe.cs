@@ -22,8 +22,8 @@ public static class PretrainRecipe
     public static TinyGpt Pretrain(PretrainConfig config, ExperimentContext context, string stage = "pretrain")
     {
         ulong seed = context.Seed;
-        string trainText = string.Join("\n\n", PretrainingCorpus.Generate(seed, config.Documents));
-        string validationText = string.Join("\n\n", PretrainingCorpus.Generate(seed, Math.Max(2, config.Documents / 10), start: 1_000_000_000));
+        string trainText = Corpus(seed, config.Documents, 0, config.LabelledText);
+        string validationText = Corpus(seed, Math.Max(2, config.Documents / 10), 1_000_000_000, config.LabelledText);
         var tokenizer = CorpusTokenizer.Build(config.Tokenizer, config.VocabularySize, trainText, Path.Combine(context.RunFolder, $"{stage}-tokenizer"));
         int[] trainTokens = tokenizer.Encode(trainText), validationTokens = tokenizer.Encode(validationText);
         string unit = CorpusTokenizer.Unit(tokenizer);
@@ -79,6 +79,12 @@ public static class PretrainRecipe
         }
         return model;
     }
+
+    /// <summary>Documents start .. start + count - 1 joined by blank lines: the synthetic corpus, with the given
+    /// share of them labelled task text (<see cref="LabelledText"/>) in their place.</summary>
+    public static string Corpus(ulong seed, int count, long start, double labelledShare) =>
+        string.Join("\n\n", Enumerable.Range(0, count).Select(i => start + i).Select(i =>
+            LabelledText.IsLabelled(seed, i, labelledShare) ? LabelledText.Document(seed, i) : PretrainingCorpus.Document(seed, i)));
 
     private static string? LossSentence(int steps, float? before, float? after, double bigram, double uniform, int vocabulary, string unit, double charactersPerToken)
     {
