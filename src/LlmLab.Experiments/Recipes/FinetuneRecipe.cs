@@ -76,7 +76,7 @@ public static class FinetuneRecipe
     {
         if (method == FinetuneMethod.Both) throw new ArgumentException("train one method at a time (Full or Lora)", nameof(method));
         string stage = method == FinetuneMethod.Full ? "full" : "lora";
-        var model = Copy(baseModel);
+        var model = baseModel.Copy();
         var gpt = model.Model;
         if (method == FinetuneMethod.Lora)
         {
@@ -271,19 +271,6 @@ public static class FinetuneRecipe
         }
         if (lora is not null) return $"{loraText}, against {baseText}.";
         return $"Full fine-tuning of all {full!.TrainableParameters:N0} parameters reaches ROUGE-L {F(full.Rouge.RougeL.F1)}, against {baseText}.";
-    }
-
-    /// <summary>A fresh GPT holding the same weights (the copy trains; the original is left alone).</summary>
-    private static TinyGpt Copy(TinyGpt source)
-    {
-        var gpt = new Gpt(source.Model.Backend, source.Model.Config, seed: 0);
-        var weights = source.Model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data);
-        foreach (var (name, p) in gpt.NamedParameters())
-        {
-            var from = weights.TryGetValue(name, out var w) ? w : throw new InvalidOperationException($"the base model has no '{name}' (does it still carry LoRA adapters?)");
-            gpt.Backend.Copy(from.Storage, from.ByteOffset, p.Data.Storage, p.Data.ByteOffset, p.Data.ByteLength);
-        }
-        return new TinyGpt(gpt, source.Tokenizer);
     }
 
     private static string F(double value) => NumberFormat.Significant(value);

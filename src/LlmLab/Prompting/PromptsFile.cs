@@ -2,13 +2,12 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using LlmLab.Prompting;
 
-namespace LlmLab.Cli.Eval;
+namespace LlmLab.Prompting;
 
 /// <summary>
 /// The <c>--prompts</c> file of <c>llmlab prompt-eval</c>: one JSON object a line per item and number of shots, in
-/// evaluation order: {"id", "task", "template", "shots_requested", "shots", "shot_ids", "prompt" (the exact text the
+/// evaluation order: {"model", "id", "task", "template", "shots_requested", "shots", "shot_ids", "prompt" (the exact text the
 /// model was given), "target", "metric", "truncated_context_tokens", then for multiple choice "options": [{"option",
 /// "continuation", "loglikelihood", "is_greedy", "tokens", "bytes"}], "prediction" (the option with the highest
 /// log-likelihood), "acc", "acc_norm", and for generation "prediction" and the metric's score.
@@ -20,20 +19,24 @@ public static class PromptsFile
         var text = new StringBuilder();
         var buffer = new ArrayBufferWriter<byte>(1 << 12);
         var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        foreach (var record in reports.SelectMany(r => r.Records))
+        foreach (var report in reports)
         {
-            buffer.ResetWrittenCount();
-            using (var json = new Utf8JsonWriter(buffer, options)) WriteRecord(json, record);
-            text.Append(Encoding.UTF8.GetString(buffer.WrittenSpan)).Append('\n');
+            foreach (var record in report.Records)
+            {
+                buffer.ResetWrittenCount();
+                using (var json = new Utf8JsonWriter(buffer, options)) WriteRecord(json, report.Model, record);
+                text.Append(Encoding.UTF8.GetString(buffer.WrittenSpan)).Append('\n');
+            }
         }
         return text.ToString();
     }
 
-    private static void WriteRecord(Utf8JsonWriter json, PromptRecord record)
+    private static void WriteRecord(Utf8JsonWriter json, string model, PromptRecord record)
     {
         var item = record.Item;
         string metric = PromptReport.MetricName(item.Metric);
         json.WriteStartObject();
+        json.WriteString("model", model);
         json.WriteString("id", item.Id);
         json.WriteString("task", item.Task);
         json.WriteString("template", item.Template);
