@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using LlmLab.Data;
+using LlmLab.Peft;
+using LlmLab.Tokenizers;
+using LlmLab.Training;
+
+namespace LlmLab.Experiments;
+
+/// <summary>How an instruction fine-tuning trains: every weight, or a LoRA adapter merged back at the end.</summary>
+public sealed record InstructionTuning(int Steps, int BatchSize, double LearningRate, bool Lora = false, int LoraRank = 8,
+    double LoraAlpha = 16, string TargetModules = "q_proj,k_proj,v_proj,o_proj", int WarmupSteps = 30, int CheckpointInterval = 0);
+
+/// <summary>
+/// Supervised fine-tuning of a copy of a model on instruction items, FLAN's recipe at small scale: the prompt is an
+/// item's input, the completion the target delimiter, its target and the blank line that ends an answer in a
+/// few-shot prompt (" &lt;target&gt;\n\n", so a generation stops there), with the loss on the completion only.
+/// Items longer than the model's context are left out and counted. LoRA adapters are merged into the weights at
+/// the end, so the result is a plain model again (a later stage can fine-tune it once more).
+/// </summary>
+public static class InstructionTraining
+{
+    public const string EndOfAnswer = "\n\n";
+
+    /// <summary>The item as (prompt, completion) tokens, cut where the harness cuts context and continuation.</summary>
+    public static (int[] Prompt, int[] Completion) Encode(ITokenizer tokenizer, InstructionExample item) =>
+        (tokenizer.Encode(item.Input), tokenizer.Encode(" " + item.Target + EndOfAnswer));
+
+    /// <summary>Trains a copy of <paramref name="start"/> as the run's stage <paramref name="stage"/> and returns it
+    /// with how long the training took.</summary>
+    public static (TinyGpt Model, TimeSpan Time, long Trainable) Train(ExperimentContext context, string stage, TinyGpt start,
+        IReadOnlyList<InstructionExample> train, IReadOnlyList<InstructionExample> validation, InstructionTuning tuning)
+    {
+        var model = start.Copy();
+        var gpt = model.Model;
+        int pad = model.Tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
+        int positions = gpt.Config.Context;
+        var trainBatches = new PromptCompletionBatches(train.Select(i => Encode(model.Tokenizer, i)), positions, tuning.BatchSize, pad, context.Seed, stage);
+        var validationBatches = new PromptCompletionBatches(validation.Select(i => Encode(model.Tokenizer, i)), positions,
+            Math.Min(64, validation.Count), pad, context.Seed, stage + ".validation");
+        if (trainBatches.Skipped > 0)
+            context.Log($"{stage}: {trainBatches.Skipped} of {train.Count} training items are longer than the context of {positions} tokens and were left out");
+        if (tuning.Lora)
+        {
+            var lora = new LoraConfig { Rank = tuning.LoraRank, Alpha = (float)tuning.LoraAlpha, TargetModules = LoraConfig.ParseTargets(tuning.TargetModules) };
+            try
+            {
+                Lora.Apply(gpt, lora, context.Seed);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ExperimentConfigException($"TargetModules: {e.Message}");
+            }
+        }
+        long trainable = gpt.ParameterCount(trainableOnly: true);
+        var options = new TrainingOptions
+        {
+            Steps = tuning.Steps, LearningRate = (float)tuning.LearningRate, MinLearningRate = (float)tuning.LearningRate / 10,
+            WarmupSteps = Math.Min(tuning.WarmupSteps, tuning.Steps), MaxGradientNorm = 1,
+            EvaluationInterval = Math.Max(1, tuning.Steps / 4), EvaluationBatches = 1,
+            CheckpointInterval = tuning.CheckpointInterval > 0 ? tuning.CheckpointInterval : Math.Max(1, tuning.Steps / 2),
+            LogInterval = Math.Max(1, tuning.Steps / 5),
+        };
+        var clock = Stopwatch.StartNew();
+        TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, trainBatches, validationBatches);
+        var time = clock.Elapsed;
+        if (tuning.Lora)
+        {
+            Lora.MergeAndUnload(gpt);
+            gpt.Unfreeze("*");
+        }
+        return (model, time, trainable);
+    }
+}
