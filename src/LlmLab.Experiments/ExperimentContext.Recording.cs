@@ -38,6 +38,16 @@ public sealed partial class ExperimentContext
         Recorder.SaveResults();
     }
 
+    /// <summary>A heat map of <paramref name="rows"/> (name and cells, one a column of <paramref name="columns"/>),
+    /// drawn as plots/<paramref name="name"/>.png with each cell's value on it.</summary>
+    public void Heatmap(string name, string title, string xLabel, string yLabel, IReadOnlyList<string> columns,
+        IReadOnlyList<(string Name, IReadOnlyList<double> Cells)> rows)
+    {
+        var series = rows.Select(r => new PlotSeries(r.Name, [.. Enumerable.Range(0, r.Cells.Count).Select(c => (double)c)], r.Cells)).ToArray();
+        Recorder.Results.AddPlot(new ChartSpec(name, title, xLabel, yLabel, ChartKind.Heatmap, series, columns));
+        Recorder.SaveResults();
+    }
+
     /// <summary>A headline figure (shown at the top of the report and at the end of the run).</summary>
     public void Summary(string key, double value) => AddSummary(key, ReportCell.OfNumber(value));
 

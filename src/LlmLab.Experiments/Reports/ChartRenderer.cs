@@ -16,6 +16,7 @@ public static class ChartRenderer
         plot.YLabel(chart.YLabel);
 
         if (chart.Kind == ChartKind.Bar) DrawBars(plot, chart);
+        else if (chart.Kind == ChartKind.Heatmap) DrawHeatmap(plot, chart);
         else DrawLines(plot, chart);
 
         return plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png);
@@ -52,5 +53,30 @@ public static class ChartRenderer
             plot.Axes.Bottom.MinimumSize = 120;
         }
         plot.Axes.Margins(bottom: 0);
+    }
+
+    // Row r of the matrix is drawn at y = rows - 1 - r (ScottPlot puts the first row of the data at the top), each
+    // cell with its value written on it.
+    private static void DrawHeatmap(ScottPlot.Plot plot, ChartSpec chart)
+    {
+        int rows = chart.Series.Count, columns = chart.Series.Count == 0 ? 0 : chart.Series.Max(s => s.Y.Count);
+        var data = new double[rows, columns];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) data[r, c] = c < chart.Series[r].Y.Count ? chart.Series[r].Y[c] : double.NaN;
+        var heatmap = plot.Add.Heatmap(data);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        plot.Add.ColorBar(heatmap);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+            {
+                if (!double.IsFinite(data[r, c])) continue;
+                var label = plot.Add.Text(data[r, c].ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), c, rows - 1 - r);
+                label.LabelAlignment = ScottPlot.Alignment.MiddleCenter;
+                label.LabelFontColor = ScottPlot.Colors.White;
+                label.LabelFontSize = 16;
+            }
+        var categories = chart.Categories ?? [.. Enumerable.Range(1, columns).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, columns).Select(c => (double)c)], [.. categories.Take(columns)]);
+        plot.Axes.Left.SetTicks([.. Enumerable.Range(0, rows).Select(r => (double)(rows - 1 - r))], [.. chart.Series.Select(s => s.Label)]);
     }
 }
