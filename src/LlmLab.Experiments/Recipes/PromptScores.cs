@@ -12,6 +12,10 @@ public sealed class PromptScores(ExperimentContext context)
 {
     public const string FileName = "prompts.jsonl";
 
+    /// <summary>Answers are one line: generation stops at a line break (as lm-eval's short-answer tasks stop at "\n"),
+    /// which also ends the blank line after a shot's answer.</summary>
+    public static readonly IReadOnlyList<string> AnswerStops = ["\n"];
+
     private readonly List<PromptReport> _reports = [];
 
     /// <summary>The primary metric's summary per task (acc for multiple choice), tasks in the items' order.</summary>
@@ -19,7 +23,7 @@ public sealed class PromptScores(ExperimentContext context)
         IReadOnlyList<InstructionExample> pool, int shots, int maxNewTokens)
     {
         var language = new DecoderLanguageModel(model.Model, model.Tokenizer, label);
-        var options = new FewShotOptions { Shots = shots, Seed = context.Seed, MaxNewTokens = maxNewTokens };
+        var options = new FewShotOptions { Shots = shots, Seed = context.Seed, MaxNewTokens = maxNewTokens, Stops = AnswerStops };
         using var progress = context.Progress($"{label}, {shots}-shot", items.Count);
         var report = new PromptEvaluator(language).Evaluate(items, new FewShotSampler(pool), options, _ =>
         {
