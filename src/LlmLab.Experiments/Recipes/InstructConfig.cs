@@ -27,7 +27,7 @@ public sealed record InstructConfig
     [Param(Description = "layers LoRA adapts")] public string TargetModules { get; init; } = "q_proj,k_proj,v_proj,o_proj";
     [Param(Description = "training items (a mixture of the training tasks, or the single task), in their training templates", Min = 1, Max = 10_000_000)] public int TrainItems { get; init; } = 4000;
     [Param(Description = "test items per task and template set", Min = 2, Max = 100_000)] public int Items { get; init; } = 30;
-    [Param(Description = "numbers of shots the base model is prompted with (its best counts)")] public string BaseShots { get; init; } = "0,1,3";
+    [Param(Description = "numbers of shots the base model is prompted with besides zero (its best score counts)")] public string BaseShots { get; init; } = "0,1,3";
     [Param(Description = "longest generated answer, in tokens", Min = 1, Max = 4096)] public int MaxNewTokens { get; init; } = 64;
     [Param(Description = "a checkpoint every this many steps of each training (0: every half, every quarter of pre-training)", Min = 0, Max = 10_000_000)] public int CheckpointInterval { get; init; }
 }

@@ -21,7 +21,8 @@ public static class InstructRecipe
             ? one : throw new ExperimentConfigException($"{nameof(InstructConfig.SingleTask)}: name one task");
         if (!trainingTasks.Contains(single))
             throw new ExperimentConfigException($"{nameof(InstructConfig.SingleTask)}: '{single}' is held out of training; choose one of {string.Join(", ", trainingTasks)}");
-        var baseShots = InstructionTaskList.Shots(config.BaseShots, nameof(InstructConfig.BaseShots));
+        // Zero shots always: the base model's zero-shot score is what instruction tuning is measured against.
+        var baseShots = InstructionTaskList.Shots(config.BaseShots, nameof(InstructConfig.BaseShots)).Prepend(0).Distinct().ToArray();
 
         var baseModel = PromptingBase.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
             config.Context, config.LabelledText, config.CheckpointInterval);

@@ -34,7 +34,7 @@ public static class InstructionTaskList
     public static IReadOnlyList<InstructionExample> TestItems(ulong seed, IEnumerable<string> tasks, int count, TemplateSet templates) =>
         [.. tasks.SelectMany(t => InstructionGenerator.Generate(seed, t, count, InstructionGenerator.TestStart, templates))];
 
-    /// <summary>The pool shots are drawn from: training items 0 .. 199 of each task in every template.</summary>
+    /// <summary>The pool shots are drawn from: training items 0 .. 39 of each task, each in every template.</summary>
     public static IReadOnlyList<InstructionExample> ShotPool(ulong seed, IEnumerable<string> tasks) =>
         [.. tasks.SelectMany(t => InstructionGenerator.Task(t).Templates(TemplateSet.All)
             .SelectMany(template => Enumerable.Range(0, 40).Select(i => InstructionGenerator.Example(seed, t, i, template))))];

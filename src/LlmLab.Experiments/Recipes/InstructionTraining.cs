@@ -34,9 +34,17 @@ public static class InstructionTraining
         var gpt = model.Model;
         int pad = model.Tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
         int positions = gpt.Config.Context;
-        var trainBatches = new PromptCompletionBatches(train.Select(i => Encode(model.Tokenizer, i)), positions, tuning.BatchSize, pad, context.Seed, stage);
-        var validationBatches = new PromptCompletionBatches(validation.Select(i => Encode(model.Tokenizer, i)), positions,
-            Math.Min(64, validation.Count), pad, context.Seed, stage + ".validation");
+        PromptCompletionBatches trainBatches, validationBatches;
+        try
+        {
+            trainBatches = new PromptCompletionBatches(train.Select(i => Encode(model.Tokenizer, i)), positions, tuning.BatchSize, pad, context.Seed, stage);
+            validationBatches = new PromptCompletionBatches(validation.Select(i => Encode(model.Tokenizer, i)), positions,
+                Math.Min(64, validation.Count), pad, context.Seed, stage + ".validation");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExperimentConfigException($"{stage}: {e.Message} (the base model's context is {positions} tokens)");
+        }
         if (trainBatches.Skipped > 0)
             context.Log($"{stage}: {trainBatches.Skipped} of {train.Count} training items are longer than the context of {positions} tokens and were left out");
         if (tuning.Lora)

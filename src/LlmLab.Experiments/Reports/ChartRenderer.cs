@@ -65,6 +65,9 @@ public static class ChartRenderer
             for (int c = 0; c < columns; c++) data[r, c] = c < chart.Series[r].Y.Count ? chart.Series[r].Y[c] : double.NaN;
         var heatmap = plot.Add.Heatmap(data);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        // Scores and shares share one scale, so heat maps of several methods compare by colour.
+        double low = data.Cast<double>().Where(double.IsFinite).DefaultIfEmpty(0).Min(), high = data.Cast<double>().Where(double.IsFinite).DefaultIfEmpty(1).Max();
+        if (low >= 0 && high <= 1) heatmap.ManualRange = new ScottPlot.Range(0, 1);
         plot.Add.ColorBar(heatmap);
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < columns; c++)
@@ -72,7 +75,8 @@ public static class ChartRenderer
                 if (!double.IsFinite(data[r, c])) continue;
                 var label = plot.Add.Text(data[r, c].ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), c, rows - 1 - r);
                 label.LabelAlignment = ScottPlot.Alignment.MiddleCenter;
-                label.LabelFontColor = ScottPlot.Colors.White;
+                label.LabelFontColor = ScottPlot.Colors.Black;
+                label.LabelBackgroundColor = ScottPlot.Colors.White.WithAlpha(0.7);
                 label.LabelFontSize = 16;
             }
         var categories = chart.Categories ?? [.. Enumerable.Range(1, columns).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
