@@ -86,9 +86,9 @@ public static class ForgettingRecipe
         string head = full.BackwardTransfer < -0.1
             ? "Fine-tuned on one task after another, the fully trained model forgets the earlier tasks"
             : full.BackwardTransfer < 0 ? "Fine-tuned on one task after another, the fully trained model forgets a little" : "Here the fully trained model does not forget";
-        string Share(ForgettingMatrix m) => full.BackwardTransfer < 0
-            ? FormattableString.Invariant($", {m.BackwardTransfer / full.BackwardTransfer * 100:0}% of full fine-tuning's forgetting")
-            : "";
+        string Share(ForgettingMatrix m) => full.BackwardTransfer >= 0 ? ""
+            : m.BackwardTransfer >= 0 ? ", no forgetting"
+            : FormattableString.Invariant($", {m.BackwardTransfer / full.BackwardTransfer * 100:0}% of full fine-tuning's forgetting");
         return $"{head} ({Of(full)}, average score {NumberFormat.Significant(full.AverageAccuracy)} after the last stage). "
             + string.Join("; ", methods.Where(m => m != full).Select(m => Of(m) + Share(m) + $", average {NumberFormat.Significant(m.AverageAccuracy)}")) + ".";
     }
