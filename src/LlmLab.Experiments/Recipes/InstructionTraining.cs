@@ -13,7 +13,8 @@ public sealed record InstructionTuning(int Steps, int BatchSize, double Learning
 /// <summary>
 /// Supervised fine-tuning of a copy of a model on instruction items, FLAN's recipe at small scale: the prompt is an
 /// item's input, the completion the target delimiter, its target and the blank line that ends an answer in a
-/// few-shot prompt (" &lt;target&gt;\n\n", so a generation stops there), with the loss on the completion only.
+/// few-shot prompt (" &lt;target&gt;\n\n": the model learns to end an answer with a line break, where the prompting
+/// harness stops generating), with the loss on the completion only.
 /// Items longer than the model's context are left out and counted. LoRA adapters are merged into the weights at
 /// the end, so the result is a plain model again (a later stage can fine-tune it once more).
 /// </summary>

@@ -3,17 +3,28 @@ using LlmLab.Data;
 namespace LlmLab.Tests.Data;
 
 /// <summary>
-/// The labelled task text of the pre-training corpus: review pages that keep one verdict format, dialogues with their
-/// topic, each document a pure function of (seed, index), and the share of documents that are labelled.
+/// The labelled task text of the pre-training corpus: review pages that keep one verdict format, quiz pages of sums
+/// in one format, dialogues with their topic, each document a pure function of (seed, index), and the share of
+/// documents that are labelled.
 /// </summary>
 public class LabelledTextTests
 {
-    /// <summary>The verdict formats a review page may use: the cue and the words for positive and negative.</summary>
-    private static readonly (string Cue, string Positive, string Negative)[] Formats =
+    /// <summary>The verdict formats a review page may use: the cue and the words for positive, negative and neutral.</summary>
+    private static readonly (string Cue, string Positive, string Negative, string Neutral)[] Formats =
     [
-        ("Verdict:", "positive", "negative"), ("Sentiment:", "positive", "negative"),
-        ("Rating:", "good", "bad"), ("Would I recommend it?", "yes", "no"),
+        ("Verdict:", "positive", "negative", "neutral"), ("Sentiment:", "positive", "negative", "neutral"),
+        ("Rating:", "good", "bad", "average"), ("Would I recommend it?", "yes", "no", "maybe"),
     ];
+
+    /// <summary>A quiz page's sums in each of its formats: a, the operator, b and the answer.</summary>
+    private static readonly System.Text.RegularExpressions.Regex[] SumFormats =
+    [
+        new(@"^Q: What is (\d+) (plus|minus) (\d+)\?\nA: (-?\d+)$"),
+        new(@"^(\d+) (\+|-) (\d+) = (-?\d+)$"),
+        new(@"^Question: How much is (\d+) (and|take away) (\d+)\?\nAnswer: (-?\d+)$"),
+    ];
+
+    private static bool IsQuiz(string document) => SumFormats.Any(f => f.IsMatch(document.Split("\n\n")[0]));
 
     private static bool IsDialogue(string document) =>
         document.StartsWith("Topic: ", StringComparison.Ordinal) || document.Split('\n')[^1].StartsWith("Topic: ", StringComparison.Ordinal);
@@ -34,14 +45,14 @@ public class LabelledTextTests
     public void Review_pages_keep_one_verdict_format_and_give_each_review_its_label()
     {
         const ulong seed = 3;
-        int pages = 0, dialogues = 0;
+        int pages = 0, others = 0, neutral = 0;
         var formatsSeen = new HashSet<string>();
-        for (long index = 0; index < 400; index++)
+        for (long index = 0; index < 600; index++)
         {
             string document = LabelledText.Document(seed, index);
-            if (IsDialogue(document))
+            if (IsDialogue(document) || IsQuiz(document))
             {
-                dialogues++;
+                others++;
                 continue;
             }
             pages++;
@@ -55,15 +66,48 @@ public class LabelledTextTests
             {
                 var lines = reviews[k].Split('\n');
                 Assert.Equal(2, lines.Length);
-                var review = ReviewGenerator.Create(seed, index * 4 + k, LabelledText.ReviewStream, "");
+                // The review is the review generator's or, a third of the time, a neutral one, with its own verdict word.
+                var polar = ReviewGenerator.Create(seed, index * 4 + k, LabelledText.ReviewStream, "");
+                var lukewarm = NeutralReviews.Create(seed, index * 4 + k, LabelledText.ReviewStream, "", out _);
+                var review = lines[0] == polar.Text ? polar : lukewarm;
                 Assert.Equal(review.Text, lines[0]);
-                string word = review.Label == ReviewGenerator.Positive ? format.Positive : format.Negative;
+                if (review == lukewarm) neutral++;
+                string word = review.Label switch { ReviewGenerator.Positive => format.Positive, ReviewGenerator.Negative => format.Negative, _ => format.Neutral };
                 Assert.Equal($"{format.Cue} {word}", lines[1]);
             }
         }
-        Assert.InRange(pages, 140, 260);   // half of 400: the standard deviation is 10
-        Assert.Equal(400, pages + dialogues);
+        Assert.InRange(pages, 150, 250);   // a third of 600: the standard deviation is 12
+        Assert.Equal(600, pages + others);
         Assert.Equal(Formats.Length, formatsSeen.Count);
+        Assert.InRange(neutral, 80, 240);  // a third of about 600 reviews
+    }
+
+    [Fact]
+    public void Quiz_pages_keep_one_format_and_every_sum_is_right()
+    {
+        int pages = 0;
+        var formatsSeen = new HashSet<int>();
+        for (long index = 0; index < 600; index++)
+        {
+            string document = LabelledText.Document(4, index);
+            if (!IsQuiz(document)) continue;
+            pages++;
+            var items = document.Split("\n\n");
+            Assert.InRange(items.Length, 3, 6);
+            int format = Array.FindIndex(SumFormats, f => f.IsMatch(items[0]));
+            formatsSeen.Add(format);
+            foreach (var item in items)
+            {
+                var match = SumFormats[format].Match(item);
+                Assert.True(match.Success, $"'{item}' is not in the page's format {format}");
+                int a = int.Parse(match.Groups[1].Value), b = int.Parse(match.Groups[3].Value), answer = int.Parse(match.Groups[4].Value);
+                bool plus = match.Groups[2].Value is "plus" or "+" or "and";
+                Assert.Equal(plus ? a + b : a - b, answer);
+                Assert.True(answer >= 0, $"'{item}': a difference is never negative");
+            }
+        }
+        Assert.InRange(pages, 150, 250);
+        Assert.Equal(SumFormats.Length, formatsSeen.Count);
     }
 
     [Fact]
