@@ -51,7 +51,7 @@ public static class ForgettingRecipe
 
     private static void Report(ExperimentContext context, IReadOnlyList<string> tasks, double[] before, List<ForgettingMatrix> methods)
     {
-        string Metric(string t) => PromptReport.MetricName(InstructionGenerator.Task(t).Metric);
+        string Metric(string t) => InstructionFiles.MetricName(InstructionGenerator.Task(t).Metric);
         foreach (var m in methods)
         {
             context.Table($"forgetting: {m.Name}, score on each task after each stage",

@@ -68,7 +68,7 @@ public static class InstructRecipe
         List<(string Model, Dictionary<string, double> Scores)> rows, List<(string Label, long Trainable, TimeSpan Time)> trained, long parameters)
     {
         double Mean(Dictionary<string, double> s) => trainingTasks.Average(t => s[t]);
-        string Metric(string t) => PromptReport.MetricName(InstructionGenerator.Task(t).Metric);
+        string Metric(string t) => InstructionFiles.MetricName(InstructionGenerator.Task(t).Metric);
         context.Table("instruct: zero-shot scores on held-out templates and the held-out task",
             ["model", .. trainingTasks.Select(t => $"{t} ({Metric(t)})"), "mean, held-out templates", .. heldOutTasks.Select(t => $"{t} ({Metric(t)}, held-out task)")],
             rows.Select(r => (IReadOnlyList<object?>)[r.Model, .. trainingTasks.Select(t => (object?)r.Scores[t]), Mean(r.Scores), .. heldOutTasks.Select(t => (object?)r.Scores[t])]),

@@ -38,7 +38,7 @@ public sealed class PromptEvaluator(ILanguageModel model)
     public PromptRecord Evaluate(InstructionExample item, IReadOnlyList<InstructionExample> shots, FewShotOptions options)
     {
         if (item.IsMultipleChoice != (item.Metric == InstructionMetric.Accuracy))
-            throw new ArgumentException($"item {item.Id}: {(item.IsMultipleChoice ? "options are scored by acc" : "acc needs options")}, not {PromptReport.MetricName(item.Metric)}");
+            throw new ArgumentException($"item {item.Id}: {(item.IsMultipleChoice ? "options are scored by acc" : "acc needs options")}, not {InstructionFiles.MetricName(item.Metric)}");
         string prompt = FewShotContext.Build(item, shots, options);
         string[] shotIds = [.. shots.Select(s => s.Id)];
         return item.IsMultipleChoice ? MultipleChoice(item, shotIds, prompt, options) : Generate(item, shotIds, prompt, options);

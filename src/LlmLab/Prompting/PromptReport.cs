@@ -5,15 +5,6 @@ namespace LlmLab.Prompting;
 /// <summary>The records of one evaluation at one number of shots, and their summaries per task.</summary>
 public sealed record PromptReport(string Model, int Shots, IReadOnlyList<PromptRecord> Records)
 {
-    /// <summary>lm-eval's metric names: acc and acc_norm for multiple choice, exact_match, rouge_l for generation.</summary>
-    public static string MetricName(InstructionMetric metric) => metric switch
-    {
-        InstructionMetric.Accuracy => "acc",
-        InstructionMetric.ExactMatch => "exact_match",
-        InstructionMetric.RougeL => "rouge_l",
-        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, null),
-    };
-
     /// <summary>
     /// One summary per task (and template, when <paramref name="byTemplate"/>) and metric, tasks in order of first
     /// appearance; a multiple-choice group has acc then acc_norm.
@@ -26,7 +17,7 @@ public sealed record PromptReport(string Model, int Shots, IReadOnlyList<PromptR
         {
             var records = group.ToArray();
             int fewest = records.Min(r => r.Shots), truncated = records.Count(r => r.TruncatedContextTokens > 0);
-            Add(MetricName(group.Key.Metric), records.Select(r => r.Score).ToArray());
+            Add(InstructionFiles.MetricName(group.Key.Metric), records.Select(r => r.Score).ToArray());
             if (group.Key.Metric == InstructionMetric.Accuracy) Add("acc_norm", records.Select(r => r.NormalizedScore ?? 0).ToArray());
 
             void Add(string metric, double[] scores) => summaries.Add(new MetricSummary(group.Key.Task, group.Key.Template, Shots, fewest, metric,

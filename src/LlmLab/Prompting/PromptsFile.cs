@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using LlmLab.Data;
 
 namespace LlmLab.Prompting;
 
@@ -34,7 +35,7 @@ public static class PromptsFile
     private static void WriteRecord(Utf8JsonWriter json, string model, PromptRecord record)
     {
         var item = record.Item;
-        string metric = PromptReport.MetricName(item.Metric);
+        string metric = InstructionFiles.MetricName(item.Metric);
         json.WriteStartObject();
         json.WriteString("model", model);
         json.WriteString("id", item.Id);
