@@ -28,32 +28,55 @@ public sealed partial class Tape
     public Variable LoraLinear(Variable x, Variable weight, Variable? bias, Variable loraA, Variable loraB, float scale)
     {
         var output = Backend.LoraLinear(x.Data, weight.Data, bias?.Data, loraA.Data, loraB.Data, scale);
-        return Record(output, dY =>
+        return Record(output, dY => LoraBackward(x, null, loraA, loraB, scale, dY, dY2 => Backend.MatMul(dY2, weight.Data)), x, loraA, loraB);
+    }
+
+    /// <summary>
+    /// QLoRA's layer: <see cref="LoraLinear"/> over a frozen quantised W (<see cref="IBackend.LoraLinearQuantized"/>).
+    /// Backward is LoraLinear's, with dY W taken against W dequantised for that one product and freed; a bias that
+    /// trains (BitFit on top) gets dY summed over rows.
+    /// </summary>
+    public Variable QuantizedLoraLinear(Variable x, QuantizedWeight weight, Variable? bias, Variable loraA, Variable loraB, float scale)
+    {
+        var output = Backend.LoraLinearQuantized(x.Data, weight, bias?.Data, loraA.Data, loraB.Data, scale);
+        return Record(output, dY => LoraBackward(x, bias, loraA, loraB, scale, dY, dY2 => DequantizedProduct(dY2, weight)),
+            bias is null ? [x, loraA, loraB] : [x, loraA, loraB, bias]);
+    }
+
+    /// <summary>dA = s (dY B)ᵀ x, dB = s dYᵀ (x Aᵀ), dx = dY W + s (dY B) A (dY W from <paramref name="baseProduct"/>).</summary>
+    private void LoraBackward(Variable x, Variable? bias, Variable loraA, Variable loraB, float scale, Tensor dY, Func<Tensor, Tensor> baseProduct)
+    {
+        int inFeatures = x.Shape.Last, outFeatures = dY.Shape.Last;
+        var x2 = x.Data.Reshape(-1, inFeatures);
+        var dY2 = dY.Reshape(-1, outFeatures);
+        using var dYB = Backend.MatMul(dY2, loraB.Data);                      // [rows, r]
+        if (loraA.RequiresGrad)
         {
-            int inFeatures = x.Shape.Last, outFeatures = dY.Shape.Last;
-            var x2 = x.Data.Reshape(-1, inFeatures);
-            var dY2 = dY.Reshape(-1, outFeatures);
-            using var dYB = Backend.MatMul(dY2, loraB.Data);                      // [rows, r]
-            if (loraA.RequiresGrad)
-            {
-                using var g = Backend.MatMul(dYB, x2, transposeA: true);           // [r, in]
-                Accumulate(loraA, Backend.Scale(g, scale));
-            }
-            if (loraB.RequiresGrad)
-            {
-                using var xA = Backend.MatMul(x2, loraA.Data, transposeB: true);   // [rows, r]
-                using var g = Backend.MatMul(dY2, xA, transposeA: true);           // [out, r]
-                Accumulate(loraB, Backend.Scale(g, scale));
-            }
-            if (x.RequiresGrad)
-            {
-                using var scaledB = Backend.Scale(dYB, scale);
-                using var low = Backend.MatMul(scaledB, loraA.Data);               // [rows, in]
-                var dx = Backend.MatMul(dY2, weight.Data);                         // [rows, in]
-                Backend.AddInPlace(dx, low);
-                Accumulate(x, dx.Reshape(x.Shape.ToArray()));
-            }
-        }, x, loraA, loraB);
+            using var g = Backend.MatMul(dYB, x2, transposeA: true);           // [r, in]
+            Accumulate(loraA, Backend.Scale(g, scale));
+        }
+        if (loraB.RequiresGrad)
+        {
+            using var xA = Backend.MatMul(x2, loraA.Data, transposeB: true);   // [rows, r]
+            using var g = Backend.MatMul(dY2, xA, transposeA: true);           // [out, r]
+            Accumulate(loraB, Backend.Scale(g, scale));
+        }
+        if (bias is { RequiresGrad: true }) Accumulate(bias, Backend.SumLeading(dY2));
+        if (x.RequiresGrad)
+        {
+            using var scaledB = Backend.Scale(dYB, scale);
+            using var low = Backend.MatMul(scaledB, loraA.Data);               // [rows, in]
+            var dx = baseProduct(dY2);                                         // [rows, in]
+            Backend.AddInPlace(dx, low);
+            Accumulate(x, dx.Reshape(x.Shape.ToArray()));
+        }
+    }
+
+    /// <summary>dY W for a quantised W: the weight dequantised for this product only (QLoRA keeps no f32 copy in the step).</summary>
+    private Tensor DequantizedProduct(Tensor dY2, QuantizedWeight weight)
+    {
+        using var w = weight.Int8 is { } int8 ? Backend.Dequantize(int8) : Backend.DequantizeBlocks(weight.Blocks!);
+        return Backend.MatMul(dY2, w);
     }
 
     private Tensor MatMulGradA(Tensor a, Tensor b, Tensor dC, bool transposeA, bool transposeB)

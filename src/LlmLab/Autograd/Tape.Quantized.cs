@@ -5,16 +5,18 @@ namespace LlmLab.Autograd;
 public sealed partial class Tape
 {
     /// <summary>
-    /// y = x Wᵀ + bias with W quantised (<see cref="IBackend.MatMulQuantized"/>), on inference tapes only: a rounded
-    /// weight has no gradient to take, and training through it (QLoRA) is not what this op is for.
-    /// <paramref name="format"/> names the weight's format in the error.
+    /// y = x Wᵀ + bias with W quantised (<see cref="IBackend.MatMulQuantized"/>). The rounded weight is frozen: in
+    /// training (QLoRA) gradients flow through it to x (dx = dY W, W dequantised for that product only) and to a bias
+    /// that trains, never to W.
     /// </summary>
-    public Variable QuantizedLinear(Variable x, QuantizedWeight weight, Variable? bias, string format)
+    public Variable QuantizedLinear(Variable x, QuantizedWeight weight, Variable? bias)
     {
-        if (RecordsGradients)
-            throw new InvalidOperationException(
-                $"a linear layer with {format} weights {weight.Shape} runs inference only, and this tape records gradients (training): " +
-                "train the f32 model and quantise it afterwards, or put its layers back to f32 first");
-        return Record(Backend.MatMulQuantized(x.Data, weight, bias?.Data), null, x);
+        var output = Backend.MatMulQuantized(x.Data, weight, bias?.Data);
+        return Record(output, dY =>
+        {
+            var dY2 = dY.Reshape(-1, dY.Shape.Last);
+            if (bias is { RequiresGrad: true }) Accumulate(bias, Backend.SumLeading(dY2));
+            if (x.RequiresGrad) Accumulate(x, DequantizedProduct(dY2, weight).Reshape(x.Shape.ToArray()));
+        }, bias is null ? [x] : [x, bias]);
     }
 }

@@ -116,6 +116,11 @@ public interface IBackend : IDisposable
     /// <summary>x [..., K] times a quantised weight [N, K] transposed (a linear layer), dequantising on the fly: [..., N].
     /// The weight is an <see cref="Int8Tensor"/> with absmax scales, or a Q8_0/Q4_0 tensor.</summary>
     Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null);
+    /// <summary>
+    /// QLoRA's layer: x Wᵀ + bias + scale (x Aᵀ) Bᵀ with W quantised and dequantised on the fly (as
+    /// <see cref="MatMulQuantized"/>) and the adapter A [r, in], B [out, r] in f32.
+    /// </summary>
+    Tensor LoraLinearQuantized(Tensor x, QuantizedWeight weight, Tensor? bias, Tensor loraA, Tensor loraB, float scale);
 
     // ---- sampling -------------------------------------------------------------------------------------------
 

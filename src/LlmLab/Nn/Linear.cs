@@ -9,8 +9,8 @@ namespace LlmLab.Nn;
 /// y = x Wᵀ + b with W stored [out, in] (PyTorch's nn.Linear), initialised N(0, std) and b = 0 (GPT-2).
 /// With a LoRA adapter attached (<see cref="AttachLora(int, float, RandomStream)"/>) it is PEFT's lora.Linear: y = x Wᵀ + b + (α/r) (x Aᵀ) Bᵀ,
 /// A and B held by the child layers lora_A [r, in] and lora_B [out, r], so their names are PEFT's
-/// ("h.0.attn.q_proj.lora_A.weight"). For inference the weight can be stored quantised (<see cref="Quantize"/>);
-/// the bias stays f32.
+/// ("h.0.attn.q_proj.lora_A.weight"). The weight can be stored quantised (<see cref="Quantize"/>) for inference or
+/// as QLoRA's frozen base under an adapter; the bias stays f32.
 /// </summary>
 public sealed class Linear : Module
 {
@@ -45,9 +45,9 @@ public sealed class Linear : Module
     public long WeightByteLength => QuantizedWeight?.ByteLength() ?? Weight.Data.ByteLength;
 
     /// <summary>
-    /// Stores the weight in <paramref name="format"/> for inference, quantised from the f32 <see cref="Weight"/>, which
-    /// is kept: quantising again starts from it, and <see cref="WeightFormat.F32"/> goes back to it exactly. A
-    /// quantised layer has no gradient, so a tape that records gradients refuses it (train in f32, then quantise).
+    /// Stores the weight in <paramref name="format"/>, quantised from the f32 <see cref="Weight"/>, which is kept:
+    /// quantising again starts from it, and <see cref="WeightFormat.F32"/> goes back to it exactly. A quantised weight
+    /// is frozen (it gets no gradient) but gradients flow through it, so a LoRA adapter on it trains (QLoRA).
     /// </summary>
     public void Quantize(WeightFormat format)
     {
@@ -91,9 +91,10 @@ public sealed class Linear : Module
     {
         if (QuantizedWeight is { } quantized)
         {
-            if (LoraA is not null && !LoraMerged)
-                throw new InvalidOperationException("a quantised layer cannot add an unmerged LoRA adapter: merge the adapter (MergeLora) before quantising");
-            return tape.QuantizedLinear(x, quantized, Bias, Format.Name());
+            // QLoRA: the frozen base stays quantised; only the adapter is f32.
+            if (LoraA is not null && LoraB is not null && !LoraMerged)
+                return tape.QuantizedLoraLinear(x, quantized, Bias, LoraA.Weight, LoraB.Weight, LoraScale);
+            return tape.QuantizedLinear(x, quantized, Bias);
         }
         if (LoraA is null || LoraB is null || LoraMerged) return tape.MatMul(x, Weight, transposeB: true, bias: Bias);
         if (!Weight.RequiresGrad && Bias is not { RequiresGrad: true })
@@ -108,7 +109,10 @@ public sealed class Linear : Module
     /// i.e. U(-1/√in, 1/√in) drawn from <paramref name="init"/>, and B = 0, so the layer's output is unchanged until
     /// B learns. A and B are trainable; freezing W is the caller's business (<see cref="Peft.Lora.Apply"/> does it).
     /// </summary>
-    public void AttachLora(int rank, float alpha, RandomStream init)
+    public void AttachLora(int rank, float alpha, RandomStream init) => AttachLora(rank, alpha, alpha / rank, init);
+
+    /// <summary>As <see cref="AttachLora(int, float, RandomStream)"/> with the update's scale given (α/√r for rsLoRA).</summary>
+    public void AttachLora(int rank, float alpha, float scale, RandomStream init)
     {
         if (LoraA is not null) throw new InvalidOperationException("this layer already has a LoRA adapter; detach it first");
         if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), $"LoRA rank must be at least 1, got {rank}");
@@ -116,7 +120,7 @@ public sealed class Linear : Module
         float bound = 1f / MathF.Sqrt(InFeatures);
         var a = new float[(long)rank * InFeatures];
         for (long i = 0; i < a.Length; i++) a[i] = (2 * init.NextUniform() - 1) * bound;
-        AttachLora(a, new float[(long)OutFeatures * rank], rank, alpha / rank);
+        AttachLora(a, new float[(long)OutFeatures * rank], rank, scale);
     }
 
     /// <summary>
@@ -137,13 +141,18 @@ public sealed class Linear : Module
         LoraMerged = false;
     }
 
-    /// <summary>W += scale B A, so forward costs a plain matmul again (PEFT's merge). Merging twice does nothing.</summary>
+    /// <summary>
+    /// W += scale B A, so forward costs a plain matmul again (PEFT's merge). Merging twice does nothing. A quantised
+    /// layer (QLoRA) merges into its f32 weight and quantises that again, as PEFT does for bitsandbytes layers: the
+    /// merged layer differs from the adapted one by the new rounding.
+    /// </summary>
     public void MergeLora()
     {
         var (a, b) = Adapter();
         if (LoraMerged) return;
         Weight.Data.Backend.LoraMerge(Weight.Data, a.Weight.Data, b.Weight.Data, LoraScale);
         LoraMerged = true;
+        if (QuantizedWeight is not null) Quantize(Format);
     }
 
     /// <summary>W -= scale B A: back to the base weight (within rounding) with the adapter separate again.</summary>
@@ -153,6 +162,7 @@ public sealed class Linear : Module
         if (!LoraMerged) return;
         Weight.Data.Backend.LoraMerge(Weight.Data, a.Weight.Data, b.Weight.Data, -LoraScale);
         LoraMerged = false;
+        if (QuantizedWeight is not null) Quantize(Format);
     }
 
     /// <summary>

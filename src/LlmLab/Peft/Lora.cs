@@ -31,7 +31,7 @@ public static class Lora
             throw new InvalidOperationException($"LoRA: '{adapted.Name}' already has an adapter");
 
         foreach (var (_, p) in model.NamedParameters()) p.RequiresGrad = false;
-        foreach (var (name, layer) in targets) layer.AttachLora(config.Rank, config.Alpha, new RandomStream(seed, "lora." + name));
+        foreach (var (name, layer) in targets) layer.AttachLora(config.Rank, config.Alpha, config.Scale, new RandomStream(seed, "lora." + name));
         return targets;
     }
 

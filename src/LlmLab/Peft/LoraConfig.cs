@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace LlmLab.Peft;
 
 /// <summary>
-/// PEFT's LoraConfig: rank r, alpha (the update is scaled by alpha / r) and the layers to adapt. Each entry of
+/// PEFT's LoraConfig: rank r, alpha (the update is scaled by alpha / r, or alpha / √r with rsLoRA) and the layers to adapt. Each entry of
 /// <see cref="TargetModules"/> is matched as PEFT matches a list: a plain name ("q_proj", "attn.q_proj") matches a
 /// layer whose dotted name is that name or ends with "." and that name; an entry with '*' is a glob over the whole
 /// dotted name ("h.*.attn.q_proj", "*.mlp.*"); "all-linear" is every Linear layer except the output head (lm_head).
@@ -16,7 +16,11 @@ public sealed record LoraConfig
     public float Alpha { get; init; } = 16;
     public IReadOnlyList<string> TargetModules { get; init; } = ["q_proj", "v_proj"];
 
-    public float Scale => Alpha / Rank;
+    /// <summary>rsLoRA (Kalajdzievski 2023): scale the update by alpha / √r instead of alpha / r, so that a higher rank
+    /// does not learn slower (PEFT's use_rslora).</summary>
+    public bool UseRsLora { get; init; }
+
+    public float Scale => UseRsLora ? Alpha / MathF.Sqrt(Rank) : Alpha / Rank;
 
     /// <summary>"q_proj, v_proj" to ["q_proj", "v_proj"] (commas or spaces between names).</summary>
     public static IReadOnlyList<string> ParseTargets(string text) =>

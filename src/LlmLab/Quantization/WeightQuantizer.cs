@@ -48,7 +48,10 @@ public static class WeightQuantizer
         return new QuantizationSummary(format, [.. layers.Select(l => l.Name)], linearWeights, linearBytes, modelBytes, modelWeights);
     }
 
-    /// <summary>Every linear layer below <paramref name="model"/>, with its dotted name.</summary>
+    /// <summary>Every linear layer below <paramref name="model"/>, with its dotted name; a LoRA adapter's A and B are
+    /// not the model's layers and stay f32 (QLoRA trains them over the quantised base).</summary>
     public static IReadOnlyList<(string Name, Linear Layer)> Linears(Module model) =>
-        [.. model.NamedModules().Where(m => m.Module is Linear).Select(m => (m.Name, (Linear)m.Module))];
+        [.. model.NamedModules()
+            .Where(m => m.Module is Linear && !m.Name.EndsWith(".lora_A", StringComparison.Ordinal) && !m.Name.EndsWith(".lora_B", StringComparison.Ordinal))
+            .Select(m => (m.Name, (Linear)m.Module))];
 }

@@ -25,6 +25,19 @@ internal static partial class Check
         return dims with { Rows = (int)x.Shape.Rows };
     }
 
+    /// <summary>x [..., in], a quantised W [out, in], bias [out]?, A [r, in], B [out, r]: QLoRA's layer.</summary>
+    public static LoraDims LoraLinearQuantized(Tensor x, QuantizedWeight weight, Tensor? bias, Tensor loraA, Tensor loraB)
+    {
+        var (rows, outFeatures, inFeatures) = MatMulQuantized(x, weight, bias);
+        F32(loraA, "qlora's lora_A");
+        F32(loraB, "qlora's lora_B");
+        int rank = loraA.Rank == 2 ? loraA.Shape[0] : 0;
+        if (loraA.Rank != 2 || loraB.Rank != 2 || rank < 1 || loraA.Shape[1] != inFeatures || loraB.Shape[0] != outFeatures || loraB.Shape[1] != rank)
+            throw new ArgumentException(
+                $"qlora: lora_A must be [r, {inFeatures}] and lora_B [{outFeatures}, r] with r >= 1 for weight {weight.Shape}; got lora_A {loraA.Shape} and lora_B {loraB.Shape}");
+        return new LoraDims(rows, inFeatures, outFeatures, rank);
+    }
+
     /// <summary>W [out, in], A [r, in], B [out, r]: the shapes <see cref="IBackend.LoraMerge"/> takes.</summary>
     public static LoraDims LoraMerge(Tensor weight, Tensor loraA, Tensor loraB) => LoraAdapter(weight, loraA, loraB, "lora merge");
 

@@ -45,6 +45,41 @@ public sealed partial class CpuBackend
         return y;
     }
 
+    /// <summary>
+    /// QLoRA: y = x Wᵀ + bias from the quantised kernel (<see cref="MatMulQuantized"/>), then xa = x Aᵀ and
+    /// y += xa (scale B)ᵀ as a GEMM that adds to y: r more multiply-adds per output, a second pass over y.
+    /// </summary>
+    public unsafe Tensor LoraLinearQuantized(Tensor x, QuantizedWeight weight, Tensor? bias, Tensor loraA, Tensor loraB, float scale)
+    {
+        var d = Check.LoraLinearQuantized(x, weight, bias, loraA, loraB);
+        Check.SameBackend(this, x, loraA, loraB);
+        var y = MatMulQuantized(x, weight, bias);
+        if (d.Rows == 0 || d.Out == 0) return y;
+        var xa = GC.AllocateUninitializedArray<float>(d.Rows * d.Rank);
+        fixed (float* px = Span<float>(x), pa = Span<float>(loraA), pb = Span<float>(loraB), py = Span<float>(y), pxa = xa)
+        {
+            var xaView = new StridedMatrix(pxa, d.Rank, 1);
+            Gemm.Run(Parallel, new GemmProblem
+            {
+                Batch = 1,
+                M = d.Rows,
+                N = d.Rank,
+                Segments = [new GemmSegment(new StridedMatrix(px, d.In, 1), new StridedMatrix(pa, 1, d.In), d.In)],
+                C = xaView,
+            }, MatMulVector256);
+            Gemm.Run(Parallel, new GemmProblem
+            {
+                Batch = 1,
+                M = d.Rows,
+                N = d.Out,
+                Segments = [new GemmSegment(xaView, new StridedMatrix(pb, 1, d.Rank), d.Rank, scaleB: scale)],
+                C = new StridedMatrix(py, d.Out, 1),
+                Accumulate = true,
+            }, MatMulVector256);
+        }
+        return y;
+    }
+
     /// <summary>W += scale B A in place: a GEMM whose sums start from W (k = r, scale applied as B is packed).</summary>
     public unsafe void LoraMerge(Tensor weight, Tensor loraA, Tensor loraB, float scale)
     {

@@ -33,6 +33,58 @@ public sealed partial class IlgpuBackend
         return y;
     }
 
+    /// <summary>
+    /// QLoRA: xa = x A^T, then for prefill one tile kernel whose k runs over x W^T (W dequantised as its slices are
+    /// staged) and goes on over (scale xa) B^T, as <see cref="LoraLinear"/> does in f32; a decode step (up to 4 rows)
+    /// takes the quantised matvec and adds the thin low-rank product to y in a second launch.
+    /// </summary>
+    public Tensor LoraLinearQuantized(Tensor x, QuantizedWeight weight, Tensor? bias, Tensor loraA, Tensor loraB, float scale)
+    {
+        var d = Check.LoraLinearQuantized(x, weight, bias, loraA, loraB);
+        Check.SameBackend(this, x, loraA, loraB);
+        if (d.Rows <= QuantizedMatVecRows)
+        {
+            var decoded = MatMulQuantized(x, weight, bias);
+            if (d.Rows == 0 || d.Out == 0) return decoded;
+            using var xaDecode = LowRankInput(x, loraA, d);
+            var xav = View<float>(xaDecode);
+            var bv = View<float>(loraB);
+            LaunchMatMul(1, new MatMulArgs
+            {
+                M = d.Rows, N = d.Out, K1 = d.Rank,
+                A1Row = d.Rank, A1K = 1, B1K = 1, B1Col = d.Rank, Scale1 = scale, Accumulate = 1,
+            }, xav, bv, xav, bv, bv, View<float>(decoded));
+            return decoded;
+        }
+        var w = weight.Int8?.Values ?? weight.Blocks!;
+        Check.SameBackend(this, w, weight.Int8?.Scales, bias);
+        var y = Output(x.Shape.With(-1, d.Out));
+        if (d.Out == 0) return y;
+        using var xa = LowRankInput(x, loraA, d);
+        var args = QuantizedPrefillArgs(d.Rows, d.Out, d.In, weight, bias is not null) with
+        {
+            K2 = d.Rank, A2Row = d.Rank, A2K = 1, B2K = 1, B2Col = d.Rank, Scale2 = scale,
+        };
+        var xv = View<float>(x);
+        LaunchMatMul(1, args, xv, xv, View<float>(xa), View<float>(loraB), bias is null ? xv : View<float>(bias), View<float>(y),
+            QuantizedOperand(weight, xv));
+        return y;
+    }
+
+    /// <summary>xa = x A^T [rows, r]: the thin first product of a LoRA layer.</summary>
+    private Tensor LowRankInput(Tensor x, Tensor loraA, LoraDims d)
+    {
+        var xa = Output(new Shape(d.Rows, d.Rank));
+        var xv = View<float>(x);
+        var av = View<float>(loraA);
+        LaunchMatMul(1, new MatMulArgs
+        {
+            M = d.Rows, N = d.Rank, K1 = d.In,
+            A1Row = d.In, A1K = 1, B1K = 1, B1Col = d.In, Scale1 = 1f,
+        }, xv, av, xv, av, av, View<float>(xa));
+        return xa;
+    }
+
     /// <summary>W += scale B A in place: the tiled kernel adding its product to what C holds.</summary>
     public void LoraMerge(Tensor weight, Tensor loraA, Tensor loraB, float scale)
     {

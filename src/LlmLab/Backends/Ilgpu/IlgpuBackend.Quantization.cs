@@ -107,13 +107,13 @@ public sealed partial class IlgpuBackend
         Check.SameBackend(this, x, w, scales, bias);
         var y = Output(Check.WithLast(x.Shape, n));
         if (rows == 0 || n == 0) return y;
-        int format = w.DType switch { DType.Q8_0 => MatMulWeights.Q8_0, DType.Q4_0 => MatMulWeights.Q4_0, _ => MatMulWeights.Int8 };
-        int scaleMode = scales is null ? 0 : scales.ElementCount == 1 && weight.Int8!.Scheme == Int8Scheme.AbsmaxPerTensor ? 1 : 2;
+        int format = Format(w);
+        int scaleMode = ScaleMode(weight);
         var xv = View<float>(x);
         var sv = scales is null ? xv : View<float>(scales);
         var bv = bias is null ? xv : View<float>(bias);
         int rowBytes = (int)(w.ByteLength / n);
-        if (rows <= 4)
+        if (rows <= QuantizedMatVecRows)
         {
             var kernel = Kernel("quant.matvec", acc => acc.LoadStreamKernel<ArrayView<float>, int, int, ArrayView<byte>, int, int, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int>(QuantMatMulKernels.MatVec));
             int groups = (n + QuantMatMulKernels.RowsPerGroup - 1) / QuantMatMulKernels.RowsPerGroup;
@@ -122,14 +122,35 @@ public sealed partial class IlgpuBackend
         else
         {
             // Prefill: the f32 matmul's tile kernels (and split-K), with W^T dequantised as its slices are staged.
-            var args = new MatMulArgs
-            {
-                M = rows, N = n, K1 = k, A1Row = k, A1K = 1, A1Batch = (long)rows * k, B1K = 1, B1Col = k, Scale1 = 1f,
-                CBatch = (long)rows * n, HasBias = bias is null ? 0 : 1, WeightRowBytes = rowBytes, ScaleMode = scaleMode,
-            };
-            LaunchMatMul(1, args, xv, xv, xv, xv, bv, View<float>(y), new QuantizedB(format, Bytes(w), sv));
+            LaunchMatMul(1, QuantizedPrefillArgs(rows, n, k, weight, bias is not null), xv, xv, xv, xv, bv, View<float>(y), QuantizedOperand(weight, xv));
         }
         return y;
+    }
+
+    /// <summary>Up to this many rows, a product with a quantised weight takes the matvec kernel (decoding).</summary>
+    private const int QuantizedMatVecRows = 4;
+
+    private static int Format(Tensor w) => w.DType switch { DType.Q8_0 => MatMulWeights.Q8_0, DType.Q4_0 => MatMulWeights.Q4_0, _ => MatMulWeights.Int8 };
+
+    private static int ScaleMode(QuantizedWeight weight) =>
+        weight.Int8?.Scales is not { } scales ? 0 : scales.ElementCount == 1 && weight.Int8.Scheme == Int8Scheme.AbsmaxPerTensor ? 1 : 2;
+
+    /// <summary>x [rows, k] times W^T for a quantised W [n, k] on the tile kernels (segment 1 only).</summary>
+    private static MatMulArgs QuantizedPrefillArgs(int rows, int n, int k, QuantizedWeight weight, bool hasBias)
+    {
+        var w = weight.Int8?.Values ?? weight.Blocks!;
+        return new MatMulArgs
+        {
+            M = rows, N = n, K1 = k, A1Row = k, A1K = 1, A1Batch = (long)rows * k, B1K = 1, B1Col = k, Scale1 = 1f,
+            CBatch = (long)rows * n, HasBias = hasBias ? 1 : 0, WeightRowBytes = (int)(w.ByteLength / n), ScaleMode = ScaleMode(weight),
+        };
+    }
+
+    /// <summary>The weight as the tile kernels' B; <paramref name="unused"/> stands in for absent int8 scales.</summary>
+    private QuantizedB QuantizedOperand(QuantizedWeight weight, ArrayView<float> unused)
+    {
+        var w = weight.Int8?.Values ?? weight.Blocks!;
+        return new QuantizedB(Format(w), Bytes(w), weight.Int8?.Scales is { } scales ? View<float>(scales) : unused);
     }
 
     /// <summary>One thread per item in groups of 256.</summary>

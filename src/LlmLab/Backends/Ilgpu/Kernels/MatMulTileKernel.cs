@@ -159,8 +159,9 @@ internal static class MatMulTileKernel
 
     private static Staged FetchB<TW>(ArrayView<float> b1, ArrayView<float> b2, ArrayView<byte> weights, MatMulArgs p, long batch,
         int n0, int step, int steps1, int kBegin, int kEnd, int cols, int depth, int threads, int thread) where TW : struct, IMatMulWeights =>
-        default(TW).Format != MatMulWeights.F32
-            ? FetchWeights(weights, default(TW).Format, p, n0, step < steps1 ? kBegin + step * depth : kEnd, kEnd, cols, depth, threads, thread)
+        // A quantised weight is segment 1's B only: segment 2 (QLoRA's B^T) is f32 like any other.
+        default(TW).Format != MatMulWeights.F32 && step < steps1
+            ? FetchWeights(weights, default(TW).Format, p, n0, kBegin + step * depth, kEnd, cols, depth, threads, thread)
             : step < steps1
             ? Fetch(b1, batch * p.B1Batch, p.B1Col, p.B1K, n0, p.N, kBegin + step * depth, kEnd, 1f,
                 (p.Vector & MatMulArgs.VectorB1) != 0, cols, depth, threads, thread)
