@@ -12,7 +12,7 @@ namespace LlmLab.Nn;
 /// ("h.0.attn.q_proj.lora_A.weight"). The weight can be stored quantised (<see cref="Quantize"/>) for inference or
 /// as QLoRA's frozen base under an adapter; the bias stays f32.
 /// </summary>
-public sealed class Linear : Module
+public sealed partial class Linear : Module
 {
     public Linear(IBackend backend, int inFeatures, int outFeatures, bool bias, RandomStream init, float std = 0.02f)
     {
@@ -87,7 +87,10 @@ public sealed class Linear : Module
     /// <summary>Whether W holds W + scale B A now (forward then uses W alone, and A and B get no gradients).</summary>
     public bool LoraMerged { get; private set; }
 
-    public Variable Forward(Tape tape, Variable x)
+    /// <summary>y = x Wᵀ + b, plus the LoRA update when an adapter is attached and IA3's scaling when one is.</summary>
+    public Variable Forward(Tape tape, Variable x) => Ia3Output(tape, Project(tape, Ia3Input(tape, x)));
+
+    private Variable Project(Tape tape, Variable x)
     {
         if (QuantizedWeight is { } quantized)
         {

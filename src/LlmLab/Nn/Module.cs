@@ -73,6 +73,12 @@ public abstract class Module
         return module;
     }
 
+    /// <summary>Unregisters a parameter added with <see cref="Parameter"/> (it leaves <see cref="NamedParameters"/>).</summary>
+    protected void RemoveParameter(string name)
+    {
+        if (_parameters.RemoveAll(p => p.Name == name) == 0) throw new InvalidOperationException($"this module has no parameter named '{name}'");
+    }
+
     /// <summary>Unregisters a child added with <see cref="Child"/> (its parameters leave <see cref="NamedParameters"/>).</summary>
     protected void RemoveChild(string name)
     {

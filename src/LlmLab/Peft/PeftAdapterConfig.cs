@@ -45,11 +45,7 @@ public sealed record PeftAdapterConfig
         return UseRsLora ? AlphaOf(path) / MathF.Sqrt(rank) : AlphaOf(path) / rank;
     }
 
-    // PEFT's check_target_module_exists: a string is re.fullmatch; a list entry is the path or a dotted suffix of it.
-    private static bool Matches(string path, IReadOnlyList<string>? names, string? regex) =>
-        regex is not null
-            ? Regex.IsMatch(path, $"^(?:{regex})$", RegexOptions.CultureInvariant)
-            : names is not null && names.Any(n => path == n || path.EndsWith("." + n, StringComparison.Ordinal));
+    private static bool Matches(string path, IReadOnlyList<string>? names, string? regex) => ModuleMatch.Targets(path, names, regex);
 
     // PEFT's get_pattern_key: the first key with re.match(rf"(.*\.)?({key})$", path).
     private static string? Pattern<T>(IReadOnlyDictionary<string, T> patterns, string path) =>

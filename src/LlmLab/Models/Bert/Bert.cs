@@ -49,18 +49,40 @@ public sealed class Bert : Module
     public Variable Encode(Tape tape, Tensor ids, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
     {
         if (ids.Rank != 2) throw new ArgumentException($"BERT input ids must be [batch, time], got shape {ids.Shape}");
-        int time = ids.Shape[1];
-        if (time > Config.MaxPositions)
-            throw new ArgumentException($"{time} positions exceed BERT's {Config.MaxPositions} position embeddings (max_position_embeddings)");
-        if (tokenTypeIds is not null && tokenTypeIds.Shape != ids.Shape)
-            throw new ArgumentException($"BERT token type ids {tokenTypeIds.Shape} must have the input ids' shape {ids.Shape}");
-        var mask = AttentionMask.KeyPadding(tape, attentionMask, ids.Shape, "BERT");
-        var types = tokenTypeIds ?? tape.Keep(Tensor.Zeros(_backend, ids.Shape, DType.I32));
+        CheckPositions(ids.Shape[1]);
+        return EncodeEmbeddings(tape, Embeddings.Word.Forward(tape, ids), attentionMask, tokenTypeIds);
+    }
+
+    /// <summary>
+    /// MLM logits [B, T, V] from word embeddings [B, T, C] in place of the word embedding's rows (transformers'
+    /// inputs_embeds; token type and position embeddings are still added): soft prompts enter here.
+    /// </summary>
+    public Variable ForwardEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null) =>
+        Head.Forward(tape, EncodeEmbeddings(tape, inputsEmbeds, attentionMask, tokenTypeIds), Config, Embeddings.Word.Weight);
+
+    /// <summary>The encoder's last hidden state [B, T, C] from word embeddings [B, T, C].</summary>
+    public Variable EncodeEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    {
+        if (inputsEmbeds.Shape.Rank != 3 || inputsEmbeds.Shape[2] != Config.Width)
+            throw new ArgumentException($"BERT input embeddings must be [batch, time, {Config.Width}], got shape {inputsEmbeds.Shape}");
+        int time = inputsEmbeds.Shape[1];
+        CheckPositions(time);
+        var shape = new Shape(inputsEmbeds.Shape[0], time);
+        if (tokenTypeIds is not null && tokenTypeIds.Shape != shape)
+            throw new ArgumentException($"BERT token type ids {tokenTypeIds.Shape} must have the input ids' shape {shape}");
+        var mask = AttentionMask.KeyPadding(tape, attentionMask, shape, "BERT");
+        var types = tokenTypeIds ?? tape.Keep(Tensor.Zeros(_backend, shape, DType.I32));
         var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(0, time).ToArray(), time));
 
-        var x = Embeddings.Forward(tape, ids, types, positions, Config.NormEpsilon);
+        var x = Embeddings.Forward(tape, inputsEmbeds, types, positions);
         foreach (var layer in Layers) x = layer.Forward(tape, x, mask, Config);
         return x;
+    }
+
+    private void CheckPositions(int time)
+    {
+        if (time > Config.MaxPositions)
+            throw new ArgumentException($"{time} positions exceed BERT's {Config.MaxPositions} position embeddings (max_position_embeddings)");
     }
 
     /// <summary>
@@ -104,9 +126,9 @@ public sealed class Bert : Module
         public Embedding TokenType { get; }
         public Norm Norm { get; }
 
-        internal Variable Forward(Tape tape, Tensor ids, Tensor types, Tensor positions, float epsilon)
+        internal Variable Forward(Tape tape, Variable words, Tensor types, Tensor positions)
         {
-            var x = tape.Add(Word.Forward(tape, ids), TokenType.Forward(tape, types));   // [B, T, C]
+            var x = tape.Add(words, TokenType.Forward(tape, types));                     // [B, T, C]
             x = tape.Add(x, Position.Forward(tape, positions));                          // [T, C] broadcast over B
             return Norm.Forward(tape, x);
         }

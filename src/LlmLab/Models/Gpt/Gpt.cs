@@ -46,13 +46,23 @@ public sealed class Gpt : Module
     public Variable Forward(Tape tape, Tensor ids, IReadOnlyList<KvCache>? caches = null)
     {
         if (ids.Rank != 2) throw new ArgumentException($"GPT input ids must be [batch, time], got shape {ids.Shape}");
-        int batch = ids.Shape[0], time = ids.Shape[1];
-        int start = caches?[0].Length ?? 0;
-        if (start + time > Config.Context)
-            throw new ArgumentException($"{start + time} positions exceed the model's context of {Config.Context}");
+        CheckContext(ids.Shape[1], caches);
+        return ForwardEmbeddings(tape, TokenEmbedding.Forward(tape, ids), caches);
+    }
+
+    /// <summary>
+    /// Logits [B, T, V] from input embeddings [B, T, C] in place of the token embedding's rows (transformers'
+    /// inputs_embeds): soft prompts enter here. Positions are added as for ids.
+    /// </summary>
+    public Variable ForwardEmbeddings(Tape tape, Variable embeddings, IReadOnlyList<KvCache>? caches = null)
+    {
+        if (embeddings.Shape.Rank != 3 || embeddings.Shape[2] != Config.Width)
+            throw new ArgumentException($"GPT input embeddings must be [batch, time, {Config.Width}], got shape {embeddings.Shape}");
+        int time = embeddings.Shape[1];
+        int start = CheckContext(time, caches);
         var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(start, time).ToArray(), time));
 
-        var x = TokenEmbedding.Forward(tape, ids);                                    // [B, T, C]
+        var x = embeddings;                                                           // [B, T, C]
         if (PositionEmbedding is not null)
             x = tape.Add(x, PositionEmbedding.Forward(tape, positions));            // [T, C] broadcast over B
         for (int i = 0; i < Blocks.Count; i++)
@@ -62,6 +72,15 @@ public sealed class Gpt : Module
             ? Head.Forward(tape, x)
             : tape.MatMul(x, TokenEmbedding.Weight, transposeB: true);
         return logits;
+    }
+
+    // The first position of this pass, after what the caches hold; past the context is an error.
+    private int CheckContext(int time, IReadOnlyList<KvCache>? caches)
+    {
+        int start = caches?[0].Length ?? 0;
+        if (start + time > Config.Context)
+            throw new ArgumentException($"{start + time} positions exceed the model's context of {Config.Context}");
+        return start;
     }
 
     /// <summary>Causal LM loss: mean cross-entropy of logits at t against targets (ids shifted by one; -100 ignored).</summary>

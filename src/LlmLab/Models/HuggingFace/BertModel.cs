@@ -60,9 +60,9 @@ public sealed class BertModel(Bert bert, JsonObject config, JsonObject? generati
                 "or a checkpoint with another head has nothing to compute token logits with");
     }
 
-    // Every parameter but those of LoRA adapters (which live in adapter files, not the model's).
+    // Every parameter but those of LoRA and IA3 adapters (which live in adapter files, not the model's).
     private IEnumerable<(string Name, Variable Parameter)> BaseParameters() =>
-        Bert.NamedParameters().Where(p => !p.Name.Contains(".lora_", StringComparison.Ordinal));
+        Bert.NamedParameters().Where(p => !p.Name.Contains(".lora_", StringComparison.Ordinal) && !p.Name.EndsWith(".ia3_l", StringComparison.Ordinal));
 
     // The name as stored: older checkpoints call LayerNorm's weight and bias gamma and beta, and the decoder's bias
     // may be saved under its own name (it is the same tensor as cls.predictions.bias).

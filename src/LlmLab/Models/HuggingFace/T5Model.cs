@@ -67,9 +67,10 @@ public sealed class T5Model(T5 t5, JsonObject config, JsonObject? generationConf
                         && (m.Name.StartsWith("encoder.", StringComparison.Ordinal) || m.Name.StartsWith("decoder.", StringComparison.Ordinal)))
             .ToDictionary(m => m.Name, m => (IReadOnlyList<LinearSlice>)[new LinearSlice((Linear)m.Module, 0)]);
 
-    // The checkpoint's parameters: the model's own, without LoRA adapters attached to it (PEFT saves those apart).
+    // The checkpoint's parameters: the model's own, without LoRA or IA3 adapters attached to it (PEFT saves those apart).
     private IEnumerable<(string Name, Variable Parameter)> Parameters() =>
         T5.NamedParameters().Where(p => !IsAdapter(p.Name));
 
-    private static bool IsAdapter(string name) => name.Contains(".lora_A", StringComparison.Ordinal) || name.Contains(".lora_B", StringComparison.Ordinal);
+    private static bool IsAdapter(string name) =>
+        name.Contains(".lora_A", StringComparison.Ordinal) || name.Contains(".lora_B", StringComparison.Ordinal) || name.EndsWith(".ia3_l", StringComparison.Ordinal);
 }

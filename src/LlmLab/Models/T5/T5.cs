@@ -48,6 +48,18 @@ public sealed class T5 : Module
         return Decode(tape, decoderInputIds, encoded, padding);
     }
 
+    /// <summary>
+    /// Logits [B, Td, V] with the encoder fed embeddings [B, Ts, d_model] in place of the shared table's rows
+    /// (transformers' inputs_embeds; <paramref name="attentionMask"/> is [B, Ts]): soft prompts enter here.
+    /// </summary>
+    public Variable ForwardEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask, Tensor decoderInputIds)
+    {
+        if (inputsEmbeds.Shape.Rank != 3 || inputsEmbeds.Shape[2] != Config.Width || inputsEmbeds.Shape[1] == 0)
+            throw new ArgumentException($"T5 input embeddings must be [batch, time > 0, {Config.Width}], got shape {inputsEmbeds.Shape}");
+        var padding = AttentionMask.KeyPadding(tape, attentionMask, new Shape(inputsEmbeds.Shape[0], inputsEmbeds.Shape[1]), "T5");
+        return Decode(tape, decoderInputIds, Encoder.Encode(tape, inputsEmbeds, padding), padding);
+    }
+
     /// <summary>The encoder's output [B, Ts, d_model]; <paramref name="padding"/> from <see cref="AttentionMask.KeyPadding"/>.</summary>
     public Variable Encode(Tape tape, Tensor inputIds, Tensor? padding)
     {
