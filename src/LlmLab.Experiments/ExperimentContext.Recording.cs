@@ -48,6 +48,14 @@ public sealed partial class ExperimentContext
         Recorder.SaveResults();
     }
 
+    /// <summary>Named points (x &gt; 0 on a log scale), one series per measure, drawn as plots/<paramref name="name"/>.png:
+    /// e.g. each method's score against its trainable parameters.</summary>
+    public void LogScatter(string name, string title, string xLabel, string yLabel, IReadOnlyList<string> points, IReadOnlyList<PlotSeries> series)
+    {
+        Recorder.Results.AddPlot(new ChartSpec(name, title, xLabel, yLabel, ChartKind.LogScatter, [.. series.Select(s => s.Checked())], points));
+        Recorder.SaveResults();
+    }
+
     /// <summary>A headline figure (shown at the top of the report and at the end of the run).</summary>
     public void Summary(string key, double value) => AddSummary(key, ReportCell.OfNumber(value));
 

@@ -21,6 +21,17 @@ public sealed class PngTests : IDisposable
     }
 
     [Fact]
+    public void A_log_scatter_of_named_points_is_a_png()
+    {
+        var scatter = new ChartSpec("scatter", "Score against trainable parameters", "trainable parameters", "score", ChartKind.LogScatter,
+            [new PlotSeries("rouge_l", [1e6, 3e4, 512], [0.5, 0.45, 0.1]), new PlotSeries("acc", [1e6, 3e4, 512], [0.9, double.NaN, 0.6])],
+            ["full", "LoRA", "prompt tuning"]);
+        ChartRenderer.Write(scatter, _host.Root);
+        Assert.True(IsPng(Path.Combine(_host.Root, "scatter.png")));
+        Assert.Equal((ChartRenderer.Width, ChartRenderer.Height), Size(Path.Combine(_host.Root, "scatter.png")));
+    }
+
+    [Fact]
     public void LineAndBarChartsArePngs()
     {
         var line = new ChartSpec("line", "Loss", "step", "loss", ChartKind.Line,

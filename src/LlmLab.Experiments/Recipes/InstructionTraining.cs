@@ -33,21 +33,7 @@ public static class InstructionTraining
     {
         var model = start.Copy();
         var gpt = model.Model;
-        int pad = model.Tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
-        int positions = gpt.Config.Context;
-        PromptCompletionBatches trainBatches, validationBatches;
-        try
-        {
-            trainBatches = new PromptCompletionBatches(train.Select(i => Encode(model.Tokenizer, i)), positions, tuning.BatchSize, pad, context.Seed, stage);
-            validationBatches = new PromptCompletionBatches(validation.Select(i => Encode(model.Tokenizer, i)), positions,
-                Math.Min(64, validation.Count), pad, context.Seed, stage + ".validation");
-        }
-        catch (ArgumentException e)
-        {
-            throw new ExperimentConfigException($"{stage}: {e.Message} (the base model's context is {positions} tokens)");
-        }
-        if (trainBatches.Skipped > 0)
-            context.Log($"{stage}: {trainBatches.Skipped} of {train.Count} training items are longer than the context of {positions} tokens and were left out");
+        var (trainBatches, validationBatches) = Batches(context, stage, model.Tokenizer, gpt.Config.Context, train, validation, tuning.BatchSize);
         if (tuning.Lora)
         {
             var lora = new LoraConfig { Rank = tuning.LoraRank, Alpha = (float)tuning.LoraAlpha, TargetModules = LoraConfig.ParseTargets(tuning.TargetModules) };
@@ -78,5 +64,27 @@ public static class InstructionTraining
             gpt.Unfreeze("*");
         }
         return (model, time, trainable);
+    }
+
+    /// <summary>Training and validation batches of (prompt, completion) items that fit <paramref name="positions"/>;
+    /// the ones that do not are left out and counted in the log.</summary>
+    public static (PromptCompletionBatches Train, PromptCompletionBatches Validation) Batches(ExperimentContext context, string stage,
+        ITokenizer tokenizer, int positions, IReadOnlyList<InstructionExample> train, IReadOnlyList<InstructionExample> validation, int batchSize)
+    {
+        int pad = tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
+        PromptCompletionBatches trainBatches, validationBatches;
+        try
+        {
+            trainBatches = new PromptCompletionBatches(train.Select(i => Encode(tokenizer, i)), positions, batchSize, pad, context.Seed, stage);
+            validationBatches = new PromptCompletionBatches(validation.Select(i => Encode(tokenizer, i)), positions,
+                Math.Min(64, validation.Count), pad, context.Seed, stage + ".validation");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExperimentConfigException($"{stage}: {e.Message} (the model's context is {positions} tokens)");
+        }
+        if (trainBatches.Skipped > 0)
+            context.Log($"{stage}: {trainBatches.Skipped} of {train.Count} training items are longer than the context of {positions} tokens and were left out");
+        return (trainBatches, validationBatches);
     }
 }

@@ -20,9 +20,13 @@ public sealed class PromptScores(ExperimentContext context)
 
     /// <summary>The primary metric's summary per task (acc for multiple choice), tasks in the items' order.</summary>
     public IReadOnlyList<MetricSummary> Evaluate(TinyGpt model, string label, IReadOnlyList<InstructionExample> items,
+        IReadOnlyList<InstructionExample> pool, int shots, int maxNewTokens) =>
+        Evaluate(new DecoderLanguageModel(model.Model, model.Tokenizer, label), label, items, pool, shots, maxNewTokens);
+
+    /// <summary>As above for any language model (a soft-prompted one, say).</summary>
+    public IReadOnlyList<MetricSummary> Evaluate(ILanguageModel language, string label, IReadOnlyList<InstructionExample> items,
         IReadOnlyList<InstructionExample> pool, int shots, int maxNewTokens)
     {
-        var language = new DecoderLanguageModel(model.Model, model.Tokenizer, label);
         var options = new FewShotOptions { Shots = shots, Seed = context.Seed, MaxNewTokens = maxNewTokens, Stops = AnswerStops };
         using var progress = context.Progress($"{label}, {shots}-shot", items.Count);
         var report = new PromptEvaluator(language).Evaluate(items, new FewShotSampler(pool), options, _ =>

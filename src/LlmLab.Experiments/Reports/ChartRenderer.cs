@@ -17,6 +17,7 @@ public static class ChartRenderer
 
         if (chart.Kind == ChartKind.Bar) DrawBars(plot, chart);
         else if (chart.Kind == ChartKind.Heatmap) DrawHeatmap(plot, chart);
+        else if (chart.Kind == ChartKind.LogScatter) DrawLogScatter(plot, chart);
         else DrawLines(plot, chart);
 
         return plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png);
@@ -53,6 +54,35 @@ public static class ChartRenderer
             plot.Axes.Bottom.MinimumSize = 120;
         }
         plot.Axes.Margins(bottom: 0);
+    }
+
+    // Points at log10(x), ticks at the powers of ten between, each point named by its category.
+    private static void DrawLogScatter(ScottPlot.Plot plot, ChartSpec chart)
+    {
+        var all = chart.Series.SelectMany(s => s.X).Where(x => x > 0 && double.IsFinite(x)).ToArray();
+        foreach (var series in chart.Series)
+        {
+            var points = series.X.Zip(series.Y).Select((p, i) => (p.First, p.Second, Name: chart.Categories?.ElementAtOrDefault(i)))
+                .Where(p => p.First > 0 && double.IsFinite(p.First) && double.IsFinite(p.Second)).ToArray();
+            var scatter = plot.Add.Scatter(points.Select(p => Math.Log10(p.First)).ToArray(), points.Select(p => p.Second).ToArray());
+            scatter.LegendText = series.Label;
+            scatter.LineWidth = 0;
+            scatter.MarkerSize = 9;
+            foreach (var p in points.Where(p => p.Name is not null))
+            {
+                var label = plot.Add.Text(p.Name!, Math.Log10(p.First), p.Second);
+                label.LabelFontSize = 11;
+                label.LabelOffsetX = 6;
+                label.LabelFontColor = scatter.Color;
+            }
+        }
+        if (all.Length > 0)
+        {
+            int low = (int)Math.Floor(Math.Log10(all.Min())), high = (int)Math.Ceiling(Math.Log10(all.Max()));
+            var ticks = Enumerable.Range(low, high - low + 1).ToArray();
+            plot.Axes.Bottom.SetTicks([.. ticks.Select(t => (double)t)], [.. ticks.Select(t => "1e" + t.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        }
+        if (chart.Series.Count > 1) plot.ShowLegend(ScottPlot.Alignment.LowerRight);
     }
 
     // Row r of the matrix is drawn at y = rows - 1 - r (ScottPlot puts the first row of the data at the top), each

@@ -8,9 +8,10 @@ public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnly
         : throw new ArgumentException($"plot series '{Label}' has {X.Count} x values and {Y.Count} y values");
 }
 
-/// <summary>Lines over a numeric x axis, bars over named categories, or a heat map of a matrix (one series a row,
-/// its label the row's name, its y values the cells; the categories name the columns).</summary>
-public enum ChartKind { Line, Bar, Heatmap }
+/// <summary>Lines over a numeric x axis, bars over named categories, a heat map of a matrix (one series a row,
+/// its label the row's name, its y values the cells; the categories name the columns), or named points over a
+/// logarithmic x axis (the categories name the points, the same in every series).</summary>
+public enum ChartKind { Line, Bar, Heatmap, LogScatter }
 
 /// <summary>
 /// A chart to draw as plots/<see cref="Name"/>.png. A bar chart has one series whose y values go with

@@ -1,4 +1,5 @@
 using LlmLab.Autograd;
+using LlmLab.Backends;
 using LlmLab.Models;
 using LlmLab.Tensors;
 using LlmLab.Tokenizers;
@@ -10,7 +11,8 @@ namespace LlmLab.Prompting;
 /// <see cref="ILanguageModel"/>, scoring as lm-eval's HFLM does for causal models: the input is
 /// (context + continuation) cut to its last MaxLength + 1 tokens, without the last one; the logits at the
 /// continuation's positions score its tokens. Requests run in batches of rows padded on the right, which a causal
-/// model's earlier positions never see.
+/// model's earlier positions never see. A soft prompt (prompt tuning's learned rows [n, C]) goes in front of every
+/// input as embeddings, as peft's PeftModelForCausalLM puts it: it takes n of the context's positions.
 /// </summary>
 public sealed class DecoderLanguageModel : ILanguageModel
 {
@@ -19,13 +21,20 @@ public sealed class DecoderLanguageModel : ILanguageModel
 
     private readonly Gpt _gpt;
     private readonly int? _prefixToken;
+    private readonly float[]? _softPrompt;
+    private readonly int _virtualTokens;
 
     /// <summary>
     /// <paramref name="eosTokenIds"/> end generation (by default the tokenizer's EOS); <paramref name="prefixTokenId"/>
     /// stands for an empty context (by default the tokenizer's BOS, else the first EOS).
     /// </summary>
-    public DecoderLanguageModel(Gpt gpt, ITokenizer tokenizer, string name, IReadOnlyList<int>? eosTokenIds = null, int? prefixTokenId = null)
+    public DecoderLanguageModel(Gpt gpt, ITokenizer tokenizer, string name, IReadOnlyList<int>? eosTokenIds = null, int? prefixTokenId = null,
+        Tensor? softPrompt = null)
     {
+        if (softPrompt is not null && (softPrompt.Rank != 2 || softPrompt.Shape[1] != gpt.Config.Width || softPrompt.Shape[0] >= gpt.Config.Context))
+            throw new ArgumentException($"{name}: a soft prompt must be [n, {gpt.Config.Width}] with n below the context of {gpt.Config.Context}, got {softPrompt.Shape}");
+        _softPrompt = softPrompt?.ToArray<float>();
+        _virtualTokens = softPrompt?.Shape[0] ?? 0;
         if (tokenizer.VocabularySize > gpt.Config.VocabularySize)
             throw new ArgumentException($"{name}: the tokenizer has {tokenizer.VocabularySize} tokens, the model only {gpt.Config.VocabularySize}");
         _gpt = gpt;
@@ -37,7 +46,7 @@ public sealed class DecoderLanguageModel : ILanguageModel
 
     public string Name { get; }
     public ITokenizer Tokenizer { get; }
-    public int MaxLength => _gpt.Config.Context;
+    public int MaxLength => _gpt.Config.Context - _virtualTokens;
     public IReadOnlyList<int> EosTokenIds { get; }
     public Gpt Gpt => _gpt;
 
@@ -99,11 +108,11 @@ public sealed class DecoderLanguageModel : ILanguageModel
         for (int r = 0; r < indices.Length; r++) rows[indices[r]].Input.CopyTo(ids, r * length);
         using var input = Tensor.From(backend, ids, indices.Length, length);
         using var tape = new Tape(backend, recordGradients: false);
-        var logits = _gpt.Forward(tape, input).Data.Reshape(indices.Length * length, Vocabulary);
+        var logits = Forward(tape, input, null).Data.Reshape(indices.Length * (_virtualTokens + length), Vocabulary);
         for (int r = 0; r < indices.Length; r++)
         {
             var (row, continuation, truncated) = rows[indices[r]];
-            int first = r * length + row.Length - continuation.Length;
+            int first = r * (_virtualTokens + length) + _virtualTokens + row.Length - continuation.Length;
             var values = logits.Slice(first, continuation.Length).ToArray<float>();
             results[indices[r]] = TokenScoring.Score(values, Vocabulary, continuation, truncated);
         }
@@ -121,16 +130,20 @@ public sealed class DecoderLanguageModel : ILanguageModel
         if (budget == 0) return new GreedyGeneration([], context.Length - kept);
 
         var backend = _gpt.Backend;
-        var caches = _gpt.NewCaches(1, kept + budget);
+        var caches = _gpt.NewCaches(1, _virtualTokens + kept + budget);
         try
         {
             int[] feed = context[^kept..];
+            bool first = true;
             while (generated.Count < budget)
             {
                 using var ids = Tensor.From(backend, feed, 1, feed.Length);
                 using var tape = new Tape(backend, recordGradients: false);
-                var logits = _gpt.Forward(tape, ids, caches).Data.Reshape(feed.Length, Vocabulary);
-                int token = TokenScoring.ArgMax(logits.Slice(feed.Length - 1, 1).ToArray<float>());
+                var output = Forward(tape, ids, caches, withPrompt: first);
+                int positions = output.Shape[1];
+                var logits = output.Data.Reshape(positions, Vocabulary);
+                int token = TokenScoring.ArgMax(logits.Slice(positions - 1, 1).ToArray<float>());
+                first = false;
                 generated.Add(token);
                 if (EosTokenIds.Contains(token) || (stop?.Invoke(generated) ?? false)) break;
                 feed = [token];
@@ -141,6 +154,18 @@ public sealed class DecoderLanguageModel : ILanguageModel
             foreach (var cache in caches) cache.Dispose();
         }
         return new GreedyGeneration([.. generated], context.Length - kept);
+    }
+
+    /// <summary>Logits for ids [B, T], with the soft prompt's n positions in front when there is one (and
+    /// <paramref name="withPrompt"/>: a cached generation feeds it once).</summary>
+    private Variable Forward(Tape tape, Tensor ids, IReadOnlyList<KvCache>? caches, bool withPrompt = true)
+    {
+        if (_softPrompt is null || !withPrompt) return _gpt.Forward(tape, ids, caches);
+        int batch = ids.Shape[0], width = _gpt.Config.Width;
+        var rows = new float[batch * _softPrompt.Length];
+        for (int b = 0; b < batch; b++) _softPrompt.CopyTo(rows, b * _softPrompt.Length);
+        var prompt = tape.Constant(tape.Keep(Tensor.From(_gpt.Backend, rows, batch, _virtualTokens, width)));
+        return _gpt.ForwardEmbeddings(tape, tape.Concat(prompt, _gpt.TokenEmbedding.Forward(tape, ids), axis: 1), caches);
     }
 
     private int PrefixToken() =>
