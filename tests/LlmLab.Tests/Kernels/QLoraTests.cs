@@ -159,7 +159,7 @@ public class QLoraTests
     /// W quantised on the cpu and its bytes moved to <paramref name="backend"/> (identical on every backend, see
     /// QuantizationTests), and the float64 values it stands for.
     /// </summary>
-    private static (QuantizedWeight Weight, double[] Dequantised) Quantized(IBackend backend, WeightKind kind, float[] w, int n, int k)
+    internal static (QuantizedWeight Weight, double[] Dequantised) Quantized(IBackend backend, WeightKind kind, float[] w, int n, int k)
     {
         var cpu = TestBackends.Get("cpu");
         using var tw = Tensor.From(cpu, w, n, k);
