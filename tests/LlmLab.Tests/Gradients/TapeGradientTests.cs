@@ -1,7 +1,9 @@
 using LlmLab.Autograd;
 using LlmLab.Backends;
+using LlmLab.Nn;
 using LlmLab.Tensors;
 using LlmLab.Tests.Infrastructure;
+using LlmLab.Tests.Kernels;
 using LlmLab.Tests.References;
 
 namespace LlmLab.Tests.Gradients;
@@ -149,6 +151,80 @@ public class TapeGradientTests
                 return Float64Net.CrossEntropyMean(Float64Net.Map(y, ElementwiseReference.Silu), outF, targets);
             },
             frozen: ["weight", "bias"]);
+    }
+
+    /// <summary>
+    /// QLoRA's layer over every weight kind: dx, dA, dB (and dbias where the bias trains) against finite differences of
+    /// the float64 layer whose base is the quantised weight dequantised. Four rows take ILGPU's decode path, six its
+    /// prefill; x is [2, rows/2, in], so leading dimensions go through the backward too.
+    /// </summary>
+    [Theory, MemberData(nameof(Backends))]
+    public void Quantized_lora_gradients_reach_A_B_the_input_and_a_training_bias(string backendName)
+    {
+        var backend = TestBackends.Get(backendName);
+        const int inF = 32, outF = 5, rank = 3;
+        const float scale = 1.5f;
+        int seed = 60;
+        foreach (var kind in Enum.GetValues<QuantizationTests.WeightKind>())
+            foreach (int rows in new[] { 4, 6 })
+            {
+                bool biasTrains = (rows + (int)kind) % 4 != 0;
+                long[] targets = [.. Enumerable.Range(0, rows).Select(i => (long)((i * 3 + (int)kind) % outF))];
+                using var t = Tensor.From(backend, targets, rows);
+                var (weight, dequantised) = QLoraTests.Quantized(backend, kind, TestData.Uniform(seed, outF * inF, 0.5f), outF, inF);
+                try
+                {
+                    var p = new Parameters(seed++);
+                    p.Add("x", 1, 2, rows / 2, inF);
+                    p.Add("bias", 0.5f, outF);
+                    p.Add("lora_A", 0.5f, rank, inF);
+                    p.Add("lora_B", 0.5f, outF, rank);
+                    CheckGradients(backend, p,
+                        (tape, v) => tape.CrossEntropy(tape.Silu(tape.Reshape(
+                            tape.QuantizedLoraLinear(v["x"], weight, v["bias"], v["lora_A"], v["lora_B"], scale), rows, outF)), t),
+                        d =>
+                        {
+                            var low = Float64Net.Linear(Float64Net.Linear(d["x"], d["lora_A"], null, inF, rank), d["lora_B"], null, rank, outF);
+                            var y = Float64Net.Add(Float64Net.Linear(d["x"], dequantised, d["bias"], inF, outF), low.Select(l => l * scale).ToArray());
+                            return Float64Net.CrossEntropyMean(Float64Net.Map(y, ElementwiseReference.Silu), outF, targets);
+                        },
+                        frozen: biasTrains ? [] : ["bias"]);
+                }
+                finally
+                {
+                    weight.Release();
+                }
+            }
+    }
+
+    /// <summary>A frozen quantised layer without an adapter passes dY W (W dequantised) to x and dY summed to a bias.</summary>
+    [Theory, MemberData(nameof(Backends))]
+    public void Quantized_linear_passes_gradients_to_the_input_and_bias(string backendName)
+    {
+        var backend = TestBackends.Get(backendName);
+        const int inF = 64, outF = 4;
+        int seed = 80;
+        foreach (var kind in Enum.GetValues<QuantizationTests.WeightKind>())
+            foreach (int rows in new[] { 2, 6 })
+            {
+                long[] targets = [.. Enumerable.Range(0, rows).Select(i => (long)((i + (int)kind) % outF))];
+                using var t = Tensor.From(backend, targets, rows);
+                var (weight, dequantised) = QLoraTests.Quantized(backend, kind, TestData.Uniform(seed, outF * inF, 0.3f), outF, inF);
+                try
+                {
+                    var p = new Parameters(seed++);
+                    p.Add("x", 1, rows, inF);
+                    p.Add("bias", 0.5f, outF);
+                    CheckGradients(backend, p,
+                        (tape, v) => tape.CrossEntropy(tape.Gelu(tape.QuantizedLinear(v["x"], weight, v["bias"])), t),
+                        d => Float64Net.CrossEntropyMean(
+                            Float64Net.Map(Float64Net.Linear(d["x"], dequantised, d["bias"], inF, outF), ElementwiseReference.Gelu), outF, targets));
+                }
+                finally
+                {
+                    weight.Release();
+                }
+            }
     }
 
     [Theory, MemberData(nameof(Backends))]

@@ -1,3 +1,5 @@
+using LlmLab.Tests.Infrastructure;
+
 namespace LlmLab.Tests.References;
 
 /// <summary>Float64 LoRA (PEFT): y = x W^T + bias + scale (x A^T) B^T, and the merged weight W + scale B A.</summary>
@@ -5,6 +7,11 @@ public static class LoraReference
 {
     /// <summary>y [rows, out] and the error scale of each output: sum |x W| + |bias| + |scale| sum_t |x A^T|_t |B_jt|.</summary>
     public static (double[] Y, double[] Magnitude) Linear(float[] x, float[] w, float[]? bias, float[] a, float[] b, float scale,
+        int rows, int inFeatures, int outFeatures, int rank) =>
+        Linear(x, TestData.ToDouble(w), bias, a, b, scale, rows, inFeatures, outFeatures, rank);
+
+    /// <summary>As above with W given in float64: QLoRA's base, the quantised weight dequantised exactly.</summary>
+    public static (double[] Y, double[] Magnitude) Linear(float[] x, double[] w, float[]? bias, float[] a, float[] b, float scale,
         int rows, int inFeatures, int outFeatures, int rank)
     {
         var y = new double[rows * outFeatures];
@@ -29,8 +36,8 @@ public static class LoraReference
                 double main = 0, size = 0, update = 0, updateSize = 0;
                 for (int k = 0; k < inFeatures; k++)
                 {
-                    main += (double)x[r * inFeatures + k] * w[j * inFeatures + k];
-                    size += Math.Abs((double)x[r * inFeatures + k] * w[j * inFeatures + k]);
+                    main += x[r * inFeatures + k] * w[j * inFeatures + k];
+                    size += Math.Abs(x[r * inFeatures + k] * w[j * inFeatures + k]);
                 }
                 for (int t = 0; t < rank; t++)
                 {

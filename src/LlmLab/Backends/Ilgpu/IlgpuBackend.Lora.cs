@@ -34,18 +34,20 @@ public sealed partial class IlgpuBackend
     }
 
     /// <summary>
-    /// QLoRA: xa = x A^T, then for prefill one tile kernel whose k runs over x W^T (W dequantised as its slices are
-    /// staged) and goes on over (scale xa) B^T, as <see cref="LoraLinear"/> does in f32; a decode step (up to 4 rows)
-    /// takes the quantised matvec and adds the thin low-rank product to y in a second launch.
+    /// QLoRA: xa = x A^T, then for prefill over Q8_0/Q4_0 one tile kernel whose k runs over x W^T (W dequantised as
+    /// its slices are staged) and goes on over (scale xa) B^T, as <see cref="LoraLinear"/> does in f32. A decode step
+    /// (up to 4 rows), and any int8 weight, takes the quantised matmul and adds the thin low-rank product to y in a
+    /// second launch: the tile kernel sums int8 rows as integers and divides each column by its scale at the end,
+    /// which would divide segment 2's sum too.
     /// </summary>
     public Tensor LoraLinearQuantized(Tensor x, QuantizedWeight weight, Tensor? bias, Tensor loraA, Tensor loraB, float scale)
     {
         var d = Check.LoraLinearQuantized(x, weight, bias, loraA, loraB);
         Check.SameBackend(this, x, loraA, loraB);
-        if (d.Rows <= QuantizedMatVecRows)
+        if (d.Rows <= QuantizedMatVecRows || weight.Int8 is not null)
         {
-            var decoded = MatMulQuantized(x, weight, bias);
-            if (d.Rows == 0 || d.Out == 0) return decoded;
+            var product = MatMulQuantized(x, weight, bias);
+            if (d.Rows == 0 || d.Out == 0) return product;
             using var xaDecode = LowRankInput(x, loraA, d);
             var xav = View<float>(xaDecode);
             var bv = View<float>(loraB);
@@ -53,8 +55,8 @@ public sealed partial class IlgpuBackend
             {
                 M = d.Rows, N = d.Out, K1 = d.Rank,
                 A1Row = d.Rank, A1K = 1, B1K = 1, B1Col = d.Rank, Scale1 = scale, Accumulate = 1,
-            }, xav, bv, xav, bv, bv, View<float>(decoded));
-            return decoded;
+            }, xav, bv, xav, bv, bv, View<float>(product));
+            return product;
         }
         var w = weight.Int8?.Values ?? weight.Blocks!;
         Check.SameBackend(this, w, weight.Int8?.Scales, bias);

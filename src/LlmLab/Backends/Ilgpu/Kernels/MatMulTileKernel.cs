@@ -159,7 +159,9 @@ internal static class MatMulTileKernel
 
     private static Staged FetchB<TW>(ArrayView<float> b1, ArrayView<float> b2, ArrayView<byte> weights, MatMulArgs p, long batch,
         int n0, int step, int steps1, int kBegin, int kEnd, int cols, int depth, int threads, int thread) where TW : struct, IMatMulWeights =>
-        // A quantised weight is segment 1's B only: segment 2 (QLoRA's B^T) is f32 like any other.
+        // A quantised weight is segment 1's B only: segment 2 (QLoRA's B^T) is f32 like any other. Int8 rows are summed
+        // as integers and each column divided by its scale at the end, which would divide segment 2 too: the backend
+        // pairs a segment 2 with Q8_0/Q4_0 only.
         default(TW).Format != MatMulWeights.F32 && step < steps1
             ? FetchWeights(weights, default(TW).Format, p, n0, kBegin + step * depth, kEnd, cols, depth, threads, thread)
             : step < steps1
