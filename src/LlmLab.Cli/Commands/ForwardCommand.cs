@@ -2,12 +2,14 @@ using System.Globalization;
 using LlmLab.Autograd;
 using LlmLab.Cli.Engine;
 using LlmLab.IO;
+using LlmLab.Models.HuggingFace;
 
 namespace LlmLab.Cli.Commands;
 
 /// <summary>
 /// <c>llmlab forward</c>: one forward pass of a Hugging Face model over the token ids of a safetensors file, the
-/// float32 logits written to another (atomically). What transformers' <c>model(**inputs).logits</c> gives.
+/// float32 logits written to another (atomically). What transformers' <c>model(**inputs).logits</c> gives, or with
+/// <c>--adapter</c> peft's PeftModel (a prompt-tuning adapter puts its virtual tokens' positions first).
 /// </summary>
 public sealed class ForwardCommand : ICommand
 {
@@ -22,7 +24,9 @@ public sealed class ForwardCommand : ICommand
         {ModelFolder.AdapterHelp}
           --inputs FILE         int64 input_ids [batch, seq]; optional attention_mask (same shape, 0 = padding)
                                 and int64 decoder_input_ids [batch, seq'] for encoder-decoder models
-          --output FILE         written atomically: float32 logits [batch, seq, vocab] (seq' for encoder-decoder)
+          --output FILE         written atomically: float32 logits [batch, seq, vocab] (seq' for encoder-decoder);
+                                with a prompt-tuning adapter a decoder-only or BERT model gives [batch, n + seq, vocab],
+                                the adapter's n virtual tokens first, as peft's model(**inputs).logits
         {BackendOption.Help}
 
         """;
@@ -39,14 +43,16 @@ public sealed class ForwardCommand : ICommand
         using var inputs = InputsFile.Open(inputsPath);
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
         string? adapter = options.Value(ModelFolder.AdapterOption);
-        var model = ModelFolder.Load(backend, folder, adapter);
+        var (model, kind, prompt) = ModelFolder.Load(backend, folder, adapter);
         var (logits, shape) = UserErrors.Run(() =>
         {
             var modelInputs = inputs.Read(backend);
             try
             {
                 using var tape = new Tape(backend, recordGradients: false);
-                var result = model.Forward(tape, modelInputs).Data;
+                var result = (prompt is null
+                    ? model.Forward(tape, modelInputs)
+                    : prompt.Forward(tape, modelInputs.InputIds, modelInputs.AttentionMask, modelInputs.DecoderInputIds)).Data;
                 return (result.ToArray<float>(), result.Shape.ToArray());
             }
             finally
@@ -61,8 +67,11 @@ public sealed class ForwardCommand : ICommand
         writer.Metadata["format"] = "pt";
         writer.Add("logits", logits, shape);
         UserErrors.Run(() => writer.Save(output));
+        string with = kind is null ? "" : $" with the {kind} adapter";
+        if (prompt is not null && model.Family != ModelFamily.EncoderDecoder)
+            with += $" (its {prompt.Prompt.VirtualTokens} virtual tokens' positions first)";
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"logits [{string.Join(", ", shape)}] of {model.Architecture}{(adapter is null ? "" : " with the adapter")} on {backend.Name} written to {output}"));
+            $"logits [{string.Join(", ", shape)}] of {model.Architecture}{with} on {backend.Name} written to {output}"));
         return 0;
     }
 }

@@ -10,7 +10,8 @@ namespace LlmLab.Cli.Commands;
 /// <c>llmlab generate</c>: continues one prompt with a model folder as transformers' generate does
 /// (<see cref="HfModel.Generate"/>): a decoder-only model returns the prompt and the new tokens, an encoder-decoder
 /// model the decoder start token and the new tokens; generation stops after an end-of-sequence token, which is kept.
-/// Greedy unless a sampling option is given; a seed fixes every draw.
+/// Greedy unless a sampling option is given; a seed fixes every draw. With <c>--adapter</c> the model is peft's
+/// PeftModel: a prompt-tuning adapter is generated from by <see cref="SoftPromptGenerator"/>.
 /// </summary>
 public sealed class GenerateCommand : ICommand
 {
@@ -24,7 +25,10 @@ public sealed class GenerateCommand : ICommand
         usage: llmlab generate --model DIR [--adapter DIR] (--prompt TEXT | --prompt-ids 1,2,3) --max-new-tokens N [options]
 
           --model DIR              a Hugging Face model folder (or one written by 'llmlab quantize')
-          --adapter DIR            a PEFT LoRA adapter folder to apply (adapter_config.json + adapter_model.safetensors)
+          --adapter DIR            an adapter folder to apply (adapter_config.json + adapter_model.safetensors), of
+                                   peft_type {{AdapterLoader.Readable}}; LoRA over a quantised folder
+                                   runs as QLoRA; a prompt-tuning adapter's virtual tokens go in front of the prompt
+                                   (T5: of the encoder's input) and are not part of the output
           --prompt TEXT            the prompt, encoded with the folder's tokenizer
           --prompt-ids IDS         the prompt as comma-separated token ids
           --max-new-tokens N       up to N new tokens (fewer when an end-of-sequence token comes first)
@@ -66,7 +70,7 @@ public sealed class GenerateCommand : ICommand
         int[]? ids = promptIds is null ? null : ParseIds(promptIds);
 
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
-        var model = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
+        var (model, _, softPrompt) = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
         if (model.Family == ModelFamily.EncoderOnly)   // say so before asking for a tokenizer it would not use
             throw new CliException($"{model.Architecture} is an encoder-only model: it scores tokens (forward) but does not generate");
         var tokenizer = prompt is not null ? TokenizerFolder.Load(folder, "--prompt needs; give --prompt-ids instead")
@@ -77,7 +81,9 @@ public sealed class GenerateCommand : ICommand
         foreach (int id in ids)
             if (id >= model.VocabularySize) throw new CliException($"prompt token {id} is outside the vocabulary of {model.VocabularySize}");
 
-        int[] tokens = UserErrors.Run(() => model.Generate(ids, generation));
+        int[] tokens = UserErrors.Run(() => softPrompt is null
+            ? model.Generate(ids, generation)
+            : SoftPromptGenerator.Generate(model, softPrompt, ids, generation));
         if (format == "json")
             context.Out.WriteLine("{\"tokens\": [" + string.Join(", ", tokens.Select(t => t.ToString(CultureInfo.InvariantCulture))) + "]}");
         else

@@ -1,0 +1,117 @@
+using LlmLab.Autograd;
+using LlmLab.Backends;
+using LlmLab.Generation;
+using LlmLab.Models;
+using LlmLab.Models.HuggingFace;
+using LlmLab.Peft;
+using LlmLab.Tensors;
+
+namespace LlmLab.Cli.Engine;
+
+/// <summary>
+/// Generation with a prompt-tuning adapter, as peft's generate does it: the learned rows go in front of the prompt's
+/// embeddings (a decoder-only model's input; T5's encoder input, its decoder unchanged). The output is what
+/// <see cref="HfModel.Generate"/> returns (the prompt and the new tokens; T5: the decoder start token and the new
+/// tokens), the virtual tokens not among them. Each step draws with the backend's sampler keyed by (seed, step) as
+/// <see cref="Generator"/> does, the repetition penalty seeing the real tokens only; greedy decoding gives the tokens
+/// of <see cref="Prompting.DecoderLanguageModel"/> with the same soft prompt. The decoder keeps a KV cache; a
+/// decoder-only model's context must hold the virtual tokens, the prompt and every new token (no sliding window).
+/// </summary>
+internal static class SoftPromptGenerator
+{
+    public static int[] Generate(HfModel model, PromptTuning tuning, IReadOnlyList<int> prompt, GenerationOptions options)
+    {
+        if (options.MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be >= 0, got {options.MaxNewTokens}");
+        if (prompt.Count == 0) throw new ArgumentException("a prompt needs at least one token");
+        options.Sampling.Validate();
+        var stops = options.StopTokens.Concat(model.EosTokenIds).Distinct().ToArray();
+        int n = tuning.Prompt.VirtualTokens, width = tuning.TokenDim;
+        // T5 keeps 2n rows; its encoder reads the first n (peft's num_transformer_submodules 2).
+        float[] rows = tuning.Prompt.Embedding.Weight.Data.ToArray<float>()[..(n * width)];
+        return model switch
+        {
+            DecoderModel decoder => [.. prompt, .. Decoder(decoder.Gpt, rows, n, prompt, options, stops)],
+            T5Model t5 => Seq2Seq(t5, rows, n, prompt, options, stops),
+            _ => throw new NotSupportedException($"{model.Architecture}: prompt-tuned generation needs a decoder-only or T5 model"),
+        };
+    }
+
+    private static List<int> Decoder(Gpt gpt, float[] rows, int n, IReadOnlyList<int> prompt, GenerationOptions options, int[] stops)
+    {
+        var backend = gpt.Backend;
+        int context = gpt.Config.Context, needed = n + prompt.Count + Math.Max(options.MaxNewTokens - 1, 0);
+        if (needed > context)
+            throw new ArgumentException(
+                $"the adapter's {n} virtual tokens, the prompt's {prompt.Count} tokens and {options.MaxNewTokens} new tokens exceed the model's context of {context} "
+                + $"(with a soft prompt at most {Math.Max(context - n - prompt.Count + 1, 0)} new tokens)");
+        var sequence = prompt.ToList();
+        var generated = new List<int>();
+        var caches = gpt.NewCaches(1, Math.Max(needed, 1));
+        try
+        {
+            for (int step = 0; step < options.MaxNewTokens; step++)
+            {
+                using var tape = new Tape(backend, recordGradients: false);
+                Variable logits;
+                if (step == 0)
+                {
+                    using var ids = Tensor.From(backend, sequence.ToArray(), 1, sequence.Count);
+                    var x = tape.Concat(SoftPrompt(tape, backend, rows, n, gpt.Config.Width), gpt.TokenEmbedding.Forward(tape, ids), axis: 1);
+                    logits = gpt.ForwardEmbeddings(tape, x, caches);
+                }
+                else
+                {
+                    using var ids = Tensor.From(backend, [sequence[^1]], 1, 1);
+                    logits = gpt.Forward(tape, ids, caches);
+                }
+                int token = Draw(backend, logits.Data, sequence, options, step);
+                sequence.Add(token);
+                generated.Add(token);
+                if (stops.Contains(token)) break;
+            }
+        }
+        finally
+        {
+            foreach (var cache in caches) cache.Dispose();
+        }
+        return generated;
+    }
+
+    private static int[] Seq2Seq(T5Model model, float[] rows, int n, IReadOnlyList<int> prompt, GenerationOptions options, int[] stops)
+    {
+        int start = model.DecoderStartTokenId ?? model.PadTokenId
+                    ?? throw new InvalidDataException($"{model.Architecture}: neither decoder_start_token_id nor pad_token_id is set in config.json or generation_config.json");
+        var t5 = model.T5;
+        var backend = t5.Backend;
+        var sequence = new List<int> { start };
+        using var encoderTape = new Tape(backend, recordGradients: false);
+        using var inputIds = Tensor.From(backend, prompt.ToArray(), 1, prompt.Count);
+        var x = encoderTape.Concat(SoftPrompt(encoderTape, backend, rows, n, t5.Config.Width), t5.Shared.Forward(encoderTape, inputIds), axis: 1);
+        var encoded = t5.Encoder.Encode(encoderTape, x, padding: null);
+        using var cache = options.MaxNewTokens > 0 ? t5.NewDecoderCache(encoded, options.MaxNewTokens) : null;
+        for (int step = 0; step < options.MaxNewTokens; step++)
+        {
+            using var ids = Tensor.From(backend, [sequence[^1]], 1, 1);
+            using var tape = new Tape(backend, recordGradients: false);
+            var logits = t5.Decode(tape, ids, encoded, encoderPadding: null, cache).Data;
+            int token = Draw(backend, logits, sequence, options, step);
+            sequence.Add(token);
+            if (stops.Contains(token)) break;
+        }
+        return [.. sequence];
+    }
+
+    // The rows as a constant [1, n, C] input.
+    private static Variable SoftPrompt(Tape tape, IBackend backend, float[] rows, int n, int width) =>
+        tape.Constant(tape.Keep(Tensor.From(backend, rows, 1, n, width)));
+
+    // The next token from logits [1, L, V] at the last position, as the backend's sampler draws it.
+    private static int Draw(IBackend backend, Tensor logits, List<int> sequence, GenerationOptions options, int step)
+    {
+        int length = logits.Shape[1], vocabulary = logits.Shape[2];
+        using var last = logits.Reshape(length, vocabulary).Slice(length - 1, 1).Clone();
+        using var previous = Tensor.From(backend, sequence.ToArray(), 1, sequence.Count);
+        using var next = backend.Sample(last, options.Sampling, previous, options.Seed, step);
+        return next.ToArray<int>()[0];
+    }
+}
