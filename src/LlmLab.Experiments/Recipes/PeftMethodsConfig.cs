@@ -4,8 +4,8 @@ namespace LlmLab.Experiments;
 
 /// <summary>
 /// Parameters of the peft recipe: one base model (a saved one, or pre-trained here with BPE and a 256-token
-/// context), fine-tuned once per method on the same mixture of two instruction tasks with the same number of steps,
-/// and a LoRA sweep over rank and the layers it adapts.
+/// context), fine-tuned with each method on each of two instruction tasks with the same number of steps, and a
+/// LoRA sweep over rank and the layers it adapts.
 /// </summary>
 [Recipe("peft", typeof(PeftMethodsRecipe), Description = "Compare PEFT methods (LoRA, QLoRA, BitFit, IA3, prompt tuning) with full fine-tuning on the same data and steps: score against trainable parameters")]
 public sealed record PeftMethodsConfig
@@ -17,11 +17,11 @@ public sealed record PeftMethodsConfig
     [Param(Description = "BPE vocabulary size of a base model pre-trained here", Min = 260, Max = 100_000)] public int VocabularySize { get; init; } = 2048;
     [Param(Description = "context of a base model pre-trained here, in tokens", Min = 16, Max = 4096)] public int Context { get; init; } = 256;
     [Param(Description = "share of the pre-training documents that are labelled task text", Min = 0, Max = 1)] public double LabelledText { get; init; }
-    [Param(Description = "instruction tasks every method trains on (a mixture) and is scored on, comma-separated")] public string Tasks { get; init; } = "summarize,sentiment";
+    [Param(Description = "instruction tasks each method trains on (one fine-tuning per task) and is scored on, comma-separated")] public string Tasks { get; init; } = "summarize,sentiment";
     [Param(Description = "methods, comma-separated: full, lora, qlora, bitfit, ia3, prompt-tuning")] public string Methods { get; init; } = "full,lora,qlora,bitfit,ia3,prompt-tuning";
-    [Param(Description = "optimizer steps of every fine-tuning (the matched budget)", Min = 1, Max = 10_000_000)] public int Steps { get; init; } = 300;
+    [Param(Description = "optimizer steps of every fine-tuning on each task (the matched budget)", Min = 1, Max = 10_000_000)] public int Steps { get; init; } = 300;
     [Param(Description = "items per step", Min = 1, Max = 4096)] public int BatchSize { get; init; } = 8;
-    [Param(Description = "training items (a mixture of the tasks, training templates)", Min = 1, Max = 10_000_000)] public int TrainItems { get; init; } = 2000;
+    [Param(Description = "training items of each task (training templates)", Min = 1, Max = 10_000_000)] public int TrainItems { get; init; } = 2000;
     [Param(Description = "test items per task (training templates, from index 1,000,000,000 on)", Min = 1, Max = 100_000)] public int Items { get; init; } = 30;
     [Param(Description = "peak learning rate of full fine-tuning", Min = 0, Max = 1)] public double LearningRate { get; init; } = 1e-3;
     [Param(Description = "peak learning rate of LoRA and QLoRA", Min = 0, Max = 1)] public double LoraLearningRate { get; init; } = 1e-2;

@@ -6,9 +6,9 @@ using LlmLab.Peft;
 namespace LlmLab.Experiments;
 
 /// <summary>
-/// The peft recipe: one base model fine-tuned once per method (full, LoRA, QLoRA, BitFit, IA3, prompt tuning) and
-/// once per point of a LoRA sweep, each on the same mixture of instruction tasks for the same number of steps, then
-/// prompted zero-shot on each task's test items. Report: per method its trainable parameters, each task's score,
+/// The peft recipe: one base model fine-tuned with each method (full, LoRA, QLoRA, BitFit, IA3, prompt tuning) and
+/// each point of a LoRA sweep, on each task apart (so that a one-token label is not drowned by summaries' many
+/// tokens) for the same number of steps, then prompted zero-shot on that task's test items. Report: per method its trainable parameters, each task's score,
 /// its share of full fine-tuning's gain over the base model, its step time and memory; a plot of score against
 /// trainable parameters (log scale); sentences naming the method closest to full fine-tuning and the one with the
 /// fewest parameters that still reaches half of its gain.
@@ -29,17 +29,25 @@ public static class PeftMethodsRecipe
         ulong seed = context.Seed;
         var tests = InstructionTaskList.TestItems(seed, tasks, config.Items, TemplateSet.Training);
         var pool = InstructionTaskList.ShotPool(seed, tasks);
-        var mixture = InstructionGenerator.Mixture(seed, tasks, config.TrainItems).ToArray();
-        var validation = InstructionGenerator.Mixture(seed, tasks, 32, InstructionGenerator.TestStart + 10_000_000).ToArray();
+        var training = tasks.ToDictionary(t => t, t => InstructionGenerator.Generate(seed, t, config.TrainItems).ToArray());
+        var validation = tasks.ToDictionary(t => t, t => InstructionGenerator.Generate(seed, t, 32, InstructionGenerator.TestStart + 10_000_000).ToArray());
         var scores = new PromptScores(context);
-        Dictionary<string, double> Score(IReadOnlyList<Prompting.MetricSummary> summaries) => summaries.ToDictionary(s => s.Task, s => s.Mean);
 
-        var baseScores = Score(scores.Evaluate(baseModel, "base", tests, pool, 0, config.MaxNewTokens));
+        var baseScores = scores.Evaluate(baseModel, "base", tests, pool, 0, config.MaxNewTokens).ToDictionary(s => s.Task, s => s.Mean);
         var rows = new List<(PeftRun Run, Dictionary<string, double> Scores)>();
         foreach (var spec in Specs(config, methods, sweep))
         {
-            var run = PeftTraining.Train(context, baseModel, spec, mixture, validation, config.Steps, config.BatchSize, config.WarmupSteps, config.CheckpointInterval);
-            rows.Add((run, Score(scores.Evaluate(run.Model, spec.Stage, tests, pool, 0, config.MaxNewTokens))));
+            var byTask = new Dictionary<string, double>();
+            PeftRun? total = null;
+            foreach (var task in tasks)
+            {
+                var stage = spec with { Stage = $"{spec.Stage}-{task}" };
+                var run = PeftTraining.Train(context, baseModel, stage, training[task], validation[task], config.Steps, config.BatchSize,
+                    config.WarmupSteps, config.CheckpointInterval);
+                byTask[task] = scores.Evaluate(run.Model, stage.Stage, [.. tests.Where(i => i.Task == task)], pool, 0, config.MaxNewTokens).Single().Mean;
+                total = total is null ? run : total with { Time = total.Time + run.Time, Steps = total.Steps + run.Steps };
+            }
+            rows.Add((total! with { Spec = spec }, byTask));
         }
         scores.Save();
         Report(context, config, tasks, baseScores, rows);
@@ -113,7 +121,7 @@ public static class PeftMethodsRecipe
         Func<Dictionary<string, double>, double?> share, PeftMethodsConfig config)
     {
         string Scores(Dictionary<string, double> s) => string.Join(", ", tasks.Select(t => FormattableString.Invariant($"{t} {s[t]:F3}")));
-        string head = $"Every method trained {config.Steps} steps of {config.BatchSize} items of the same mixture; the base model scores {Scores(baseScores)}.";
+        string head = $"Every method trained {config.Steps} steps of {config.BatchSize} items on each task; the base model scores {Scores(baseScores)}.";
         var full = rows.FirstOrDefault(r => r.Run.Spec.Method == PeftMethod.Full);
         if (full.Run is null) return head + " Add full to Methods to compare each method with full fine-tuning.";
         if (share(full.Scores) is null) return head + $" Full fine-tuning ({Scores(full.Scores)}) gains nothing over the base model here, so no method can be measured against it.";

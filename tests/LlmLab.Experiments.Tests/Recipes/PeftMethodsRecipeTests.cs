@@ -18,7 +18,7 @@ public sealed class PeftMethodsRecipeTests : IDisposable
     // The quick profile of experiments/Lifecycle/peft-methods with 2 pre-training and 2 fine-tuning steps.
     private static readonly PeftMethodsConfig Quick = new()
     {
-        PretrainSteps = 2, VocabularySize = 512, Context = 128, Steps = 2, WarmupSteps = 1, BatchSize = 4, TrainItems = 40, Items = 2,
+        PretrainSteps = 2, VocabularySize = 512, Steps = 2, WarmupSteps = 1, BatchSize = 4, TrainItems = 40, Items = 2,
         MaxNewTokens = 6, VirtualTokens = 4, LoraSweep = "2:attention,4:all-linear",
     };
 
@@ -37,10 +37,10 @@ public sealed class PeftMethodsRecipeTests : IDisposable
             "LoRA r2, attention", "LoRA r4, all-linear"], table.Rows.Select(r => r[0].ToString()));
         var trainable = table.Rows.ToDictionary(r => r[0].ToString()!, r => (long)RecipeRuns.Number(r[1]));
 
-        // The pre-trained tiny GPT: L = 4 blocks of width C = 128, MLP H = 4C, tied head, 512 tokens, 128 positions.
+        // The pre-trained tiny GPT: L = 4 blocks of width C = 128, MLP H = 4C, tied head, 512 tokens, 256 positions.
         const long L = 4, C = 128, H = 4 * C;
         long all = trainable["full fine-tuning"];
-        Assert.Equal(512 * C + 128 * C + L * (4 * C * C + 4 * C + 2 * C * H + H + C + 4 * C) + 2 * C, all);
+        Assert.Equal(512 * C + 256 * C + L * (4 * C * C + 4 * C + 2 * C * H + H + C + 4 * C) + 2 * C, all);
         Assert.Equal(L * 4 * 8 * (C + C), trainable["LoRA r8"]);                                 // r (in + out), q k v o
         Assert.Equal(trainable["LoRA r8"], trainable["QLoRA r8 over q4_0"]);
         Assert.Equal(L * (7 * C + H) + C, trainable["BitFit (biases)"]);                          // peft-free BitFit: every bias
@@ -68,7 +68,7 @@ public sealed class PeftMethodsRecipeTests : IDisposable
         Assert.Equal(table.Rows.Skip(1).Select(r => r[0].ToString()), plot.Categories);
         Assert.All(plot.Series, s => Assert.Equal(table.Rows.Skip(1).Select(r => RecipeRuns.Number(r[1])), s.X));
         Assert.True(PngTests.IsPng(Path.Combine(first, "plots", "peft-methods.png")));
-        Assert.StartsWith("Every method trained 2 steps of 4 items of the same mixture; the base model scores summarize ", table.Sentence);
+        Assert.StartsWith("Every method trained 2 steps of 4 items on each task; the base model scores summarize ", table.Sentence);
     }
 
     [Fact]
