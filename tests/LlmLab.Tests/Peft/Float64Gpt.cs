@@ -50,10 +50,12 @@ public static class Float64Gpt
     /// <paramref name="prompt"/> ([n, C] rows, or null) ahead of the tokens. IA3 vectors apply where present:
     /// at the input of the layers in <paramref name="feedForward"/>, at the output of the others. A
     /// <paramref name="prefix"/> puts layer l's keys (row offset 2l C) and values ((2l + 1) C) of each of its n
-    /// rows ahead of the layer's own, seen by every query.
+    /// rows ahead of the layer's own, seen by every query. Bottleneck adapters apply where the parameters hold
+    /// "h.&lt;i&gt;.attn_adapter.*" and "h.&lt;i&gt;.mlp_adapter.*": h + up(act(down(h))) on each sublayer's output,
+    /// act <paramref name="adapterActivation"/> (swish when null).
     /// </summary>
     public static double Loss(Dictionary<string, double[]> p, long[] ids, long[] targets, double[]? prompt = null,
-        IReadOnlySet<string>? feedForward = null, double[]? prefix = null)
+        IReadOnlySet<string>? feedForward = null, double[]? prefix = null, Func<double, double>? adapterActivation = null)
     {
         var c = Tiny;
         int width = c.Width, hidden = c.MlpHidden, heads = c.Heads, dim = width / heads;
@@ -66,6 +68,13 @@ public static class Float64Gpt
             if (l is not null && ff) x = Float64Net.Mul(x, l);
             var y = Float64Net.Linear(x, p[name + ".weight"], p.GetValueOrDefault(name + ".bias"), inF, outF);
             return l is not null && !ff ? Float64Net.Mul(y, l) : y;
+        }
+        double[] Adapter(string name, double[] h)
+        {
+            if (!p.TryGetValue(name + ".adapter_down.weight", out var down)) return h;
+            int m = down.Length / width;
+            var inner = Float64Net.Map(Float64Net.Linear(h, down, p[name + ".adapter_down.bias"], width, m), adapterActivation ?? (z => z / (1 + Math.Exp(-z))));
+            return Float64Net.Add(h, Float64Net.Linear(inner, p[name + ".adapter_up.weight"], p[name + ".adapter_up.bias"], m, width));
         }
         double[] Norm(string name, double[] x) => RowOpsReference.LayerNorm(x, p[name + ".weight"], p[name + ".bias"], c.NormEpsilon);
 
@@ -82,9 +91,9 @@ public static class Float64Gpt
             var o = Merge(prefix is null
                 ? Float64Net.Attention(q, k, v, heads, time, dim, causal: true)
                 : PrefixAttention(q, k, v, prefix, i, past, heads, time, dim), time, heads, dim);
-            x = Float64Net.Add(x, Linear(h + "attn.o_proj", o, width, width));
+            x = Float64Net.Add(x, Adapter(h + "attn_adapter", Linear(h + "attn.o_proj", o, width, width)));
             var m = Float64Net.Map(Linear(h + "mlp.c_fc", Norm(h + "ln_2", x), width, hidden), ElementwiseReference.Gelu);
-            x = Float64Net.Add(x, Linear(h + "mlp.c_proj", m, hidden, width));
+            x = Float64Net.Add(x, Adapter(h + "mlp_adapter", Linear(h + "mlp.c_proj", m, hidden, width)));
         }
         var logits = Float64Net.Linear(Norm("ln_f", x), p["lm_head.weight"], null, width, c.VocabularySize);
         return Float64Net.CrossEntropyMean(logits, c.VocabularySize, [.. Enumerable.Repeat(-100L, virtualTokens), .. targets]);
