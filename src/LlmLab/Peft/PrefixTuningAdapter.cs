@@ -44,25 +44,24 @@ public static class PrefixTuningAdapter
     }
 
     /// <summary>
-    /// The prefix in <paramref name="folder"/> for <paramref name="model"/> (LlmLab's GPT), trainable as a table, the
+    /// The prefix in <paramref name="folder"/> for <paramref name="model"/> (LlmLab's GPT or BERT), trainable as a table, the
     /// model frozen. token_dim, num_attention_heads and num_layers must be the model's (key/value heads for grouped
     /// attention); the tensor's shape is checked before anything changes.
     /// </summary>
     public static PrefixTuning Load(Module model, string folder)
     {
-        var gpt = PrefixTuning.Decoder(model);
+        var (_, expectedDim, expectedHeads, expectedLayers) = PrefixTuning.Dimensions(model);
         var json = AdapterFolder.ReadConfig(folder, PeftType);
         string path = Path.Combine(folder, AdapterFolder.ConfigFile);
         int Int(string key) => json[key] is JsonValue v && v.TryGetValue(out int i) && i >= 1
             ? i : throw new InvalidDataException($"{path}: \"{key}\" must be a whole number >= 1, got {json[key]?.ToJsonString() ?? "nothing"}");
         int virtualTokens = Int("num_virtual_tokens"), tokenDim = Int("token_dim"), heads = Int("num_attention_heads"), layers = Int("num_layers");
         if (Int("num_transformer_submodules") != 1)
-            throw new InvalidDataException($"{path}: num_transformer_submodules {json["num_transformer_submodules"]} is for an encoder-decoder model; this one is decoder-only");
-        int expectedDim = gpt.Config.KvHeads * gpt.Blocks[0].Attention.HeadDim;
-        if (tokenDim != expectedDim || heads != gpt.Config.KvHeads || layers != gpt.Config.Layers)
+            throw new InvalidDataException($"{path}: num_transformer_submodules {json["num_transformer_submodules"]} is for an encoder-decoder model; this one has one stack");
+        if (tokenDim != expectedDim || heads != expectedHeads || layers != expectedLayers)
             throw new InvalidDataException(
                 $"{path}: token_dim {tokenDim}, num_attention_heads {heads} and num_layers {layers} do not fit this model "
-                + $"(key/value width {expectedDim}, {gpt.Config.KvHeads} key/value heads, {gpt.Config.Layers} layers)");
+                + $"(key/value width {expectedDim}, {expectedHeads} key/value heads, {expectedLayers} layers)");
         int? hidden = json["encoder_hidden_size"] is JsonValue h && h.TryGetValue(out int size) ? size : null;
         var config = new PrefixTuningConfig { NumVirtualTokens = virtualTokens, EncoderHiddenSize = hidden };
         float[] values;
@@ -72,8 +71,8 @@ public static class PrefixTuningAdapter
             values = AdapterFolder.Read(file, TensorName, [virtualTokens, layers * 2 * tokenDim], unused);
             AdapterFolder.RequireAllUsed(file, unused, $"prefix tuning saves only '{TensorName}'");
         }
-        return PrefixTuning.FromTable(gpt, config, values);
+        return PrefixTuning.FromTable(model, config, values);
     }
 
-    public static PrefixTuning Load(HfModel model, string folder) => Load(PrefixTuning.Decoder(model), folder);
+    public static PrefixTuning Load(HfModel model, string folder) => Load(PrefixTuning.Modules(model), folder);
 }

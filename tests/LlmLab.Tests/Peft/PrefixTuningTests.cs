@@ -14,8 +14,8 @@ namespace LlmLab.Tests.Peft;
 /// <summary>
 /// Prefix tuning: a prefix holding the keys and values a text leaves in the KV cache computes what the model
 /// computes on that text followed by the input (GPT-2, and Llama's grouped heads and rotary positions), peft's
-/// trainable-parameter counts, gradients against float64 with and without the projection, and peft's files loaded
-/// back bit-identical.
+/// trainable-parameter counts, gradients against float64 with and without the projection (GPT and BERT), BERT's
+/// padding, and peft's files loaded back bit-identical.
 /// </summary>
 [Collection("backends")]
 public class PrefixTuningTests
@@ -150,7 +150,50 @@ public class PrefixTuningTests
         Assert.Equal(projection ? 5 : 1, checkedCount);
     }
 
+    [Theory, MemberData(nameof(Backends))]
+    public void Bert_prefix_gradients_match_float64(string backendName)
+    {
+        var backend = TestBackends.Get(backendName);
+        var bert = new Bert(backend, Float64Bert.Tiny, seed: 1);
+        Float64Gpt.Randomise(bert, seed: 40);
+        var tuning = PrefixTuning.Apply(bert, new PrefixTuningConfig { NumVirtualTokens = 2, PrefixProjection = true, EncoderHiddenSize = 5 }, seed: 5);
+        int seed = 70;
+        foreach (var (_, p) in tuning.Encoder.NamedParameters()) Float64Gpt.Write(p, TestData.Uniform(seed++, p.Data.ElementCount, 0.8f));
+        long[] rows = [3, 7, 1, 12, 0];
+        long[] targets = [-100, 1, -100, 0, 5];
+        using var ids = Tensor.From(backend, rows, 1, 5);
+        using var labels = Tensor.From(backend, targets, 1, 5);
+        int width = Float64Bert.Tiny.Width, output = Float64Bert.Tiny.Layers * 2 * width;
+        int checkedCount = Float64Gpt.CheckGradients(backend, tuning, tape => tuning.Loss(tape, ids, labels), p =>
+        {
+            var model = p.Where(kv => kv.Key.StartsWith("base_model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["base_model.".Length..], kv => kv.Value);
+            var inner = Float64Net.Map(Float64Net.Linear(p["prompt_encoder.embedding.weight"], p["prompt_encoder.transform.0.weight"], p["prompt_encoder.transform.0.bias"], width, 5), Math.Tanh);
+            var table = Float64Net.Linear(inner, p["prompt_encoder.transform.2.weight"], p["prompt_encoder.transform.2.bias"], 5, output);
+            return Float64Bert.Loss(model, rows, targets, table);
+        });
+        Assert.Equal(5, checkedCount);
+    }
+
+    [Fact]
+    public void Bert_reads_the_prefix_past_its_padding()
+    {
+        // A row padded at the end scores its real tokens as the same row without the padding: the mask's n ones in
+        // front keep the prefix visible, its zeros hide the padded keys.
+        var model = HfCheckpoint.Load(Cpu, Fixtures.Path("hf/bert-tiny"));
+        var tuning = PrefixTuning.Apply(model, new PrefixTuningConfig { NumVirtualTokens = 3 }, seed: 2);
+        using var padded = Tensor.From(Cpu, Ids, 1, 8);
+        using var mask = Tensor.From(Cpu, new[] { 1, 1, 1, 1, 1, 0, 0, 0 }, 1, 8);
+        using var shortIds = Tensor.From(Cpu, Ids[..5], 1, 5);
+        int vocabulary = model.VocabularySize;
+        var expected = Run(Cpu, tape => tuning.Forward(tape, shortIds));
+        var actual = Run(Cpu, tape => tuning.Forward(tape, padded, mask));
+        AssertClose.Within(expected, actual[..(5 * vocabulary)], 1e-5, 1e-4, "BERT's real tokens with and without padding");
+        var unmasked = Run(Cpu, tape => tuning.Forward(tape, padded));
+        Assert.True(unmasked.Zip(actual).Take(5 * vocabulary).Any(pair => Math.Abs(pair.First - pair.Second) > 1e-3), "the padding mask changed nothing");
+    }
+
     [Theory]
+    [InlineData("bert-tiny", false)]
     [InlineData("gpt2-tiny", false)]
     [InlineData("gpt2-tiny", true)]
     [InlineData("llama-tiny", false)]
@@ -167,7 +210,7 @@ public class PrefixTuningTests
 
             var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "adapter_config.json")))!.AsObject();
             Assert.Equal("PREFIX_TUNING", (string?)config["peft_type"]);
-            Assert.Equal("CAUSAL_LM", (string?)config["task_type"]);
+            Assert.Equal(fixture == "bert-tiny" ? "FEATURE_EXTRACTION" : "CAUSAL_LM", (string?)config["task_type"]);
             Assert.Equal(4, (int)config["num_virtual_tokens"]!);
             Assert.Equal(fixture == "llama-tiny" ? 24 : 48, (int)config["token_dim"]!);
             Assert.Equal(1, (int)config["num_transformer_submodules"]!);
@@ -213,6 +256,8 @@ public class PrefixTuningTests
             Assert.All(gpt2.Module.NamedParameters(), p => Assert.True(p.Parameter.RequiresGrad));
             Assert.Throws<InvalidDataException>(() => PromptTuningAdapter.Load(gpt2, folder));
             Assert.Throws<NotSupportedException>(() => PrefixTuning.Apply(HfCheckpoint.Load(Cpu, Fixtures.Path("hf/t5-tiny")), new PrefixTuningConfig(), seed: 1));
+            var bert = HfCheckpoint.Load(Cpu, Fixtures.Path("hf/bert-tiny"));
+            Assert.Contains("num_attention_heads 2", Assert.Throws<InvalidDataException>(() => PrefixTuningAdapter.Load(bert, folder)).Message);
         }
         finally
         {
