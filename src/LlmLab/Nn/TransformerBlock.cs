@@ -9,7 +9,7 @@ namespace LlmLab.Nn;
 /// Pre-norm transformer block: x + attn(norm1(x)), then + mlp(norm2(x)) (GPT-2, Llama). With bottleneck adapters
 /// attached ("attn_adapter", "mlp_adapter"), each sublayer's output passes through its adapter before the residual add.
 /// </summary>
-public sealed class TransformerBlock : Module
+public sealed class TransformerBlock : Module, IAdapterBlock
 {
     public TransformerBlock(IBackend backend, TransformerBlockOptions config, RandomStream init)
     {

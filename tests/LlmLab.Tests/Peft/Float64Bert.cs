@@ -6,7 +6,8 @@ namespace LlmLab.Tests.Peft;
 /// <summary>
 /// A tiny <see cref="Bert"/> (post-LN, GELU erf, tied MLM decoder) recomputed in float64 from its named
 /// parameters for one unpadded row, token types 0, with a prefix (peft's past keys and values [n, L 2 C], seen by
-/// every query; the tokens' positions starting at n) when one is given.
+/// every query; the tokens' positions starting at n) when one is given, and Houlsby's adapters where the parameters
+/// hold "&lt;layer&gt;.attn_adapter.*" and "&lt;layer&gt;.mlp_adapter.*" (h + up(swish(down(h))) before each residual add).
 /// </summary>
 public static class Float64Bert
 {
@@ -21,6 +22,13 @@ public static class Float64Bert
         int width = c.Width, heads = c.Heads, dim = width / heads, time = ids.Length, row = c.Layers * 2 * width;
         int past = prefix is null ? 0 : prefix.Length / row;
         double[] Linear(string name, double[] x, int inF, int outF) => Float64Net.Linear(x, p[name + ".weight"], p[name + ".bias"], inF, outF);
+        double[] Adapter(string name, double[] h)
+        {
+            if (!p.TryGetValue(name + ".adapter_down.weight", out var down)) return h;
+            int m = down.Length / width;
+            var inner = Float64Net.Map(Float64Net.Linear(h, down, p[name + ".adapter_down.bias"], width, m), z => z / (1 + Math.Exp(-z)));
+            return Float64Net.Add(h, Float64Net.Linear(inner, p[name + ".adapter_up.weight"], p[name + ".adapter_up.bias"], m, width));
+        }
         double[] Norm(string name, double[] x) => RowOpsReference.LayerNorm(x, p[name + ".weight"], p[name + ".bias"], c.NormEpsilon);
 
         const string e = "bert.embeddings.";
@@ -54,9 +62,9 @@ public static class Float64Bert
                         for (int d = 0; d < dim; d++)
                             context[i * width + head * dim + d] += w[j] / sum * Value(j, d);
                 }
-            x = Norm(h + "attention.output.LayerNorm", Float64Net.Add(Linear(h + "attention.output.dense", context, width, width), x));
+            x = Norm(h + "attention.output.LayerNorm", Float64Net.Add(Adapter(h + "attn_adapter", Linear(h + "attention.output.dense", context, width, width)), x));
             var inner = Float64Net.Map(Linear(h + "intermediate.dense", x, width, c.IntermediateSize), ElementwiseReference.GeluErf);
-            x = Norm(h + "output.LayerNorm", Float64Net.Add(Linear(h + "output.dense", inner, c.IntermediateSize, width), x));
+            x = Norm(h + "output.LayerNorm", Float64Net.Add(Adapter(h + "mlp_adapter", Linear(h + "output.dense", inner, c.IntermediateSize, width)), x));
         }
         var t = Norm("cls.predictions.transform.LayerNorm", Float64Net.Map(Linear("cls.predictions.transform.dense", x, width, width), ElementwiseReference.GeluErf));
         var logits = Float64Net.Linear(t, p[e + "word_embeddings.weight"], p["cls.predictions.bias"], width, c.VocabularySize);

@@ -35,24 +35,25 @@ public class HoulsbyTests
     [Theory]
     [InlineData("gpt2-tiny")]
     [InlineData("llama-tiny")]
+    [InlineData("bert-tiny")]
     public void Adapters_start_near_the_identity_and_are_it_with_a_zero_up_projection(string fixture)
     {
         var model = HfCheckpoint.Load(Cpu, Fixtures.Path("hf/" + fixture));
         using var ids = Tensor.From(Cpu, Ids, 2, 4);
         var before = Run(model, ids);
         Houlsby.Apply(model, new HoulsbyConfig(), seed: 3);
-        var gpt = ((DecoderModel)model).Gpt;
+        var adapters = model.Module.NamedModules().Select(m => m.Module).OfType<Bottleneck>().ToList();
+        Assert.Equal(4, adapters.Count);
 
         var initial = Run(model, ids);
         double largest = before.Zip(initial, (a, b) => Math.Abs(a - b)).Max();
         Assert.InRange(largest, 1e-7, 0.05);
 
-        foreach (var block in gpt.Blocks)
-            foreach (var adapter in new[] { block.AttentionAdapter!, block.MlpAdapter! })
-            {
-                Float64Gpt.Write(adapter.Up.Weight, new float[adapter.Up.Weight.Data.ElementCount]);
-                Float64Gpt.Write(adapter.Up.Bias!, new float[adapter.Up.Bias!.Data.ElementCount]);
-            }
+        foreach (var adapter in adapters)
+        {
+            Float64Gpt.Write(adapter.Up.Weight, new float[adapter.Up.Weight.Data.ElementCount]);
+            Float64Gpt.Write(adapter.Up.Bias!, new float[adapter.Up.Bias!.Data.ElementCount]);
+        }
         AssertClose.BitIdentical(before, Run(model, ids), $"{fixture} with zero up projections");
     }
 
@@ -60,6 +61,7 @@ public class HoulsbyTests
     [InlineData("gpt2-tiny", 16, 3)]
     [InlineData("llama-tiny", 16, 3)]
     [InlineData("gpt2-tiny", 5, 9)]
+    [InlineData("bert-tiny", 16, 3)]
     public void Trainable_parameters_are_two_adapters_a_block(string fixture, int reduction, int bottleneck)
     {
         var model = HfCheckpoint.Load(Cpu, Fixtures.Path("hf/" + fixture));
@@ -82,6 +84,21 @@ public class HoulsbyTests
     public void Relu_adapter_gradients_match_float64(string backendName) =>
         CheckGradients(backendName, BottleneckActivation.Relu, z => Math.Max(z, 0));
 
+    [Theory, MemberData(nameof(Backends))]
+    public void Bert_adapter_gradients_match_float64(string backendName)
+    {
+        var backend = TestBackends.Get(backendName);
+        var bert = new Bert(backend, Float64Bert.Tiny, seed: 1);
+        Houlsby.Apply(bert, new HoulsbyConfig { ReductionFactor = 4 }, seed: 5);
+        Float64Gpt.Randomise(bert, seed: 40);
+        long[] rows = [3, 7, 1, 12, 0];
+        long[] targets = [-100, 1, -100, 0, 5];
+        using var ids = Tensor.From(backend, rows, 1, 5);
+        using var labels = Tensor.From(backend, targets, 1, 5);
+        int checkedCount = Float64Gpt.CheckGradients(backend, bert, tape => bert.Loss(tape, ids, labels), p => Float64Bert.Loss(p, rows, targets));
+        Assert.Equal(2 * 2 * 4, checkedCount);
+    }
+
     private static void CheckGradients(string backendName, BottleneckActivation activation, Func<double, double> reference)
     {
         var backend = TestBackends.Get(backendName);
@@ -100,6 +117,7 @@ public class HoulsbyTests
     [Theory]
     [InlineData("gpt2-tiny", BottleneckActivation.Swish)]
     [InlineData("llama-tiny", BottleneckActivation.Relu)]
+    [InlineData("bert-tiny", BottleneckActivation.Swish)]
     public void Saved_adapters_load_back_bit_identical(string fixture, BottleneckActivation activation)
     {
         string folder = TempFolder();
@@ -112,7 +130,7 @@ public class HoulsbyTests
 
             var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "adapter_config.json")))!.AsObject();
             Assert.Equal("BOTTLENECK", (string?)config["peft_type"]);
-            Assert.Equal("CAUSAL_LM", (string?)config["task_type"]);
+            Assert.Equal(fixture == "bert-tiny" ? "FEATURE_EXTRACTION" : "CAUSAL_LM", (string?)config["task_type"]);
             Assert.Equal(8, (int)config["reduction_factor"]!);
             Assert.Equal(6, (int)config["bottleneck_size"]!);
             Assert.Equal(activation == BottleneckActivation.Relu ? "relu" : "swish", (string?)config["non_linearity"]);
@@ -121,20 +139,20 @@ public class HoulsbyTests
             using (var file = Safetensors.Open(Path.Combine(folder, "adapter_model.safetensors")))
             {
                 Assert.Equal(16, file.Names.Count());
-                Assert.Equal([6, 48], file.Info("h.1.mlp_adapter.adapter_down.weight").Shape);
-                Assert.Equal([48, 6], file.Info("h.0.attn_adapter.adapter_up.weight").Shape);
+                string block = fixture == "bert-tiny" ? "bert.encoder.layer." : "h.";
+                Assert.Equal([6, 48], file.Info(block + "1.mlp_adapter.adapter_down.weight").Shape);
+                Assert.Equal([48, 6], file.Info(block + "0.attn_adapter.adapter_up.weight").Shape);
             }
 
             var loaded = HfCheckpoint.Load(Cpu, Fixtures.Path("hf/" + fixture));
-            var gpt = ((DecoderModel)model).Gpt;
-            foreach (var (name, p) in gpt.NamedParameters().Where(p => !p.Parameter.RequiresGrad))
+            foreach (var (name, p) in model.Module.NamedParameters().Where(p => !p.Parameter.RequiresGrad))
                 Float64Gpt.Write(loaded.Module.NamedParameters().Single(q => q.Name == name).Parameter, p.Data.ToArray<float>());
             HoulsbyAdapter.Load(loaded, folder);
-            var trained = gpt.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
+            var trained = model.Module.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
             var back = loaded.Module.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
             Assert.Equal(trained.Select(p => p.Name), back.Select(p => p.Name));
             foreach (var ((name, a), (_, b)) in trained.Zip(back)) AssertClose.BitIdentical(a.Data.ToArray<float>(), b.Data.ToArray<float>(), name);
-            Assert.Equal(activation, ((DecoderModel)loaded).Gpt.Blocks[0].MlpAdapter!.Activation);
+            Assert.All(loaded.Module.NamedModules().Select(m => m.Module).OfType<Bottleneck>(), a => Assert.Equal(activation, a.Activation));
             using var ids = Tensor.From(Cpu, Ids, 2, 4);
             AssertClose.BitIdentical(Run(model, ids), Run(loaded, ids), $"{fixture} logits after the round trip");
         }
@@ -158,7 +176,7 @@ public class HoulsbyTests
             Assert.Contains("hidden_size 8", error.Message);
             Assert.All(gpt2.Module.NamedParameters(), p => Assert.True(p.Parameter.RequiresGrad));
             Assert.Throws<InvalidDataException>(() => PrefixTuningAdapter.Load(gpt2, folder));
-            Assert.Throws<NotSupportedException>(() => Houlsby.Apply(HfCheckpoint.Load(Cpu, Fixtures.Path("hf/bert-tiny")), new HoulsbyConfig(), seed: 1));
+            Assert.Throws<NotSupportedException>(() => Houlsby.Apply(HfCheckpoint.Load(Cpu, Fixtures.Path("hf/t5-tiny")), new HoulsbyConfig(), seed: 1));
         }
         finally
         {

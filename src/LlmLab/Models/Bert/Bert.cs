@@ -155,7 +155,7 @@ public sealed class Bert : Module
     }
 
     /// <summary>BertLayer: self-attention and the feed-forward network, each closed by a residual LayerNorm.</summary>
-    public sealed class EncoderLayer : Module
+    public sealed class EncoderLayer : Module, IAdapterBlock
     {
         internal EncoderLayer(IBackend backend, BertConfig config, RandomStream init)
         {
@@ -186,6 +186,20 @@ public sealed class Bert : Module
         /// </summary>
         public (Variable Key, Variable Value)? Prefix { get; set; }
 
+        /// <summary>The bottleneck adapter on attention.output.dense's output, before the residual add and LayerNorm.</summary>
+        public Bottleneck? AttentionAdapter { get; private set; }
+        /// <summary>The bottleneck adapter on output.dense's output, before the residual add and LayerNorm.</summary>
+        public Bottleneck? MlpAdapter { get; private set; }
+
+        public void AttachAdapters(int bottleneck, BottleneckActivation activation, RandomStream init)
+        {
+            if (AttentionAdapter is not null) throw new InvalidOperationException("this layer already has bottleneck adapters");
+            var backend = Query.Weight.Data.Backend;
+            int width = AttentionOutput.OutFeatures;
+            AttentionAdapter = Child("attn_adapter", new Bottleneck(backend, width, bottleneck, activation, init));
+            MlpAdapter = Child("mlp_adapter", new Bottleneck(backend, width, bottleneck, activation, init));
+        }
+
         internal Variable Forward(Tape tape, Variable x, Tensor? keyMask, BertConfig config)
         {
             int batch = x.Shape[0], time = x.Shape[1];
@@ -199,9 +213,11 @@ public sealed class Bert : Module
             }
             var context = tape.Attention(q, k, v, new AttentionOptions { KeyPaddingMask = keyMask });
             var merged = tape.Reshape(tape.Transpose(context, 1, 2), batch, time, config.Width);
-            x = AttentionNorm.Forward(tape, tape.Add(AttentionOutput.Forward(tape, merged), x));
+            var attention = AttentionOutput.Forward(tape, merged);
+            x = AttentionNorm.Forward(tape, tape.Add(AttentionAdapter?.Forward(tape, attention) ?? attention, x));
             var hidden = Activation(tape, Intermediate.Forward(tape, x), config.Activation);
-            return OutputNorm.Forward(tape, tape.Add(Output.Forward(tape, hidden), x));
+            var output = Output.Forward(tape, hidden);
+            return OutputNorm.Forward(tape, tape.Add(MlpAdapter?.Forward(tape, output) ?? output, x));
         }
 
         // [B, T, H * D] to [B, H, T, D]
