@@ -38,6 +38,13 @@ public sealed class MultiHeadAttention : Module
     public Linear Output { get; }
 
     /// <summary>
+    /// Keys and values [B, kv heads, n, D] put ahead of this layer's own in every forward while set (prefix tuning's
+    /// learned past, as transformers reads past_key_values): every query sees all n of them, causal masking applies
+    /// to the tokens only, and rotary positions are not applied to them. Training tapes only (no KV cache).
+    /// </summary>
+    public (Variable Key, Variable Value)? Prefix { get; set; }
+
+    /// <summary>
     /// x [B, T, C]; positions i32 [T] are the absolute positions (for rotary embeddings); cache is this layer's KV
     /// cache during generation (inference tapes only).
     /// </summary>
@@ -52,6 +59,13 @@ public sealed class MultiHeadAttention : Module
             q = tape.Rope(q, positions, RopeTheta);
             k = tape.Rope(k, positions, RopeTheta);
         }
+        if (Prefix is var (prefixKey, prefixValue))
+        {
+            if (cache is not null) throw new ArgumentException("attention: a prefix and a KV cache together are not supported");
+            k = tape.Concat(prefixKey, k, axis: 2);
+            v = tape.Concat(prefixValue, v, axis: 2);
+        }
+        // With a prefix there are more keys than queries: the queries are the last positions, so each sees the prefix.
         var o = tape.Attention(q, k, v, new AttentionOptions { Causal = true, Cache = cache });
         var merged = tape.Reshape(tape.Transpose(o, 1, 2), batch, time, Heads * HeadDim);
         return Output.Forward(tape, merged);

@@ -57,22 +57,42 @@ public sealed class Bert : Module
     /// MLM logits [B, T, V] from word embeddings [B, T, C] in place of the word embedding's rows (transformers'
     /// inputs_embeds; token type and position embeddings are still added): soft prompts enter here.
     /// </summary>
-    public Variable ForwardEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null) =>
-        Head.Forward(tape, EncodeEmbeddings(tape, inputsEmbeds, attentionMask, tokenTypeIds), Config, Embeddings.Word.Weight);
+    public Variable ForwardEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, int pastLength = 0) =>
+        Head.Forward(tape, EncodeEmbeddings(tape, inputsEmbeds, attentionMask, tokenTypeIds, pastLength), Config, Embeddings.Word.Weight);
 
-    /// <summary>The encoder's last hidden state [B, T, C] from word embeddings [B, T, C].</summary>
-    public Variable EncodeEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    /// <summary>
+    /// The encoder's last hidden state [B, T, C] from word embeddings [B, T, C]. <paramref name="pastLength"/> keys
+    /// come first in every layer (prefix tuning's, set on <see cref="EncoderLayer.Prefix"/>): positions start there,
+    /// as transformers' BertEmbeddings counts after past_key_values, and the mask gets that many ones in front.
+    /// </summary>
+    public Variable EncodeEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, int pastLength = 0)
     {
         if (inputsEmbeds.Shape.Rank != 3 || inputsEmbeds.Shape[2] != Config.Width)
             throw new ArgumentException($"BERT input embeddings must be [batch, time, {Config.Width}], got shape {inputsEmbeds.Shape}");
         int time = inputsEmbeds.Shape[1];
-        CheckPositions(time);
-        var shape = new Shape(inputsEmbeds.Shape[0], time);
+        if (pastLength < 0) throw new ArgumentOutOfRangeException(nameof(pastLength), "the past length cannot be negative");
+        CheckPositions(pastLength + time);
+        int batch = inputsEmbeds.Shape[0];
+        var shape = new Shape(batch, time);
         if (tokenTypeIds is not null && tokenTypeIds.Shape != shape)
             throw new ArgumentException($"BERT token type ids {tokenTypeIds.Shape} must have the input ids' shape {shape}");
-        var mask = AttentionMask.KeyPadding(tape, attentionMask, shape, "BERT");
+        Tensor? mask;
+        if (pastLength == 0 || attentionMask is null)
+        {
+            mask = AttentionMask.KeyPadding(tape, attentionMask, shape, "BERT");
+        }
+        else
+        {
+            int[] given = AttentionMask.Read(attentionMask, shape, "BERT"), extended = new int[batch * (pastLength + time)];
+            for (int b = 0; b < batch; b++)
+            {
+                Array.Fill(extended, 1, b * (pastLength + time), pastLength);
+                Array.Copy(given, b * time, extended, b * (pastLength + time) + pastLength, time);
+            }
+            mask = given.All(m => m != 0) ? null : tape.Keep(Tensor.From(_backend, extended, batch, pastLength + time));
+        }
         var types = tokenTypeIds ?? tape.Keep(Tensor.Zeros(_backend, shape, DType.I32));
-        var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(0, time).ToArray(), time));
+        var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(pastLength, time).ToArray(), time));
 
         var x = Embeddings.Forward(tape, inputsEmbeds, types, positions);
         foreach (var layer in Layers) x = layer.Forward(tape, x, mask, Config);
@@ -135,7 +155,7 @@ public sealed class Bert : Module
     }
 
     /// <summary>BertLayer: self-attention and the feed-forward network, each closed by a residual LayerNorm.</summary>
-    public sealed class EncoderLayer : Module
+    public sealed class EncoderLayer : Module, IAdapterBlock
     {
         internal EncoderLayer(IBackend backend, BertConfig config, RandomStream init)
         {
@@ -160,17 +180,44 @@ public sealed class Bert : Module
         public Linear Output { get; }
         public Norm OutputNorm { get; }
 
+        /// <summary>
+        /// Keys and values [B, heads, n, D] put ahead of this layer's own while set (prefix tuning's learned past, as
+        /// transformers' BertSelfAttention joins past_key_value); the key padding mask must then cover n + T keys.
+        /// </summary>
+        public (Variable Key, Variable Value)? Prefix { get; set; }
+
+        /// <summary>The bottleneck adapter on attention.output.dense's output, before the residual add and LayerNorm.</summary>
+        public Bottleneck? AttentionAdapter { get; private set; }
+        /// <summary>The bottleneck adapter on output.dense's output, before the residual add and LayerNorm.</summary>
+        public Bottleneck? MlpAdapter { get; private set; }
+
+        public void AttachAdapters(int bottleneck, BottleneckActivation activation, RandomStream init)
+        {
+            if (AttentionAdapter is not null) throw new InvalidOperationException("this layer already has bottleneck adapters");
+            var backend = Query.Weight.Data.Backend;
+            int width = AttentionOutput.OutFeatures;
+            AttentionAdapter = Child("attn_adapter", new Bottleneck(backend, width, bottleneck, activation, init));
+            MlpAdapter = Child("mlp_adapter", new Bottleneck(backend, width, bottleneck, activation, init));
+        }
+
         internal Variable Forward(Tape tape, Variable x, Tensor? keyMask, BertConfig config)
         {
             int batch = x.Shape[0], time = x.Shape[1];
             var q = SplitHeads(tape, Query.Forward(tape, x), batch, time, config);
             var k = SplitHeads(tape, Key.Forward(tape, x), batch, time, config);
             var v = SplitHeads(tape, Value.Forward(tape, x), batch, time, config);
+            if (Prefix is var (prefixKey, prefixValue))
+            {
+                k = tape.Concat(prefixKey, k, axis: 2);
+                v = tape.Concat(prefixValue, v, axis: 2);
+            }
             var context = tape.Attention(q, k, v, new AttentionOptions { KeyPaddingMask = keyMask });
             var merged = tape.Reshape(tape.Transpose(context, 1, 2), batch, time, config.Width);
-            x = AttentionNorm.Forward(tape, tape.Add(AttentionOutput.Forward(tape, merged), x));
+            var attention = AttentionOutput.Forward(tape, merged);
+            x = AttentionNorm.Forward(tape, tape.Add(AttentionAdapter?.Forward(tape, attention) ?? attention, x));
             var hidden = Activation(tape, Intermediate.Forward(tape, x), config.Activation);
-            return OutputNorm.Forward(tape, tape.Add(Output.Forward(tape, hidden), x));
+            var output = Output.Forward(tape, hidden);
+            return OutputNorm.Forward(tape, tape.Add(MlpAdapter?.Forward(tape, output) ?? output, x));
         }
 
         // [B, T, H * D] to [B, H, T, D]

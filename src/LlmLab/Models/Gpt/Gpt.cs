@@ -52,14 +52,16 @@ public sealed class Gpt : Module
 
     /// <summary>
     /// Logits [B, T, V] from input embeddings [B, T, C] in place of the token embedding's rows (transformers'
-    /// inputs_embeds): soft prompts enter here. Positions are added as for ids.
+    /// inputs_embeds): soft prompts enter here. Positions are added as for ids. <paramref name="pastLength"/>
+    /// positions come first that no cache holds (prefix tuning's virtual tokens, which transformers counts as past).
     /// </summary>
-    public Variable ForwardEmbeddings(Tape tape, Variable embeddings, IReadOnlyList<KvCache>? caches = null)
+    public Variable ForwardEmbeddings(Tape tape, Variable embeddings, IReadOnlyList<KvCache>? caches = null, int pastLength = 0)
     {
         if (embeddings.Shape.Rank != 3 || embeddings.Shape[2] != Config.Width)
             throw new ArgumentException($"GPT input embeddings must be [batch, time, {Config.Width}], got shape {embeddings.Shape}");
         int time = embeddings.Shape[1];
-        int start = CheckContext(time, caches);
+        if (pastLength < 0) throw new ArgumentOutOfRangeException(nameof(pastLength), "the past length cannot be negative");
+        int start = CheckContext(pastLength + time, caches) + pastLength;
         var positions = tape.Keep(Tensor.From(_backend, Enumerable.Range(start, time).ToArray(), time));
 
         var x = embeddings;                                                           // [B, T, C]

@@ -1,0 +1,54 @@
+using LlmLab.Models;
+using LlmLab.Models.HuggingFace;
+using LlmLab.Nn;
+using LlmLab.Random;
+
+namespace LlmLab.Peft;
+
+/// <summary>
+/// Houlsby bottleneck adapters (Houlsby et al. 2019) on a decoder-only model (LlmLab's GPT, GPT-2, Llama) or BERT:
+/// freeze everything, then give every block an adapter h + up(act(down(h))) on the attention's output (after its
+/// output projection) and one on the MLP's output, each before the residual add (and, in BERT's post-LN layers,
+/// before the LayerNorm) (<see cref="IAdapterBlock.AttachAdapters"/>).
+/// Trainable parameters: 2 L (2 C m + m + C), m = C / r (r the reduction factor, rounded down).
+/// </summary>
+public static class Houlsby
+{
+    /// <summary>Attaches the adapters to every block of <paramref name="model"/> (LlmLab's GPT or BERT), freezes the rest; draws come from the stream "houlsby.&lt;block path&gt;" of <paramref name="seed"/>.</summary>
+    public static void Apply(Module model, HoulsbyConfig config, ulong seed)
+    {
+        var (width, blocks) = Blocks(model);
+        int bottleneck = config.Validate().BottleneckSize(width);
+        if (blocks.Any(b => b.Block.AttentionAdapter is not null)) throw new InvalidOperationException("bottleneck adapters: this model already has them");
+        foreach (var (_, p) in model.NamedParameters()) p.RequiresGrad = false;
+        foreach (var (path, block) in blocks)
+            block.AttachAdapters(bottleneck, config.Activation, new RandomStream(seed, $"houlsby.{path}"));
+    }
+
+    /// <summary>The same for a Hugging Face model (GPT-2, Llama, BERT).</summary>
+    public static void Apply(HfModel model, HoulsbyConfig config, ulong seed) => Apply(Modules(model), config, seed);
+
+    /// <summary>What the adapters train: 2 L (2 C m + m + C), m = C / r.</summary>
+    public static long TrainableParameterCount(int layers, int width, HoulsbyConfig config)
+    {
+        long m = config.Validate().BottleneckSize(width);
+        return 2L * layers * (2 * width * m + m + width);
+    }
+
+    internal static Module Modules(HfModel model) => model switch
+    {
+        DecoderModel decoder => decoder.Gpt,
+        BertModel bert => bert.Bert,
+        _ => throw new NotSupportedException($"bottleneck adapters: only decoder-only models and BERT are supported so far, not {model.Architecture}"),
+    };
+
+    /// <summary>The model's width and its blocks under their dotted paths ("h.0", "bert.encoder.layer.0").</summary>
+    internal static (int Width, IReadOnlyList<(string Path, IAdapterBlock Block)> Blocks) Blocks(Module model) => model switch
+    {
+        Gpt gpt => (gpt.Config.Width, [.. gpt.Blocks.Select((b, i) => ($"h.{i}", (IAdapterBlock)b))]),
+        Bert bert => (bert.Config.Width, [.. bert.Layers.Select((b, i) => ($"bert.encoder.layer.{i}", (IAdapterBlock)b))]),
+        _ => throw new NotSupportedException($"bottleneck adapters: only LlmLab's GPT (GPT-2, Llama) and BERT are supported so far, not {model.GetType().Name}"),
+    };
+
+    internal static ModelFamily Family(Module model) => model is Bert ? ModelFamily.EncoderOnly : ModelFamily.DecoderOnly;
+}

@@ -1,0 +1,146 @@
+using LlmLab.Autograd;
+using LlmLab.Models;
+using LlmLab.Models.HuggingFace;
+using LlmLab.Nn;
+using LlmLab.Random;
+using LlmLab.Tensors;
+
+namespace LlmLab.Peft;
+
+/// <summary>
+/// Prefix tuning (Li and Liang 2021; peft's PeftModel with a PrefixTuningConfig) of a decoder-only model (LlmLab's
+/// GPT, GPT-2, Llama) or BERT: the frozen model ("base_model") reads, in every layer's self-attention, n learned keys
+/// and values ahead of its own ("prompt_encoder", a <see cref="PrefixEncoder"/>), as transformers reads
+/// past_key_values. Every query sees the whole prefix (a decoder's causal mask applies among the tokens only); the
+/// tokens' positions start at n, as transformers counts them after a past of n (n + T must fit the positions); the
+/// attention mask gets n ones in front; the logits and labels cover the tokens only. peft's layout of a virtual
+/// token's row of num_layers × 2 × token_dim: layer l's keys at (2l) × token_dim, its values at (2l + 1) × token_dim,
+/// each heads × head_dim. With grouped key/value heads (Llama) token_dim is key/value heads × head_dim and
+/// num_attention_heads the key/value heads, as peft sets them.
+/// </summary>
+public sealed class PrefixTuning : Module
+{
+    private readonly Embedding _words;
+    private readonly Action<int, (Variable Key, Variable Value)?> _setPrefix;
+    private readonly Func<Tape, Variable, Tensor?, int, Variable> _forward;
+
+    private PrefixTuning(Module model, PrefixTuningConfig config, ulong seed)
+    {
+        config.Validate();
+        Config = config;
+        var d = Dimensions(model);
+        (Family, TokenDim, NumAttentionHeads, NumLayers) = (d.Family, d.TokenDim, d.Heads, d.Layers);
+        switch (model)
+        {
+            case Gpt gpt:
+                _words = gpt.TokenEmbedding;
+                _setPrefix = (l, prefix) => gpt.Blocks[l].Attention.Prefix = prefix;
+                _forward = (tape, x, mask, n) =>
+                {
+                    if (mask is not null && AttentionMask.Read(mask, new Shape(x.Shape[0], x.Shape[1]), "prefix tuning").Contains(0))
+                        throw new ArgumentException("prefix tuning: padded inputs (zeros in attention_mask) are not supported for decoders; run rows of different lengths separately");
+                    return gpt.ForwardEmbeddings(tape, x, pastLength: n);
+                };
+                break;
+            case Bert bert:
+                _words = bert.Embeddings.Word;
+                _setPrefix = (l, prefix) => bert.Layers[l].Prefix = prefix;
+                _forward = (tape, x, mask, n) => bert.ForwardEmbeddings(tape, x, mask, pastLength: n);
+                break;
+            default:
+                throw new NotSupportedException($"prefix tuning: {model.GetType().Name} is not a GPT or BERT");
+        }
+        EncoderHiddenSize = config.EncoderHiddenSize ?? TokenDim;
+        foreach (var (_, p) in model.NamedParameters()) p.RequiresGrad = false;
+        BaseModel = Child("base_model", model);
+        Encoder = Child("prompt_encoder", new PrefixEncoder(_words.Weight.Data.Backend, config.NumVirtualTokens, NumLayers * 2 * TokenDim, TokenDim,
+            config.PrefixProjection ? EncoderHiddenSize : null, config.ZeroInit, new RandomStream(seed, "prefix_tuning")));
+    }
+
+    /// <summary>peft's task type family, token_dim, num_attention_heads and num_layers for a model.</summary>
+    internal static (ModelFamily Family, int TokenDim, int Heads, int Layers) Dimensions(Module model) => model switch
+    {
+        Gpt gpt => (ModelFamily.DecoderOnly, gpt.Config.KvHeads * gpt.Blocks[0].Attention.HeadDim, gpt.Config.KvHeads, gpt.Config.Layers),
+        Bert bert => (ModelFamily.EncoderOnly, bert.Config.Width, bert.Config.Heads, bert.Config.Layers),
+        _ => throw new NotSupportedException($"prefix tuning: only LlmLab's GPT (GPT-2, Llama) and BERT are supported so far, not {model.GetType().Name}"),
+    };
+
+    public ModelFamily Family { get; }
+    public PrefixTuningConfig Config { get; }
+    public Module BaseModel { get; }
+    public PrefixEncoder Encoder { get; }
+    /// <summary>peft's token_dim: key/value heads × head size (the model's width without grouped heads).</summary>
+    public int TokenDim { get; }
+    /// <summary>peft's num_attention_heads: the key/value heads.</summary>
+    public int NumAttentionHeads { get; }
+    public int NumLayers { get; }
+    public int EncoderHiddenSize { get; }
+    public int VocabularySize => _words.Weight.Shape[0];
+
+    /// <summary>
+    /// What prefix tuning trains, as peft counts it: n L 2 C without a projection; with one (hidden width h)
+    /// n C + C h + h + h L 2 C + L 2 C. C is token_dim.
+    /// </summary>
+    public static long TrainableParameterCount(int virtualTokens, int layers, int tokenDim, int? encoderHiddenSize = null)
+    {
+        long output = (long)layers * 2 * tokenDim;
+        if (encoderHiddenSize is not int h) return virtualTokens * output;
+        return (long)virtualTokens * tokenDim + (long)tokenDim * h + h + h * output + output;
+    }
+
+    /// <summary>Freezes <paramref name="gpt"/> and gives every layer a learned prefix; draws come from the stream "prefix_tuning" of <paramref name="seed"/>.</summary>
+    public static PrefixTuning Apply(Gpt gpt, PrefixTuningConfig config, ulong seed) => new(gpt, config, seed);
+
+    public static PrefixTuning Apply(Bert bert, PrefixTuningConfig config, ulong seed) => new(bert, config, seed);
+
+    /// <summary>The same for a Hugging Face model: GPT-2, Llama or BERT.</summary>
+    public static PrefixTuning Apply(HfModel model, PrefixTuningConfig config, ulong seed) => new(Modules(model), config, seed);
+
+    internal static Module Modules(HfModel model) => model switch
+    {
+        DecoderModel decoder => decoder.Gpt,
+        BertModel bert => bert.Bert,
+        _ => throw new NotSupportedException($"prefix tuning: only decoder-only models and BERT are supported so far, not {model.Architecture}"),
+    };
+
+    /// <summary>
+    /// Logits [B, T, V] for token ids [B, T] after the prefix. <paramref name="attentionMask"/> is the tokens' [B, T]
+    /// mask (peft puts n ones in front); LlmLab's decoders take no padding, so for them it must be all ones.
+    /// </summary>
+    public Variable Forward(Tape tape, Tensor ids, Tensor? attentionMask = null)
+    {
+        if (ids.Rank != 2) throw new ArgumentException($"prefix tuning: input ids must be [batch, time], got shape {ids.Shape}");
+        int batch = ids.Shape[0], n = Encoder.VirtualTokens, heads = NumAttentionHeads, headDim = TokenDim / heads;
+        // [n, L 2 C] as rows of C: row t × 2L + j is virtual token t's keys (j = 2l) or values (j = 2l + 1) of layer l.
+        var rows = tape.Reshape(Encoder.Forward(tape), n * NumLayers * 2, TokenDim);
+        Variable Part(int j)
+        {
+            var pick = tape.Keep(Tensor.From(tape.Backend, Enumerable.Range(0, batch).SelectMany(_ => Enumerable.Range(0, n).Select(t => t * NumLayers * 2 + j)).ToArray(), batch, n));
+            return tape.Transpose(tape.Reshape(tape.Embedding(rows, pick), batch, n, heads, headDim), 1, 2);   // [B, H, n, D]
+        }
+        try
+        {
+            for (int l = 0; l < NumLayers; l++) _setPrefix(l, (Part(2 * l), Part(2 * l + 1)));
+            return _forward(tape, _words.Forward(tape, ids), attentionMask, n);
+        }
+        finally
+        {
+            for (int l = 0; l < NumLayers; l++) _setPrefix(l, null);
+        }
+    }
+
+    /// <summary>Mean cross-entropy against the tokens' <paramref name="targets"/> ([B, T] or [B T], -100 ignored).</summary>
+    public Variable Loss(Tape tape, Tensor ids, Tensor targets, Tensor? attentionMask = null)
+    {
+        var logits = Forward(tape, ids, attentionMask);
+        return tape.CrossEntropy(tape.Reshape(logits, -1, VocabularySize), targets.Reshape(-1));
+    }
+
+    /// <summary>A prefix whose past keys and values are <paramref name="values"/> [n, L 2 C], as peft loads one (a table, no projection).</summary>
+    internal static PrefixTuning FromTable(Module model, PrefixTuningConfig config, float[] values)
+    {
+        var tuning = new PrefixTuning(model, config with { PrefixProjection = false }, seed: 0);
+        AdapterFolder.Assign(tuning.Encoder.Embedding.Weight, values);
+        return tuning;
+    }
+}
