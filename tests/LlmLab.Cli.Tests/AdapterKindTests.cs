@@ -16,8 +16,10 @@ namespace LlmLab.Cli.Tests;
 /// <summary>
 /// <c>--adapter</c> for every kind LlmLab reads: each adapter saved with the library's Save on a fixture model, its
 /// values made non-trivial, then forward gives the logits of the adapted model in-process (prompt tuning: n + T
-/// positions; T5: the decoder's), generate with prompt tuning gives the soft-prompted tokens, LoRA over a quantised
-/// folder runs as QLoRA, and an unknown or missing peft_type is one line naming the kinds.
+/// positions; T5: the decoder's; prefix tuning: the T tokens'), generate with prompt tuning gives the soft-prompted
+/// tokens and with bottleneck adapters the adapted model's greedy tokens, generate with prefix tuning and either kind
+/// on T5 are one-line errors, LoRA over a quantised folder runs as QLoRA, and an unknown or missing peft_type is one
+/// line naming the kinds.
 /// </summary>
 public class AdapterKindTests
 {
@@ -204,6 +206,111 @@ public class AdapterKindTests
         }
     }
 
+    [Theory]
+    [InlineData("gpt2-tiny")]
+    [InlineData("llama-tiny")]
+    [InlineData("bert-tiny")]
+    public void Bottleneck_forward_is_the_adapted_models(string name)
+    {
+        using var temp = new TempFolder();
+        using var backend = Backend.Create("cpu");
+        var model = HfCheckpoint.Load(backend, ModelFixtures.Folder(name));
+        Houlsby.Apply(model, new HoulsbyConfig { ReductionFactor = 4 }, seed: 5);
+        Perturb(model.Module);
+        string adapter = Path.Combine(temp.Path, "bottleneck");
+        HoulsbyAdapter.Save(model, adapter);
+
+        var (logits, _, message) = Cli(name, adapter, temp);
+        Assert.Contains("with the BOTTLENECK adapter", message);
+        Assert.Equal(InProcess(backend, name, model.Forward), logits);
+        Assert.True(ModelFixtures.MaxAbsDifference(Plain(backend, name), logits) > 1e-4, "the adapter changed nothing");
+    }
+
+    [Theory]
+    [InlineData("gpt2-tiny")]
+    [InlineData("llama-tiny")]
+    public void Bottleneck_generate_is_the_adapted_models_greedy_decode(string name)
+    {
+        using var temp = new TempFolder();
+        using var backend = Backend.Create("cpu");
+        string folder = ModelFixtures.Folder(name);
+        var model = (DecoderModel)HfCheckpoint.Load(backend, folder);
+        Houlsby.Apply(model, new HoulsbyConfig { ReductionFactor = 4 }, seed: 5);
+        Perturb(model.Module);
+        string adapter = Path.Combine(temp.Path, "bottleneck");
+        HoulsbyAdapter.Save(model, adapter);
+
+        var r = CliResult.Run("generate", "--model", folder, "--adapter", adapter, "--prompt-ids", "3,1,4,1,5", "--max-new-tokens", "8", "--format", "json").Succeeds();
+        int[] tokens = JsonDocument.Parse(r.Out).RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+        // Greedy, token by token through the whole adapted model (no KV cache): the CLI's cached generation runs the
+        // block adapters too.
+        var sequence = new List<int> { 3, 1, 4, 1, 5 };
+        while (sequence.Count < tokens.Length)
+        {
+            using var ids = Tensor.From(backend, sequence.ToArray(), 1, sequence.Count);
+            using var tape = new Tape(backend, recordGradients: false);
+            float[] logits = model.Gpt.Forward(tape, ids).Data.ToArray<float>();
+            var last = logits.AsSpan(logits.Length - model.VocabularySize);
+            int best = 0;
+            for (int v = 1; v < last.Length; v++) if (last[v] > last[best]) best = v;
+            sequence.Add(best);
+            if (model.EosTokenIds.Contains(best)) break;
+        }
+        Assert.Equal(sequence, tokens);
+        int[] plain = HfCheckpoint.Load(backend, folder).Generate([3, 1, 4, 1, 5], new GenerationOptions { MaxNewTokens = 8 });
+        Assert.False(plain.SequenceEqual(tokens), $"with the adapters {string.Join(",", tokens)}, without {string.Join(",", plain)}");
+    }
+
+    [Theory]
+    [InlineData("gpt2-tiny")]
+    [InlineData("llama-tiny")]
+    [InlineData("bert-tiny")]
+    public void Prefix_tuning_forward_is_peft_model_forward(string name)
+    {
+        using var temp = new TempFolder();
+        using var backend = Backend.Create("cpu");
+        var model = HfCheckpoint.Load(backend, ModelFixtures.Folder(name));
+        var tuning = PrefixTuning.Apply(model, new PrefixTuningConfig { NumVirtualTokens = 3 }, seed: 7);
+        string adapter = Path.Combine(temp.Path, "prefix");
+        PrefixTuningAdapter.Save(tuning, adapter);
+
+        var (logits, shape, message) = Cli(name, adapter, temp);
+        Assert.Contains("with the PREFIX_TUNING adapter (the tokens' positions only, counted from 3 after its 3 virtual tokens)", message);
+        Assert.Equal(InProcess(backend, name, (tape, inputs) => tuning.Forward(tape, inputs.InputIds, inputs.AttentionMask)), logits);
+        using var inputs = Safetensors.Open(Inputs(name));
+        Assert.Equal(inputs.Info("input_ids").Shape[1], shape[1]);
+        Assert.True(ModelFixtures.MaxAbsDifference(Plain(backend, name), logits) > 1e-4, "the adapter changed nothing");
+    }
+
+    [Fact]
+    public void Prefix_tuning_generate_is_one_clear_error()
+    {
+        using var temp = new TempFolder();
+        using var backend = Backend.Create("cpu");
+        string folder = ModelFixtures.Folder("gpt2-tiny");
+        var tuning = PrefixTuning.Apply(HfCheckpoint.Load(backend, folder), new PrefixTuningConfig { NumVirtualTokens = 2 }, seed: 1);
+        string adapter = Path.Combine(temp.Path, "prefix");
+        PrefixTuningAdapter.Save(tuning, adapter);
+        CliResult.Run("generate", "--model", folder, "--adapter", adapter, "--prompt-ids", "3,1,4", "--max-new-tokens", "4", "--format", "json")
+            .AssertUserError("generation with a prefix-tuning adapter is not supported yet; use forward");
+    }
+
+    [Theory]
+    [InlineData("PREFIX_TUNING", "prefix tuning: only decoder-only models and BERT are supported so far, not")]
+    [InlineData("BOTTLENECK", "bottleneck adapters: only decoder-only models and BERT are supported so far, not")]
+    public void Prefix_tuning_and_bottleneck_on_t5_are_one_line(string peftType, string message)
+    {
+        using var temp = new TempFolder();
+        string adapter = Path.Combine(temp.Path, "adapter");
+        Directory.CreateDirectory(adapter);
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), $"{{\"peft_type\": \"{peftType}\"}}");
+        CliResult.Run("forward", "--model", ModelFixtures.Folder("t5-tiny"), "--adapter", adapter, "--inputs", Inputs("t5-tiny"),
+            "--output", Path.Combine(temp.Path, "o.safetensors")).AssertUserError(message);
+        CliResult.Run("generate", "--model", ModelFixtures.Folder("t5-tiny"), "--adapter", adapter, "--prompt-ids", "1", "--max-new-tokens", "1", "--format", "json")
+            .AssertUserError(message);
+    }
+
     [Fact]
     public void Lora_over_a_quantised_folder_runs_as_qlora()
     {
@@ -235,9 +342,9 @@ public class AdapterKindTests
     }
 
     [Theory]
-    [InlineData("{\"peft_type\": \"LOHA\"}", "\"peft_type\" \"LOHA\" is not an adapter kind LlmLab reads (it reads LORA, IA3, BITFIT, PROMPT_TUNING; PREFIX_TUNING, BOTTLENECK not yet)")]
-    [InlineData("{\"r\": 8}", "no \"peft_type\" (LlmLab reads LORA, IA3, BITFIT, PROMPT_TUNING")]
-    [InlineData("{\"peft_type\": \"PREFIX_TUNING\"}", "\"peft_type\" \"PREFIX_TUNING\" adapters cannot be loaded by llmlab yet (it reads LORA, IA3, BITFIT, PROMPT_TUNING)")]
+    [InlineData("{\"peft_type\": \"LOHA\"}", "\"peft_type\" \"LOHA\" is not an adapter kind LlmLab reads (it reads LORA, IA3, BITFIT, PROMPT_TUNING, PREFIX_TUNING, BOTTLENECK)")]
+    [InlineData("{\"r\": 8}", "no \"peft_type\" (LlmLab reads LORA, IA3, BITFIT, PROMPT_TUNING, PREFIX_TUNING, BOTTLENECK)")]
+    [InlineData("{\"peft_type\": \"PREFIX_TUNING\"}", "\"num_virtual_tokens\" must be a whole number >= 1, got nothing")]
     [InlineData("[1, 2", "not valid JSON")]
     public void A_peft_type_llmlab_does_not_read_is_one_line(string config, string message)
     {

@@ -9,7 +9,8 @@ namespace LlmLab.Cli.Commands;
 /// <summary>
 /// <c>llmlab forward</c>: one forward pass of a Hugging Face model over the token ids of a safetensors file, the
 /// float32 logits written to another (atomically). What transformers' <c>model(**inputs).logits</c> gives, or with
-/// <c>--adapter</c> peft's PeftModel (a prompt-tuning adapter puts its virtual tokens' positions first).
+/// <c>--adapter</c> peft's PeftModel (a prompt-tuning adapter puts its virtual tokens' positions first; a
+/// prefix-tuning adapter gives the tokens' positions only, counted from n after its n virtual tokens).
 /// </summary>
 public sealed class ForwardCommand : ICommand
 {
@@ -26,7 +27,9 @@ public sealed class ForwardCommand : ICommand
                                 and int64 decoder_input_ids [batch, seq'] for encoder-decoder models
           --output FILE         written atomically: float32 logits [batch, seq, vocab] (seq' for encoder-decoder);
                                 with a prompt-tuning adapter a decoder-only or BERT model gives [batch, n + seq, vocab],
-                                the adapter's n virtual tokens first, as peft's model(**inputs).logits
+                                the adapter's n virtual tokens first, as peft's model(**inputs).logits; with a
+                                prefix-tuning adapter [batch, seq, vocab], the tokens only (their positions count
+                                from n, after the n virtual tokens every layer reads first)
         {BackendOption.Help}
 
         """;
@@ -43,16 +46,16 @@ public sealed class ForwardCommand : ICommand
         using var inputs = InputsFile.Open(inputsPath);
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
         string? adapter = options.Value(ModelFolder.AdapterOption);
-        var (model, kind, prompt) = ModelFolder.Load(backend, folder, adapter);
+        var (model, kind, prompt, prefix) = ModelFolder.Load(backend, folder, adapter);
         var (logits, shape) = UserErrors.Run(() =>
         {
             var modelInputs = inputs.Read(backend);
             try
             {
                 using var tape = new Tape(backend, recordGradients: false);
-                var result = (prompt is null
-                    ? model.Forward(tape, modelInputs)
-                    : prompt.Forward(tape, modelInputs.InputIds, modelInputs.AttentionMask, modelInputs.DecoderInputIds)).Data;
+                var result = (prompt is not null ? prompt.Forward(tape, modelInputs.InputIds, modelInputs.AttentionMask, modelInputs.DecoderInputIds)
+                    : prefix is not null ? prefix.Forward(tape, modelInputs.InputIds, modelInputs.AttentionMask)
+                    : model.Forward(tape, modelInputs)).Data;
                 return (result.ToArray<float>(), result.Shape.ToArray());
             }
             finally
@@ -70,6 +73,8 @@ public sealed class ForwardCommand : ICommand
         string with = kind is null ? "" : $" with the {kind} adapter";
         if (prompt is not null && model.Family != ModelFamily.EncoderDecoder)
             with += $" (its {prompt.Prompt.VirtualTokens} virtual tokens' positions first)";
+        if (prefix is not null)
+            with += $" (the tokens' positions only, counted from {prefix.Encoder.VirtualTokens} after its {prefix.Encoder.VirtualTokens} virtual tokens)";
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"logits [{string.Join(", ", shape)}] of {model.Architecture}{with} on {backend.Name} written to {output}"));
         return 0;

@@ -11,7 +11,8 @@ namespace LlmLab.Cli.Commands;
 /// (<see cref="HfModel.Generate"/>): a decoder-only model returns the prompt and the new tokens, an encoder-decoder
 /// model the decoder start token and the new tokens; generation stops after an end-of-sequence token, which is kept.
 /// Greedy unless a sampling option is given; a seed fixes every draw. With <c>--adapter</c> the model is peft's
-/// PeftModel: a prompt-tuning adapter is generated from by <see cref="SoftPromptGenerator"/>.
+/// PeftModel: a prompt-tuning adapter is generated from by <see cref="SoftPromptGenerator"/>, bottleneck adapters (in
+/// place) through the model's own KV-cached generation; a prefix-tuning adapter is refused (not supported yet).
 /// </summary>
 public sealed class GenerateCommand : ICommand
 {
@@ -28,7 +29,8 @@ public sealed class GenerateCommand : ICommand
           --adapter DIR            an adapter folder to apply (adapter_config.json + adapter_model.safetensors), of
                                    peft_type {{AdapterLoader.Readable}}; LoRA over a quantised folder
                                    runs as QLoRA; a prompt-tuning adapter's virtual tokens go in front of the prompt
-                                   (T5: of the encoder's input) and are not part of the output
+                                   (T5: of the encoder's input) and are not part of the output; a prefix-tuning
+                                   adapter cannot generate yet (use forward)
           --prompt TEXT            the prompt, encoded with the folder's tokenizer
           --prompt-ids IDS         the prompt as comma-separated token ids
           --max-new-tokens N       up to N new tokens (fewer when an end-of-sequence token comes first)
@@ -70,9 +72,11 @@ public sealed class GenerateCommand : ICommand
         int[]? ids = promptIds is null ? null : ParseIds(promptIds);
 
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
-        var (model, _, softPrompt) = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
+        var (model, _, softPrompt, prefix) = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
         if (model.Family == ModelFamily.EncoderOnly)   // say so before asking for a tokenizer it would not use
             throw new CliException($"{model.Architecture} is an encoder-only model: it scores tokens (forward) but does not generate");
+        // The prefix stands for keys and values already in the cache; MultiHeadAttention does not take both yet.
+        if (prefix is not null) throw new CliException("generation with a prefix-tuning adapter is not supported yet; use forward");
         var tokenizer = prompt is not null ? TokenizerFolder.Load(folder, "--prompt needs; give --prompt-ids instead")
             : format == "text" ? TokenizerFolder.Load(folder, "--format text needs; give --format json for the token ids")
             : null;
