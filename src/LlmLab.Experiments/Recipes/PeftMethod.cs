@@ -2,17 +2,17 @@ namespace LlmLab.Experiments;
 
 /// <summary>
 /// A way to fine-tune, as the peft-methods recipe names them: every weight, a reparameterisation (LoRA, and LoRA over
-/// a quantised base: QLoRA), a selection (BitFit: the biases) or an addition (IA3's scaling vectors, prompt tuning's
-/// soft prompt).
+/// a quantised base: QLoRA), a selection (BitFit: the biases) or an addition (IA3's scaling vectors, Houlsby's
+/// bottleneck adapters, prompt tuning's soft prompt).
 /// </summary>
-public enum PeftMethod { Full, Lora, Qlora, BitFit, Ia3, PromptTuning }
+public enum PeftMethod { Full, Lora, Qlora, BitFit, Ia3, Adapters, PromptTuning }
 
 public static class PeftMethods
 {
     private static readonly (string Name, PeftMethod Method)[] Names =
     [
         ("full", PeftMethod.Full), ("lora", PeftMethod.Lora), ("qlora", PeftMethod.Qlora), ("bitfit", PeftMethod.BitFit),
-        ("ia3", PeftMethod.Ia3), ("prompt-tuning", PeftMethod.PromptTuning),
+        ("ia3", PeftMethod.Ia3), ("adapters", PeftMethod.Adapters), ("prompt-tuning", PeftMethod.PromptTuning),
     ];
 
     public static string Name(this PeftMethod method) => Names.First(n => n.Method == method).Name;

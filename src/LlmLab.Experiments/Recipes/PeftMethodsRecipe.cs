@@ -6,7 +6,8 @@ using LlmLab.Peft;
 namespace LlmLab.Experiments;
 
 /// <summary>
-/// The peft recipe: one base model fine-tuned with each method (full, LoRA, QLoRA, BitFit, IA3, prompt tuning) and
+/// The peft recipe: one base model fine-tuned with each method (full, LoRA, QLoRA, BitFit, IA3, bottleneck adapters,
+/// prompt tuning) and
 /// each point of a LoRA sweep, on each task apart (so that a one-token label is not drowned by summaries' many
 /// tokens) for the same number of steps, then prompted zero-shot on that task's test items. Report: per method its trainable parameters, each task's score,
 /// its share of full fine-tuning's gain over the base model, its step time and memory; a plot of score against
@@ -69,6 +70,8 @@ public static class PeftMethodsRecipe
                 PeftMethod.Qlora => new PeftSpec(method, $"QLoRA r{rank} over {config.QloraFormat.Name()}", "qlora", config.LoraLearningRate, lora, config.QloraFormat),
                 PeftMethod.BitFit => new PeftSpec(method, "BitFit (biases)", "bitfit", config.BitFitLearningRate),
                 PeftMethod.Ia3 => new PeftSpec(method, "IA3", "ia3", config.Ia3LearningRate),
+                PeftMethod.Adapters => new PeftSpec(method, $"adapters (Houlsby, reduction {config.ReductionFactor})", "adapters", config.AdapterLearningRate,
+                    ReductionFactor: config.ReductionFactor),
                 _ => new PeftSpec(method, $"prompt tuning, {config.VirtualTokens} tokens", "prompt-tuning", config.PromptLearningRate, VirtualTokens: config.VirtualTokens),
             };
         foreach (var variant in sweep)

@@ -11,7 +11,7 @@ namespace LlmLab.Experiments;
 
 /// <summary>One fine-tuning of the peft recipe: the method, its row label, its stage name and its settings.</summary>
 public sealed record PeftSpec(PeftMethod Method, string Label, string Stage, double LearningRate, LoraConfig? Lora = null,
-    WeightFormat QloraFormat = WeightFormat.Q4_0, int VirtualTokens = 16);
+    WeightFormat QloraFormat = WeightFormat.Q4_0, int VirtualTokens = 16, int ReductionFactor = 16);
 
 /// <summary>
 /// What a fine-tuning trained and cost. <see cref="WeightBytes"/>: the model's weights as its forward reads them
@@ -63,6 +63,9 @@ public static class PeftTraining
                     break;
                 case PeftMethod.Ia3:
                     Ia3.Apply(gpt, Ia3Config.For(gpt.Config));
+                    break;
+                case PeftMethod.Adapters:
+                    Houlsby.Apply(gpt, new HoulsbyConfig { ReductionFactor = spec.ReductionFactor }, context.Seed);
                     break;
                 case PeftMethod.PromptTuning:
                     prompt = PromptTuning.Apply(gpt, new PromptTuningConfig { NumVirtualTokens = virtualTokens, Init = PromptTuningInit.SampleVocab }, context.Seed);

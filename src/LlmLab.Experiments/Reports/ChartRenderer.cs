@@ -56,19 +56,21 @@ public static class ChartRenderer
         plot.Axes.Margins(bottom: 0);
     }
 
-    // Points at log10(x), ticks at the powers of ten between, each point named by its category.
+    // Points at log10(x), ticks at the powers of ten between; the first series' points are named by their
+    // categories (the others share their x, so one set of names reads without overlaps), with room on the right.
     private static void DrawLogScatter(ScottPlot.Plot plot, ChartSpec chart)
     {
         var all = chart.Series.SelectMany(s => s.X).Where(x => x > 0 && double.IsFinite(x)).ToArray();
         foreach (var series in chart.Series)
         {
+            bool named = ReferenceEquals(series, chart.Series[0]);
             var points = series.X.Zip(series.Y).Select((p, i) => (p.First, p.Second, Name: chart.Categories?.ElementAtOrDefault(i)))
                 .Where(p => p.First > 0 && double.IsFinite(p.First) && double.IsFinite(p.Second)).ToArray();
             var scatter = plot.Add.Scatter(points.Select(p => Math.Log10(p.First)).ToArray(), points.Select(p => p.Second).ToArray());
             scatter.LegendText = series.Label;
             scatter.LineWidth = 0;
             scatter.MarkerSize = 9;
-            foreach (var p in points.Where(p => p.Name is not null))
+            foreach (var p in points.Where(p => named && p.Name is not null))
             {
                 var label = plot.Add.Text(p.Name!, Math.Log10(p.First), p.Second);
                 label.LabelFontSize = 11;
@@ -81,6 +83,7 @@ public static class ChartRenderer
             int low = (int)Math.Floor(Math.Log10(all.Min())), high = (int)Math.Ceiling(Math.Log10(all.Max()));
             var ticks = Enumerable.Range(low, high - low + 1).ToArray();
             plot.Axes.Bottom.SetTicks([.. ticks.Select(t => (double)t)], [.. ticks.Select(t => "1e" + t.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            plot.Axes.SetLimitsX(Math.Log10(all.Min()) - 0.2, Math.Log10(all.Max()) + 0.6);
         }
         if (chart.Series.Count > 1) plot.ShowLegend(ScottPlot.Alignment.LowerRight);
     }
