@@ -24,6 +24,23 @@ internal static class AdapterFolder
         _ => "FEATURE_EXTRACTION",
     };
 
+    /// <summary>The fields peft's PromptLearningConfig gives prompt tuning and prefix tuning alike, in peft's order.</summary>
+    public static JsonObject PromptLearningConfig(string peftType, ModelFamily family, int virtualTokens, int tokenDim, int submodules,
+        int attentionHeads, int layers) => new()
+    {
+        ["peft_type"] = peftType,
+        ["task_type"] = TaskType(family),
+        ["base_model_name_or_path"] = null,
+        ["revision"] = null,
+        ["inference_mode"] = true,
+        ["num_virtual_tokens"] = virtualTokens,
+        ["token_dim"] = tokenDim,
+        ["num_transformer_submodules"] = submodules,
+        ["num_attention_heads"] = attentionHeads,
+        ["num_layers"] = layers,
+        ["modules_to_save"] = null,
+    };
+
     public static void Write(string folder, JsonObject config, IEnumerable<(string Name, float[] Values, int[] Shape)> tensors)
     {
         Directory.CreateDirectory(folder);

@@ -20,23 +20,11 @@ public static class PrefixTuningAdapter
 
     public static void Save(PrefixTuning tuning, string folder)
     {
-        var config = new JsonObject
-        {
-            ["peft_type"] = PeftType,
-            ["task_type"] = AdapterFolder.TaskType(tuning.Family),
-            ["base_model_name_or_path"] = null,
-            ["revision"] = null,
-            ["inference_mode"] = true,
-            ["num_virtual_tokens"] = tuning.Encoder.VirtualTokens,
-            ["token_dim"] = tuning.TokenDim,
-            ["num_transformer_submodules"] = 1,
-            ["num_attention_heads"] = tuning.NumAttentionHeads,
-            ["num_layers"] = tuning.NumLayers,
-            ["modules_to_save"] = null,
-            ["encoder_hidden_size"] = tuning.EncoderHiddenSize,
-            ["prefix_projection"] = tuning.Config.PrefixProjection,
-            ["init_weights"] = tuning.Config.ZeroInit ? "zero" : null,
-        };
+        var config = AdapterFolder.PromptLearningConfig(PeftType, tuning.Family, tuning.Encoder.VirtualTokens, tuning.TokenDim, 1,
+            tuning.NumAttentionHeads, tuning.NumLayers);
+        config["encoder_hidden_size"] = tuning.EncoderHiddenSize;
+        config["prefix_projection"] = tuning.Config.PrefixProjection;
+        config["init_weights"] = tuning.Config.ZeroInit ? "zero" : null;
         float[] values;
         using (var tape = new Tape(tuning.Encoder.Embedding.Weight.Data.Backend, recordGradients: false))
             values = tuning.Encoder.Forward(tape).Data.ToArray<float>();

@@ -17,24 +17,12 @@ public static class PromptTuningAdapter
 
     public static void Save(PromptTuning tuning, string folder)
     {
-        var config = new JsonObject
-        {
-            ["peft_type"] = PeftType,
-            ["task_type"] = AdapterFolder.TaskType(tuning.Family),
-            ["base_model_name_or_path"] = null,
-            ["revision"] = null,
-            ["inference_mode"] = true,
-            ["num_virtual_tokens"] = tuning.Prompt.VirtualTokens,
-            ["token_dim"] = tuning.TokenDim,
-            ["num_transformer_submodules"] = tuning.Prompt.Submodules,
-            ["num_attention_heads"] = tuning.NumAttentionHeads,
-            ["num_layers"] = tuning.NumLayers,
-            ["modules_to_save"] = null,
-            ["prompt_tuning_init"] = PromptTuningConfig.Name(tuning.Config.Init),
-            ["prompt_tuning_init_text"] = tuning.Config.InitText,
-            ["tokenizer_name_or_path"] = tuning.Config.TokenizerNameOrPath,
-            ["tokenizer_kwargs"] = null,
-        };
+        var config = AdapterFolder.PromptLearningConfig(PeftType, tuning.Family, tuning.Prompt.VirtualTokens, tuning.TokenDim,
+            tuning.Prompt.Submodules, tuning.NumAttentionHeads, tuning.NumLayers);
+        config["prompt_tuning_init"] = PromptTuningConfig.Name(tuning.Config.Init);
+        config["prompt_tuning_init_text"] = tuning.Config.InitText;
+        config["tokenizer_name_or_path"] = tuning.Config.TokenizerNameOrPath;
+        config["tokenizer_kwargs"] = null;
         var weight = tuning.Prompt.Embedding.Weight;
         AdapterFolder.Write(folder, config, [(TensorName, weight.Data.ToArray<float>(), weight.Shape.ToArray())]);
     }
