@@ -3,9 +3,9 @@ namespace LlmLab.Experiments;
 /// <summary>
 /// A way to fine-tune, as the peft-methods recipe names them: every weight, a reparameterisation (LoRA, and LoRA over
 /// a quantised base: QLoRA), a selection (BitFit: the biases) or an addition (IA3's scaling vectors, Houlsby's
-/// bottleneck adapters, prompt tuning's soft prompt).
+/// bottleneck adapters, prompt tuning's soft prompt, prefix tuning's past keys and values).
 /// </summary>
-public enum PeftMethod { Full, Lora, Qlora, BitFit, Ia3, Adapters, PromptTuning }
+public enum PeftMethod { Full, Lora, Qlora, BitFit, Ia3, Adapters, PromptTuning, PrefixTuning }
 
 public static class PeftMethods
 {
@@ -13,6 +13,7 @@ public static class PeftMethods
     [
         ("full", PeftMethod.Full), ("lora", PeftMethod.Lora), ("qlora", PeftMethod.Qlora), ("bitfit", PeftMethod.BitFit),
         ("ia3", PeftMethod.Ia3), ("adapters", PeftMethod.Adapters), ("prompt-tuning", PeftMethod.PromptTuning),
+        ("prefix-tuning", PeftMethod.PrefixTuning),
     ];
 
     public static string Name(this PeftMethod method) => Names.First(n => n.Method == method).Name;

@@ -7,7 +7,7 @@ namespace LlmLab.Experiments;
 
 /// <summary>
 /// The peft recipe: one base model fine-tuned with each method (full, LoRA, QLoRA, BitFit, IA3, bottleneck adapters,
-/// prompt tuning) and
+/// prompt tuning, prefix tuning) and
 /// each point of a LoRA sweep, on each task apart (so that a one-token label is not drowned by summaries' many
 /// tokens) for the same number of steps, then prompted zero-shot on that task's test items. Report: per method its trainable parameters, each task's score,
 /// its share of full fine-tuning's gain over the base model, its step time and memory; a plot of score against
@@ -72,7 +72,10 @@ public static class PeftMethodsRecipe
                 PeftMethod.Ia3 => new PeftSpec(method, "IA3", "ia3", config.Ia3LearningRate),
                 PeftMethod.Adapters => new PeftSpec(method, $"adapters (Houlsby, reduction {config.ReductionFactor})", "adapters", config.AdapterLearningRate,
                     ReductionFactor: config.ReductionFactor),
-                _ => new PeftSpec(method, $"prompt tuning, {config.VirtualTokens} tokens", "prompt-tuning", config.PromptLearningRate, VirtualTokens: config.VirtualTokens),
+                PeftMethod.PromptTuning => new PeftSpec(method, $"prompt tuning, {config.VirtualTokens} tokens", "prompt-tuning", config.PromptLearningRate,
+                    VirtualTokens: config.VirtualTokens),
+                _ => new PeftSpec(method, $"prefix tuning, {config.VirtualTokens} tokens", "prefix-tuning", config.PrefixLearningRate,
+                    VirtualTokens: config.VirtualTokens),
             };
         foreach (var variant in sweep)
             yield return new PeftSpec(PeftMethod.Lora, variant.Label, $"lora-r{variant.Rank.ToString(CultureInfo.InvariantCulture)}-{variant.Targets}",

@@ -28,7 +28,7 @@ public sealed record PeftRun(PeftSpec Spec, ILanguageModel Model, long Trainable
 /// Trains a copy of a base model with one PEFT method on instruction items (prompt, completion: the loss on the
 /// completion only, as <see cref="InstructionTraining"/>) and returns it as a language model for the prompting
 /// harness: LoRA and IA3 stay unmerged in their layers, QLoRA's base stays quantised, a soft prompt goes in front
-/// of every input.
+/// of every input, a prefix into every layer's keys and values.
 /// </summary>
 public static class PeftTraining
 {
@@ -38,7 +38,7 @@ public static class PeftTraining
         var model = start.Copy();
         var gpt = model.Model;
         long baseParameters = gpt.ParameterCount();
-        int virtualTokens = spec.Method == PeftMethod.PromptTuning ? spec.VirtualTokens : 0;
+        int virtualTokens = spec.Method is PeftMethod.PromptTuning or PeftMethod.PrefixTuning ? spec.VirtualTokens : 0;
         if (virtualTokens >= gpt.Config.Context)
             throw new ExperimentConfigException($"VirtualTokens: {virtualTokens} virtual tokens leave no room in the context of {gpt.Config.Context}");
         var (trainBatches, validationBatches) = InstructionTraining.Batches(context, spec.Stage, model.Tokenizer, gpt.Config.Context - virtualTokens,
@@ -47,6 +47,7 @@ public static class PeftTraining
         Module trained = gpt;
         Func<Tape, TrainingBatch, Variable> loss = (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets);
         PromptTuning? prompt = null;
+        PrefixTuning? prefix = null;
         try
         {
             switch (spec.Method)
@@ -72,6 +73,11 @@ public static class PeftTraining
                     trained = prompt;
                     loss = (tape, b) => prompt.Loss(tape, b.Inputs, b.Targets);
                     break;
+                case PeftMethod.PrefixTuning:
+                    prefix = PrefixTuning.Apply(gpt, new PrefixTuningConfig { NumVirtualTokens = virtualTokens }, context.Seed);
+                    trained = prefix;
+                    loss = (tape, b) => prefix.Loss(tape, b.Inputs, b.Targets);
+                    break;
             }
         }
         catch (ArgumentException e)
@@ -93,7 +99,8 @@ public static class PeftTraining
         TrainingStage.Run(context, spec.Stage, trained, loss, options, trainBatches, validationBatches);
         var time = clock.Elapsed;
 
-        var language = new DecoderLanguageModel(gpt, model.Tokenizer, spec.Stage, softPrompt: prompt?.Prompt.Embedding.Weight.Data);
+        var language = new DecoderLanguageModel(gpt, model.Tokenizer, spec.Stage, softPrompt: prompt?.Prompt.Embedding.Weight.Data,
+            prefix: prefix?.ForHarness());
         return new PeftRun(spec, language, trainable, baseParameters, time, steps, WeightBytes(trained), trainable * 3 * sizeof(float));
     }
 

@@ -1,7 +1,9 @@
 using LlmLab.Autograd;
+using LlmLab.Backends;
 using LlmLab.Models;
 using LlmLab.Models.HuggingFace;
 using LlmLab.Nn;
+using LlmLab.Prompting;
 using LlmLab.Random;
 using LlmLab.Tensors;
 
@@ -128,6 +130,45 @@ public sealed class PrefixTuning : Module
             for (int l = 0; l < NumLayers; l++) _setPrefix(l, null);
         }
     }
+
+    /// <summary>
+    /// Writes the prefix's keys and values into empty KV caches (one per layer of a decoder, batch rows alike), as
+    /// transformers holds peft's prefix in past_key_values: a cached forward of the plain model then continues from
+    /// position n, exactly as <see cref="Forward"/> sees the tokens.
+    /// </summary>
+    public void Prefill(IReadOnlyList<KvCache> caches)
+    {
+        if (Family != ModelFamily.DecoderOnly) throw new InvalidOperationException("prefix tuning: only a decoder generates with KV caches");
+        if (caches.Count != NumLayers) throw new ArgumentException($"prefix tuning: {caches.Count} caches for {NumLayers} layers");
+        int n = Encoder.VirtualTokens, headDim = TokenDim / NumAttentionHeads;
+        var backend = Encoder.Embedding.Weight.Data.Backend;
+        using var tape = new Tape(backend, recordGradients: false);
+        // [n, L, 2, kv heads, D]: virtual token t's keys (or values) of layer l for head h are one row of D.
+        var table = Encoder.Forward(tape).Data;
+        long row = (long)headDim * sizeof(float);
+        foreach (var (cache, l) in caches.Select((c, l) => (c, l)))
+        {
+            if (cache.Length != 0 || cache.Keys.Shape[1] != NumAttentionHeads || cache.Keys.Shape[3] != headDim || cache.Capacity < n)
+                throw new ArgumentException($"prefix tuning: layer {l}'s cache {cache.Keys.Shape} (holding {cache.Length}) cannot take a prefix of {n} positions");
+            int batch = cache.Keys.Shape[0];
+            for (int part = 0; part < 2; part++)
+            {
+                var target = part == 0 ? cache.Keys : cache.Values;
+                for (int b = 0; b < batch; b++)
+                    for (int h = 0; h < NumAttentionHeads; h++)
+                        for (int t = 0; t < n; t++)
+                        {
+                            long source = ((((long)t * NumLayers + l) * 2 + part) * NumAttentionHeads + h) * row;
+                            long destination = (((long)b * NumAttentionHeads + h) * cache.Capacity + t) * row;
+                            backend.Copy(table.Storage, table.ByteOffset + source, target.Storage, target.ByteOffset + destination, row);
+                        }
+            }
+            cache.Advance(n);
+        }
+    }
+
+    /// <summary>The prefix as a <see cref="DecoderPrefix"/> for the prompting harness (decoders only).</summary>
+    public DecoderPrefix ForHarness() => new(Encoder.VirtualTokens, (tape, ids) => Forward(tape, ids), Prefill);
 
     /// <summary>Mean cross-entropy against the tokens' <paramref name="targets"/> ([B, T] or [B T], -100 ignored).</summary>
     public Variable Loss(Tape tape, Tensor ids, Tensor targets, Tensor? attentionMask = null)

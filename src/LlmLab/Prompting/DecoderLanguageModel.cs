@@ -12,7 +12,8 @@ namespace LlmLab.Prompting;
 /// (context + continuation) cut to its last MaxLength + 1 tokens, without the last one; the logits at the
 /// continuation's positions score its tokens. Requests run in batches of rows padded on the right, which a causal
 /// model's earlier positions never see. A soft prompt (prompt tuning's learned rows [n, C]) goes in front of every
-/// input as embeddings, as peft's PeftModelForCausalLM puts it: it takes n of the context's positions.
+/// input as embeddings, as peft's PeftModelForCausalLM puts it: it takes n of the context's positions. So does a
+/// <see cref="DecoderPrefix"/> (prefix tuning's past keys and values).
 /// </summary>
 public sealed class DecoderLanguageModel : ILanguageModel
 {
@@ -23,18 +24,23 @@ public sealed class DecoderLanguageModel : ILanguageModel
     private readonly int? _prefixToken;
     private readonly float[]? _softPrompt;
     private readonly int _virtualTokens;
+    private readonly DecoderPrefix? _prefix;
 
     /// <summary>
     /// <paramref name="eosTokenIds"/> end generation (by default the tokenizer's EOS); <paramref name="prefixTokenId"/>
     /// stands for an empty context (by default the tokenizer's BOS, else the first EOS).
     /// </summary>
     public DecoderLanguageModel(Gpt gpt, ITokenizer tokenizer, string name, IReadOnlyList<int>? eosTokenIds = null, int? prefixTokenId = null,
-        Tensor? softPrompt = null)
+        Tensor? softPrompt = null, DecoderPrefix? prefix = null)
     {
+        if (softPrompt is not null && prefix is not null) throw new ArgumentException($"{name}: a soft prompt and a prefix together are not supported");
+        if (prefix is not null && (prefix.Positions < 1 || prefix.Positions >= gpt.Config.Context))
+            throw new ArgumentException($"{name}: a prefix of {prefix.Positions} positions does not fit the context of {gpt.Config.Context}");
+        _prefix = prefix;
         if (softPrompt is not null && (softPrompt.Rank != 2 || softPrompt.Shape[1] != gpt.Config.Width || softPrompt.Shape[0] >= gpt.Config.Context))
             throw new ArgumentException($"{name}: a soft prompt must be [n, {gpt.Config.Width}] with n below the context of {gpt.Config.Context}, got {softPrompt.Shape}");
         _softPrompt = softPrompt?.ToArray<float>();
-        _virtualTokens = softPrompt?.Shape[0] ?? 0;
+        _virtualTokens = softPrompt?.Shape[0] ?? prefix?.Positions ?? 0;
         if (tokenizer.VocabularySize > gpt.Config.VocabularySize)
             throw new ArgumentException($"{name}: the tokenizer has {tokenizer.VocabularySize} tokens, the model only {gpt.Config.VocabularySize}");
         _gpt = gpt;
@@ -108,11 +114,13 @@ public sealed class DecoderLanguageModel : ILanguageModel
         for (int r = 0; r < indices.Length; r++) rows[indices[r]].Input.CopyTo(ids, r * length);
         using var input = Tensor.From(backend, ids, indices.Length, length);
         using var tape = new Tape(backend, recordGradients: false);
-        var logits = Forward(tape, input, null).Data.Reshape(indices.Length * (_virtualTokens + length), Vocabulary);
+        // A soft prompt's positions have logits of their own; a prefix's do not.
+        int prompt = _prefix is null ? _virtualTokens : 0;
+        var logits = (_prefix?.Forward(tape, input) ?? Forward(tape, input, null)).Data.Reshape(indices.Length * (prompt + length), Vocabulary);
         for (int r = 0; r < indices.Length; r++)
         {
             var (row, continuation, truncated) = rows[indices[r]];
-            int first = r * (_virtualTokens + length) + _virtualTokens + row.Length - continuation.Length;
+            int first = r * (prompt + length) + prompt + row.Length - continuation.Length;
             var values = logits.Slice(first, continuation.Length).ToArray<float>();
             results[indices[r]] = TokenScoring.Score(values, Vocabulary, continuation, truncated);
         }
@@ -133,6 +141,7 @@ public sealed class DecoderLanguageModel : ILanguageModel
         var caches = _gpt.NewCaches(1, _virtualTokens + kept + budget);
         try
         {
+            _prefix?.Prefill(caches);
             int[] feed = context[^kept..];
             bool first = true;
             while (generated.Count < budget)
@@ -160,7 +169,7 @@ public sealed class DecoderLanguageModel : ILanguageModel
     /// <paramref name="withPrompt"/>: a cached generation feeds it once).</summary>
     private Variable Forward(Tape tape, Tensor ids, IReadOnlyList<KvCache>? caches, bool withPrompt = true)
     {
-        if (_softPrompt is null || !withPrompt) return _gpt.Forward(tape, ids, caches);
+        if (_softPrompt is null || !withPrompt) return _gpt.Forward(tape, ids, caches);   // a prefix sits in the caches
         int batch = ids.Shape[0], width = _gpt.Config.Width;
         var rows = new float[batch * _softPrompt.Length];
         for (int b = 0; b < batch; b++) _softPrompt.CopyTo(rows, b * _softPrompt.Length);

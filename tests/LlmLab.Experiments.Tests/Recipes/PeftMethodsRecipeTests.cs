@@ -34,7 +34,7 @@ public sealed class PeftMethodsRecipeTests : IDisposable
         Assert.Equal(["method", "trainable parameters", "% of the model", "summarize (rouge_l)", "sentiment (acc)", "% of full fine-tuning's gain",
             "time per step", "weights (MB)", "gradients + AdamW state (MB)"], table.Columns);
         Assert.Equal(["base model (no training)", "full fine-tuning", "LoRA r8", "QLoRA r8 over q4_0", "BitFit (biases)", "IA3", "adapters (Houlsby, reduction 16)", "prompt tuning, 4 tokens",
-            "LoRA r2, attention", "LoRA r4, all-linear"], table.Rows.Select(r => r[0].ToString()));
+            "prefix tuning, 4 tokens", "LoRA r2, attention", "LoRA r4, all-linear"], table.Rows.Select(r => r[0].ToString()));
         var trainable = table.Rows.ToDictionary(r => r[0].ToString()!, r => (long)RecipeRuns.Number(r[1]));
 
         // The pre-trained tiny GPT: L = 4 blocks of width C = 128, MLP H = 4C, tied head, 512 tokens, 256 positions.
@@ -46,12 +46,13 @@ public sealed class PeftMethodsRecipeTests : IDisposable
         Assert.Equal(L * (7 * C + H) + C, trainable["BitFit (biases)"]);                          // peft-free BitFit: every bias
         Assert.Equal(L * (2 * C + H), trainable["IA3"]);                                          // k, v out; the MLP's down projection in
         Assert.Equal(2 * L * (2 * C * (C / 16) + C / 16 + C), trainable["adapters (Houlsby, reduction 16)"]); // down, up and biases, two a block
-        Assert.Equal(4 * C, trainable["prompt tuning, 4 tokens"]);                                // n C
+        Assert.Equal(4 * C, trainable["prompt tuning, 4 tokens"]);
+        Assert.Equal(4 * L * 2 * C, trainable["prefix tuning, 4 tokens"]);                       // n L 2 C, no projection                                // n C
         Assert.Equal(L * 4 * 2 * (C + C), trainable["LoRA r2, attention"]);
         Assert.Equal(L * 4 * (4 * (C + C) + (C + H) + (H + C)), trainable["LoRA r4, all-linear"]); // q k v o, c_fc, c_proj
 
         var summary = RunResults.Load(new RunPaths(first).Results).Summaries.ToDictionary(s => s.Key, s => RecipeRuns.Number(s.Value));
-        string[] stages = ["full", "lora", "qlora", "bitfit", "ia3", "adapters", "prompt-tuning", "lora-r2-attention", "lora-r4-all-linear"];
+        string[] stages = ["full", "lora", "qlora", "bitfit", "ia3", "adapters", "prompt-tuning", "prefix-tuning", "lora-r2-attention", "lora-r4-all-linear"];
         for (int i = 0; i < stages.Length; i++)
         {
             var row = table.Rows[i + 1];
