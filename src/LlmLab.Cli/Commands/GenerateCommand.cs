@@ -12,7 +12,8 @@ namespace LlmLab.Cli.Commands;
 /// model the decoder start token and the new tokens; generation stops after an end-of-sequence token, which is kept.
 /// Greedy unless a sampling option is given; a seed fixes every draw. With <c>--adapter</c> the model is peft's
 /// PeftModel: a prompt-tuning adapter is generated from by <see cref="SoftPromptGenerator"/>, bottleneck adapters (in
-/// place) through the model's own KV-cached generation; a prefix-tuning adapter is refused (not supported yet).
+/// place) through the model's own KV-cached generation, a prefix-tuning adapter (decoder-only models) with its keys
+/// and values written into the KV caches first (<see cref="SoftPromptGenerator.GeneratePrefixed"/>).
 /// </summary>
 public sealed class GenerateCommand : ICommand
 {
@@ -30,7 +31,7 @@ public sealed class GenerateCommand : ICommand
                                    peft_type {{AdapterLoader.Readable}}; LoRA over a quantised folder
                                    runs as QLoRA; a prompt-tuning adapter's virtual tokens go in front of the prompt
                                    (T5: of the encoder's input) and are not part of the output; a prefix-tuning
-                                   adapter cannot generate yet (use forward)
+                                   adapter's keys and values go into the cache first (decoder-only models)
           --prompt TEXT            the prompt, encoded with the folder's tokenizer
           --prompt-ids IDS         the prompt as comma-separated token ids
           --max-new-tokens N       up to N new tokens (fewer when an end-of-sequence token comes first)
@@ -75,8 +76,6 @@ public sealed class GenerateCommand : ICommand
         var (model, _, softPrompt, prefix) = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
         if (model.Family == ModelFamily.EncoderOnly)   // say so before asking for a tokenizer it would not use
             throw new CliException($"{model.Architecture} is an encoder-only model: it scores tokens (forward) but does not generate");
-        // The prefix stands for keys and values already in the cache; MultiHeadAttention does not take both yet.
-        if (prefix is not null) throw new CliException("generation with a prefix-tuning adapter is not supported yet; use forward");
         var tokenizer = prompt is not null ? TokenizerFolder.Load(folder, "--prompt needs; give --prompt-ids instead")
             : format == "text" ? TokenizerFolder.Load(folder, "--format text needs; give --format json for the token ids")
             : null;
@@ -85,9 +84,9 @@ public sealed class GenerateCommand : ICommand
         foreach (int id in ids)
             if (id >= model.VocabularySize) throw new CliException($"prompt token {id} is outside the vocabulary of {model.VocabularySize}");
 
-        int[] tokens = UserErrors.Run(() => softPrompt is null
-            ? model.Generate(ids, generation)
-            : SoftPromptGenerator.Generate(model, softPrompt, ids, generation));
+        int[] tokens = UserErrors.Run(() => softPrompt is not null ? SoftPromptGenerator.Generate(model, softPrompt, ids, generation)
+            : prefix is not null ? SoftPromptGenerator.GeneratePrefixed(model, prefix, ids, generation)
+            : model.Generate(ids, generation));
         if (format == "json")
             context.Out.WriteLine("{\"tokens\": [" + string.Join(", ", tokens.Select(t => t.ToString(CultureInfo.InvariantCulture))) + "]}");
         else

@@ -30,25 +30,46 @@ internal static class SoftPromptGenerator
         float[] rows = tuning.Prompt.Embedding.Weight.Data.ToArray<float>()[..(n * width)];
         return model switch
         {
-            DecoderModel decoder => [.. prompt, .. Decoder(decoder.Gpt, rows, n, prompt, options, stops)],
+            DecoderModel decoder => [.. prompt, .. Decoder(decoder.Gpt, n, prompt, options, stops, null,
+                (tape, ids, caches) => decoder.Gpt.ForwardEmbeddings(tape,
+                    tape.Concat(SoftPrompt(tape, decoder.Gpt.Backend, rows, n, decoder.Gpt.Config.Width), decoder.Gpt.TokenEmbedding.Forward(tape, ids), axis: 1), caches))],
             T5Model t5 => Seq2Seq(t5, rows, n, prompt, options, stops),
             _ => throw new NotSupportedException($"{model.Architecture}: prompt-tuned generation needs a decoder-only or T5 model"),
         };
     }
 
-    private static List<int> Decoder(Gpt gpt, float[] rows, int n, IReadOnlyList<int> prompt, GenerationOptions options, int[] stops)
+    /// <summary>
+    /// Generation with a prefix-tuning adapter (decoder-only models): the prefix is written into the KV caches first
+    /// (<see cref="PrefixTuning.Prefill"/>, transformers' past_key_values), so the prompt and every new token come
+    /// after n cached positions, as <see cref="PrefixTuning.Forward"/> sees them; sampling as for a soft prompt.
+    /// </summary>
+    public static int[] GeneratePrefixed(HfModel model, PrefixTuning tuning, IReadOnlyList<int> prompt, GenerationOptions options)
+    {
+        if (options.MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be >= 0, got {options.MaxNewTokens}");
+        if (prompt.Count == 0) throw new ArgumentException("a prompt needs at least one token");
+        options.Sampling.Validate();
+        if (model is not DecoderModel decoder) throw new NotSupportedException($"{model.Architecture}: prefix-tuned generation needs a decoder-only model");
+        var stops = options.StopTokens.Concat(model.EosTokenIds).Distinct().ToArray();
+        return [.. prompt, .. Decoder(decoder.Gpt, tuning.Encoder.VirtualTokens, prompt, options, stops, tuning.Prefill,
+            (tape, ids, caches) => decoder.Gpt.Forward(tape, ids, caches))];
+    }
+
+    // n positions come before the prompt: a soft prompt's (fed by the first step) or a prefix's (prefilled).
+    private static List<int> Decoder(Gpt gpt, int n, IReadOnlyList<int> prompt, GenerationOptions options, int[] stops,
+        Action<IReadOnlyList<KvCache>>? prefill, Func<Tape, Tensor, IReadOnlyList<KvCache>, Variable> firstStep)
     {
         var backend = gpt.Backend;
         int context = gpt.Config.Context, needed = n + prompt.Count + Math.Max(options.MaxNewTokens - 1, 0);
         if (needed > context)
             throw new ArgumentException(
                 $"the adapter's {n} virtual tokens, the prompt's {prompt.Count} tokens and {options.MaxNewTokens} new tokens exceed the model's context of {context} "
-                + $"(with a soft prompt at most {Math.Max(context - n - prompt.Count + 1, 0)} new tokens)");
+                + $"(with this adapter at most {Math.Max(context - n - prompt.Count + 1, 0)} new tokens)");
         var sequence = prompt.ToList();
         var generated = new List<int>();
         var caches = gpt.NewCaches(1, Math.Max(needed, 1));
         try
         {
+            if (options.MaxNewTokens > 0) prefill?.Invoke(caches);
             for (int step = 0; step < options.MaxNewTokens; step++)
             {
                 using var tape = new Tape(backend, recordGradients: false);
@@ -56,8 +77,7 @@ internal static class SoftPromptGenerator
                 if (step == 0)
                 {
                     using var ids = Tensor.From(backend, sequence.ToArray(), 1, sequence.Count);
-                    var x = tape.Concat(SoftPrompt(tape, backend, rows, n, gpt.Config.Width), gpt.TokenEmbedding.Forward(tape, ids), axis: 1);
-                    logits = gpt.ForwardEmbeddings(tape, x, caches);
+                    logits = firstStep(tape, ids, caches);
                 }
                 else
                 {
