@@ -14,7 +14,7 @@ namespace LlmLab.Peft;
 /// n + T positions, the attention mask is extended with ones and the labels with -100 (<see cref="Loss"/>); T5's
 /// encoder reads [prompt; tokens] while its decoder and labels are unchanged, and T5 keeps 2n rows
 /// (num_transformer_submodules 2), of which the encoder uses the first n. Trainable parameters: n × submodules × C
-/// (C the model's width, token_dim). Generation with a prompt is not implemented.
+/// (C the model's width, token_dim). Generation: Prompting.DecoderLanguageModel's softPrompt (greedy) and llmlab generate.
 /// </summary>
 public sealed class PromptTuning : Module
 {
