@@ -47,14 +47,7 @@ public static class InstructionTraining
             }
         }
         long trainable = gpt.ParameterCount(trainableOnly: true);
-        var options = new TrainingOptions
-        {
-            Steps = tuning.Steps, LearningRate = (float)tuning.LearningRate, MinLearningRate = (float)tuning.LearningRate / 10,
-            WarmupSteps = Math.Min(tuning.WarmupSteps, tuning.Steps), MaxGradientNorm = 1,
-            EvaluationInterval = Math.Max(1, tuning.Steps / 4), EvaluationBatches = 1,
-            CheckpointInterval = tuning.CheckpointInterval > 0 ? tuning.CheckpointInterval : Math.Max(1, tuning.Steps / 2),
-            LogInterval = Math.Max(1, tuning.Steps / 5),
-        };
+        var options = Options(tuning.Steps, tuning.LearningRate, tuning.WarmupSteps, tuning.CheckpointInterval);
         var clock = Stopwatch.StartNew();
         TrainingStage.Run(context, stage, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, trainBatches, validationBatches);
         var time = clock.Elapsed;
@@ -65,6 +58,17 @@ public static class InstructionTraining
         }
         return (model, time, trainable);
     }
+
+    /// <summary>A fine-tuning's schedule: warm-up, then a cosine to a tenth of the peak; clipping at norm 1; four
+    /// validations, five log lines, a checkpoint every half unless one is given.</summary>
+    public static TrainingOptions Options(int steps, double learningRate, int warmupSteps, int checkpointInterval) => new()
+    {
+        Steps = steps, LearningRate = (float)learningRate, MinLearningRate = (float)learningRate / 10,
+        WarmupSteps = Math.Min(warmupSteps, steps), MaxGradientNorm = 1,
+        EvaluationInterval = Math.Max(1, steps / 4), EvaluationBatches = 1,
+        CheckpointInterval = checkpointInterval > 0 ? checkpointInterval : Math.Max(1, steps / 2),
+        LogInterval = Math.Max(1, steps / 5),
+    };
 
     /// <summary>Training and validation batches of (prompt, completion) items that fit <paramref name="positions"/>;
     /// the ones that do not are left out and counted in the log.</summary>

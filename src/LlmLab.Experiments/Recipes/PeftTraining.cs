@@ -87,14 +87,7 @@ public static class PeftTraining
         long trainable = trained.ParameterCount(trainableOnly: true);
         context.Log($"{spec.Stage}: {spec.Label} trains {trainable:N0} of {baseParameters:N0} parameters");
 
-        var options = new TrainingOptions
-        {
-            Steps = steps, LearningRate = (float)spec.LearningRate, MinLearningRate = (float)spec.LearningRate / 10,
-            WarmupSteps = Math.Min(warmupSteps, steps), MaxGradientNorm = 1,
-            EvaluationInterval = Math.Max(1, steps / 4), EvaluationBatches = 1,
-            CheckpointInterval = checkpointInterval > 0 ? checkpointInterval : Math.Max(1, steps / 2),
-            LogInterval = Math.Max(1, steps / 5),
-        };
+        var options = InstructionTraining.Options(steps, spec.LearningRate, warmupSteps, checkpointInterval);
         var clock = Stopwatch.StartNew();
         TrainingStage.Run(context, spec.Stage, trained, loss, options, trainBatches, validationBatches);
         var time = clock.Elapsed;

@@ -58,8 +58,7 @@ public sealed partial class IlgpuBackend
             }, xav, bv, xav, bv, bv, View<float>(product));
             return product;
         }
-        var w = weight.Int8?.Values ?? weight.Blocks!;
-        Check.SameBackend(this, w, weight.Int8?.Scales, bias);
+        Check.SameBackend(this, weight.Blocks!, bias);   // Q8_0 or Q4_0 from here on
         var y = Output(x.Shape.With(-1, d.Out));
         if (d.Out == 0) return y;
         using var xa = LowRankInput(x, loraA, d);
