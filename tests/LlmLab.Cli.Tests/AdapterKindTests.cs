@@ -17,9 +17,9 @@ namespace LlmLab.Cli.Tests;
 /// <c>--adapter</c> for every kind LlmLab reads: each adapter saved with the library's Save on a fixture model, its
 /// values made non-trivial, then forward gives the logits of the adapted model in-process (prompt tuning: n + T
 /// positions; T5: the decoder's; prefix tuning: the T tokens'), generate with prompt tuning gives the soft-prompted
-/// tokens and with bottleneck adapters the adapted model's greedy tokens, generate with prefix tuning and either kind
-/// on T5 are one-line errors, LoRA over a quantised folder runs as QLoRA, and an unknown or missing peft_type is one
-/// line naming the kinds.
+/// tokens, with bottleneck adapters the adapted model's greedy tokens and with prefix tuning the prefixed model's
+/// (T5 too: KV-cached generation gives the tokens of whole forwards), LoRA over a quantised folder runs as QLoRA, and
+/// an unknown or missing peft_type is one line naming the kinds.
 /// </summary>
 public class AdapterKindTests
 {
@@ -210,6 +210,7 @@ public class AdapterKindTests
     [InlineData("gpt2-tiny")]
     [InlineData("llama-tiny")]
     [InlineData("bert-tiny")]
+    [InlineData("t5-tiny")]
     public void Bottleneck_forward_is_the_adapted_models(string name)
     {
         using var temp = new TempFolder();
@@ -262,10 +263,37 @@ public class AdapterKindTests
         Assert.False(plain.SequenceEqual(tokens), $"with the adapters {string.Join(",", tokens)}, without {string.Join(",", plain)}");
     }
 
+    [Fact]
+    public void Bottleneck_generate_on_t5_is_the_adapted_models_uncached_generate()
+    {
+        using var temp = new TempFolder();
+        using var backend = Backend.Create("cpu");
+        string folder = ModelFixtures.Folder("t5-tiny");
+        var model = HfCheckpoint.Load(backend, folder);
+        Houlsby.Apply(model, new HoulsbyConfig { ReductionFactor = 4 }, seed: 5);
+        // Adapters far from the identity: this random T5 greedily repeats one token unless pushed hard.
+        Perturb(model.Module);
+        foreach (var (_, p) in model.Module.NamedParameters().Where(p => p.Parameter.RequiresGrad))
+        {
+            float[] values = p.Data.ToArray<float>().Select((v, i) => 20 * v + MathF.Sin(i)).ToArray();
+            using var source = Tensor.From(backend, values, p.Shape.ToArray());
+            backend.Copy(source.Storage, source.ByteOffset, p.Data.Storage, p.Data.ByteOffset, source.ByteLength);
+        }
+        string adapter = Path.Combine(temp.Path, "bottleneck");
+        HoulsbyAdapter.Save(model, adapter);
+
+        var r = CliResult.Run("generate", "--model", folder, "--adapter", adapter, "--prompt-ids", "3,1,4,1,5", "--max-new-tokens", "6", "--format", "json").Succeeds();
+        int[] tokens = JsonDocument.Parse(r.Out).RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(model.Generate([3, 1, 4, 1, 5], new GenerationOptions { MaxNewTokens = 6, UseKvCache = false }), tokens);
+        int[] plain = HfCheckpoint.Load(backend, folder).Generate([3, 1, 4, 1, 5], new GenerationOptions { MaxNewTokens = 6 });
+        Assert.False(plain.SequenceEqual(tokens), $"with the adapters {string.Join(",", tokens)}, without {string.Join(",", plain)}");
+    }
+
     [Theory]
     [InlineData("gpt2-tiny")]
     [InlineData("llama-tiny")]
     [InlineData("bert-tiny")]
+    [InlineData("t5-tiny")]
     public void Prefix_tuning_forward_is_peft_model_forward(string name)
     {
         using var temp = new TempFolder();
@@ -276,10 +304,11 @@ public class AdapterKindTests
         PrefixTuningAdapter.Save(tuning, adapter);
 
         var (logits, shape, message) = Cli(name, adapter, temp);
-        Assert.Contains("with the PREFIX_TUNING adapter (the tokens' positions only, counted from 3 after its 3 virtual tokens)", message);
-        Assert.Equal(InProcess(backend, name, (tape, inputs) => tuning.Forward(tape, inputs.InputIds, inputs.AttentionMask)), logits);
+        bool t5 = name == "t5-tiny";
+        Assert.Contains(t5 ? "with the PREFIX_TUNING adapter on" : "with the PREFIX_TUNING adapter (the tokens' positions only, counted from 3 after its 3 virtual tokens)", message);
+        Assert.Equal(InProcess(backend, name, (tape, inputs) => tuning.Forward(tape, inputs.InputIds, inputs.AttentionMask, inputs.DecoderInputIds)), logits);
         using var inputs = Safetensors.Open(Inputs(name));
-        Assert.Equal(inputs.Info("input_ids").Shape[1], shape[1]);
+        Assert.Equal(inputs.Info(t5 ? "decoder_input_ids" : "input_ids").Shape[1], shape[1]);
         Assert.True(ModelFixtures.MaxAbsDifference(Plain(backend, name), logits) > 1e-4, "the adapter changed nothing");
     }
 
@@ -314,19 +343,37 @@ public class AdapterKindTests
         Assert.Equal(sequence, tokens);
     }
 
-    [Theory]
-    [InlineData("PREFIX_TUNING", "prefix tuning: only decoder-only models and BERT are supported so far, not")]
-    [InlineData("BOTTLENECK", "bottleneck adapters: only decoder-only models and BERT are supported so far, not")]
-    public void Prefix_tuning_and_bottleneck_on_t5_are_one_line(string peftType, string message)
+    [Fact]
+    public void Prefix_tuning_generate_on_t5_is_the_prefixed_models_greedy_decode()
     {
         using var temp = new TempFolder();
-        string adapter = Path.Combine(temp.Path, "adapter");
-        Directory.CreateDirectory(adapter);
-        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), $"{{\"peft_type\": \"{peftType}\"}}");
-        CliResult.Run("forward", "--model", ModelFixtures.Folder("t5-tiny"), "--adapter", adapter, "--inputs", Inputs("t5-tiny"),
-            "--output", Path.Combine(temp.Path, "o.safetensors")).AssertUserError(message);
-        CliResult.Run("generate", "--model", ModelFixtures.Folder("t5-tiny"), "--adapter", adapter, "--prompt-ids", "1", "--max-new-tokens", "1", "--format", "json")
-            .AssertUserError(message);
+        using var backend = Backend.Create("cpu");
+        string folder = ModelFixtures.Folder("t5-tiny");
+        var model = (T5Model)HfCheckpoint.Load(backend, folder);
+        var tuning = PrefixTuning.Apply(model, new PrefixTuningConfig { NumVirtualTokens = 2 }, seed: 1);
+        string adapter = Path.Combine(temp.Path, "prefix");
+        PrefixTuningAdapter.Save(tuning, adapter);
+        var r = CliResult.Run("generate", "--model", folder, "--adapter", adapter, "--prompt-ids", "3,1,4,1,5", "--max-new-tokens", "6", "--format", "json").Succeeds();
+        int[] tokens = JsonDocument.Parse(r.Out).RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+        // Greedy, token by token through PrefixTuning.Forward over the whole decoder sequence (no KV cache): the cached
+        // generation holds the prefix in the self-attention caches and puts it ahead of the encoder's keys and values.
+        using var input = Tensor.From(backend, new[] { 3, 1, 4, 1, 5 }, 1, 5);
+        var sequence = new List<int> { model.DecoderStartTokenId ?? model.PadTokenId ?? 0 };
+        while (sequence.Count < tokens.Length)
+        {
+            using var decoder = Tensor.From(backend, sequence.ToArray(), 1, sequence.Count);
+            using var tape = new Tape(backend, recordGradients: false);
+            float[] logits = tuning.Forward(tape, input, decoderInputIds: decoder).Data.ToArray<float>();
+            var last = logits.AsSpan(logits.Length - model.VocabularySize);
+            int best = 0;
+            for (int v = 1; v < last.Length; v++) if (last[v] > last[best]) best = v;
+            sequence.Add(best);
+            if (model.EosTokenIds.Contains(best)) break;
+        }
+        Assert.Equal(sequence, tokens);
+        int[] plain = HfCheckpoint.Load(backend, folder).Generate([3, 1, 4, 1, 5], new GenerationOptions { MaxNewTokens = 6 });
+        Assert.False(plain.SequenceEqual(tokens), $"with the prefix {string.Join(",", tokens)}, without {string.Join(",", plain)}");
     }
 
     [Fact]

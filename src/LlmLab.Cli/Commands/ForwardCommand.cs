@@ -10,7 +10,8 @@ namespace LlmLab.Cli.Commands;
 /// <c>llmlab forward</c>: one forward pass of a Hugging Face model over the token ids of a safetensors file, the
 /// float32 logits written to another (atomically). What transformers' <c>model(**inputs).logits</c> gives, or with
 /// <c>--adapter</c> peft's PeftModel (a prompt-tuning adapter puts its virtual tokens' positions first; a
-/// prefix-tuning adapter gives the tokens' positions only, counted from n after its n virtual tokens).
+/// prefix-tuning adapter gives the tokens' positions only, counted from n after its n virtual tokens; T5's decoder
+/// reads the prefix).
 /// </summary>
 public sealed class ForwardCommand : ICommand
 {
@@ -29,7 +30,8 @@ public sealed class ForwardCommand : ICommand
                                 with a prompt-tuning adapter a decoder-only or BERT model gives [batch, n + seq, vocab],
                                 the adapter's n virtual tokens first, as peft's model(**inputs).logits; with a
                                 prefix-tuning adapter [batch, seq, vocab], the tokens only (their positions count
-                                from n, after the n virtual tokens every layer reads first)
+                                from n, after the n virtual tokens every layer reads first; T5: seq', its decoder
+                                reading the prefix in self- and cross-attention)
         {BackendOption.Help}
 
         """;
@@ -54,7 +56,7 @@ public sealed class ForwardCommand : ICommand
             {
                 using var tape = new Tape(backend, recordGradients: false);
                 var result = (prompt is not null ? prompt.Forward(tape, modelInputs.InputIds, modelInputs.AttentionMask, modelInputs.DecoderInputIds)
-                    : prefix is not null ? prefix.Forward(tape, modelInputs.InputIds, modelInputs.AttentionMask)
+                    : prefix is not null ? prefix.Forward(tape, modelInputs.InputIds, modelInputs.AttentionMask, modelInputs.DecoderInputIds)
                     : model.Forward(tape, modelInputs)).Data;
                 return (result.ToArray<float>(), result.Shape.ToArray());
             }
@@ -73,7 +75,7 @@ public sealed class ForwardCommand : ICommand
         string with = kind is null ? "" : $" with the {kind} adapter";
         if (prompt is not null && model.Family != ModelFamily.EncoderDecoder)
             with += $" (its {prompt.Prompt.VirtualTokens} virtual tokens' positions first)";
-        if (prefix is not null)
+        if (prefix is not null && model.Family != ModelFamily.EncoderDecoder)
             with += $" (the tokens' positions only, counted from {prefix.Encoder.VirtualTokens} after its {prefix.Encoder.VirtualTokens} virtual tokens)";
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"logits [{string.Join(", ", shape)}] of {model.Architecture}{with} on {backend.Name} written to {output}"));

@@ -12,8 +12,8 @@ namespace LlmLab.Cli.Commands;
 /// model the decoder start token and the new tokens; generation stops after an end-of-sequence token, which is kept.
 /// Greedy unless a sampling option is given; a seed fixes every draw. With <c>--adapter</c> the model is peft's
 /// PeftModel: a prompt-tuning adapter is generated from by <see cref="SoftPromptGenerator"/>, bottleneck adapters (in
-/// place) through the model's own KV-cached generation, a prefix-tuning adapter (decoder-only models) with its keys
-/// and values written into the KV caches first (<see cref="SoftPromptGenerator.GeneratePrefixed"/>).
+/// place) through the model's own KV-cached generation, a prefix-tuning adapter with its keys and values written
+/// into the (decoder's) KV caches first (<see cref="SoftPromptGenerator.GeneratePrefixed"/>).
 /// </summary>
 public sealed class GenerateCommand : ICommand
 {

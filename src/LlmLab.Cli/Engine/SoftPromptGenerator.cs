@@ -39,20 +39,53 @@ internal static class SoftPromptGenerator
     }
 
     /// <summary>
-    /// Generation with a prefix-tuning adapter (decoder-only models): the prefix is written into the KV caches first
+    /// Generation with a prefix-tuning adapter: the prefix is written into the KV caches first
     /// (<see cref="PrefixTuning.Prefill"/>, transformers' past_key_values), so the prompt and every new token come
-    /// after n cached positions, as <see cref="PrefixTuning.Forward"/> sees them; sampling as for a soft prompt.
+    /// after n cached positions, as <see cref="PrefixTuning.Forward"/> sees them; sampling as for a soft prompt. T5's
+    /// decoder caches hold the prefix for its self-attention, and its cross-attention reads the prefix ahead of the
+    /// encoder's keys and values at every step.
     /// </summary>
     public static int[] GeneratePrefixed(HfModel model, PrefixTuning tuning, IReadOnlyList<int> prompt, GenerationOptions options)
     {
         if (options.MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be >= 0, got {options.MaxNewTokens}");
         if (prompt.Count == 0) throw new ArgumentException("a prompt needs at least one token");
         options.Sampling.Validate();
-        if (model is not DecoderModel decoder) throw new NotSupportedException($"{model.Architecture}: prefix-tuned generation needs a decoder-only model");
         var stops = options.StopTokens.Concat(model.EosTokenIds).Distinct().ToArray();
-        return [.. prompt, .. Decoder(decoder.Gpt, tuning.Encoder.VirtualTokens, prompt, options, stops, tuning.Prefill,
-            (tape, ids, caches) => decoder.Gpt.Forward(tape, ids, caches))];
+        return model switch
+        {
+            DecoderModel decoder => [.. prompt, .. Decoder(decoder.Gpt, tuning.Encoder.VirtualTokens, prompt, options, stops, tuning.Prefill,
+                (tape, ids, caches) => decoder.Gpt.Forward(tape, ids, caches))],
+            T5Model t5 => Seq2SeqPrefixed(t5, tuning, prompt, options, stops),
+            _ => throw new NotSupportedException($"{model.Architecture}: prefix-tuned generation needs a decoder-only or T5 model"),
+        };
     }
+
+    private static int[] Seq2SeqPrefixed(T5Model model, PrefixTuning tuning, IReadOnlyList<int> prompt, GenerationOptions options, int[] stops)
+    {
+        var t5 = model.T5;
+        var backend = t5.Backend;
+        var sequence = new List<int> { StartToken(model) };
+        using var encoderTape = new Tape(backend, recordGradients: false);
+        using var inputIds = Tensor.From(backend, prompt.ToArray(), 1, prompt.Count);
+        var encoded = t5.Encode(encoderTape, inputIds, padding: null);
+        if (options.MaxNewTokens == 0) return [.. sequence];
+        using var cache = t5.NewDecoderCache(encoded, tuning.Encoder.VirtualTokens + options.MaxNewTokens);
+        tuning.Prefill(cache.SelfAttention);
+        using var prefix = tuning.Attach(encoderTape, batch: 1, crossAttentionOnly: true);
+        for (int step = 0; step < options.MaxNewTokens; step++)
+        {
+            using var ids = Tensor.From(backend, [sequence[^1]], 1, 1);
+            using var tape = new Tape(backend, recordGradients: false);
+            var logits = t5.Decode(tape, ids, encoded, encoderPadding: null, cache).Data;
+            int token = Draw(backend, logits, sequence, options, step);
+            sequence.Add(token);
+            if (stops.Contains(token)) break;
+        }
+        return [.. sequence];
+    }
+
+    private static int StartToken(T5Model model) => model.DecoderStartTokenId ?? model.PadTokenId
+        ?? throw new InvalidDataException($"{model.Architecture}: neither decoder_start_token_id nor pad_token_id is set in config.json or generation_config.json");
 
     // n positions come before the prompt: a soft prompt's (fed by the first step) or a prefix's (prefilled).
     private static List<int> Decoder(Gpt gpt, int n, IReadOnlyList<int> prompt, GenerationOptions options, int[] stops,
@@ -99,11 +132,9 @@ internal static class SoftPromptGenerator
 
     private static int[] Seq2Seq(T5Model model, float[] rows, int n, IReadOnlyList<int> prompt, GenerationOptions options, int[] stops)
     {
-        int start = model.DecoderStartTokenId ?? model.PadTokenId
-                    ?? throw new InvalidDataException($"{model.Architecture}: neither decoder_start_token_id nor pad_token_id is set in config.json or generation_config.json");
         var t5 = model.T5;
         var backend = t5.Backend;
-        var sequence = new List<int> { start };
+        var sequence = new List<int> { StartToken(model) };
         using var encoderTape = new Tape(backend, recordGradients: false);
         using var inputIds = Tensor.From(backend, prompt.ToArray(), 1, prompt.Count);
         var x = encoderTape.Concat(SoftPrompt(encoderTape, backend, rows, n, t5.Config.Width), t5.Shared.Forward(encoderTape, inputIds), axis: 1);

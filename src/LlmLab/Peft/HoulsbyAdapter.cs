@@ -10,7 +10,8 @@ namespace LlmLab.Peft;
 /// adapter_config.json with "peft_type": "BOTTLENECK", task_type, and AdapterHub's DoubleSeqBnConfig keys
 /// (architecture "bottleneck", mh_adapter, output_adapter, reduction_factor, non_linearity, original_ln_after,
 /// residual_before_ln, init_weights "bert") with hidden_size and num_layers; adapter_model.safetensors with, for
-/// every block (LlmLab's path: "h.&lt;i&gt;", BERT's "bert.encoder.layer.&lt;i&gt;") and adapter a in attn_adapter,
+/// every block (LlmLab's path: "h.&lt;i&gt;", BERT's "bert.encoder.layer.&lt;i&gt;", T5's "encoder.block.&lt;i&gt;" then
+/// "decoder.block.&lt;i&gt;", num_layers counting both stacks) and adapter a in attn_adapter,
 /// mlp_adapter, "&lt;block&gt;.&lt;a&gt;.adapter_down.weight" [m, C], ".adapter_down.bias" [m],
 /// ".adapter_up.weight" [C, m] and ".adapter_up.bias" [C] (LlmLab's names).
 /// </summary>
@@ -53,7 +54,7 @@ public static class HoulsbyAdapter
     public static void Save(HfModel model, string folder) => Save(model.Module, folder);
 
     /// <summary>
-    /// Attaches the adapters in <paramref name="folder"/> to <paramref name="model"/> (LlmLab's GPT or BERT), trainable, the
+    /// Attaches the adapters in <paramref name="folder"/> to <paramref name="model"/> (LlmLab's GPT, BERT or T5), trainable, the
     /// model frozen. hidden_size and num_layers must be the model's; every tensor's name and shape is checked before
     /// anything changes.
     /// </summary>

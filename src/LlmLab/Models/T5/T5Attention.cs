@@ -57,6 +57,14 @@ public sealed class T5Attention : Module
         return tape.Reshape(tape.Transpose(perPair, 0, 1), Heads, queries, keys);      // [H, Tq, Tk]
     }
 
+    /// <summary>
+    /// Keys and values [B, H, n, d_kv] put ahead of the layer's own in every forward while set (prefix tuning's
+    /// learned past, as transformers' T5 reads past_key_values): every query sees all n of them, causal masking and
+    /// key padding apply to the tokens only. The position bias must cover the n extra keys (<see cref="T5Stack"/>
+    /// makes it so). In the decoder's self-attention, generation puts the prefix in the KV cache instead.
+    /// </summary>
+    public (Variable Key, Variable Value)? Prefix { get; set; }
+
     /// <summary>Keys and values [B, H, Tk, d_kv] of <paramref name="source"/> [B, Tk, d_model] (x itself, or the encoder's output).</summary>
     public (Variable Key, Variable Value) KeysAndValues(Tape tape, Variable source)
     {
@@ -76,6 +84,13 @@ public sealed class T5Attention : Module
         int batch = x.Shape[0], time = x.Shape[1];
         var q = SplitHeads(tape, Query.Forward(tape, x), batch, time);
         var (k, v) = keysAndValues;
+        if (Prefix is var (prefixKey, prefixValue))
+        {
+            if (cache is not null) throw new ArgumentException("T5 attention: a prefix and a KV cache together are not supported (prefill the cache with the prefix)");
+            k = tape.Concat(prefixKey, k, axis: 2);
+            v = tape.Concat(prefixValue, v, axis: 2);
+            if (keyPadding is not null) keyPadding = tape.Keep(PrefixedPadding(keyPadding, prefixKey.Shape[2]));
+        }
         Variable o;
         if (!tape.RecordsGradients)
         {
@@ -118,6 +133,20 @@ public sealed class T5Attention : Module
                         mask[row + j] = padding[b * keys + j] != 0 && (!causal || j <= offset + i) ? 1 : 0;
                 }
         return tape.Keep(Tensor.From(tape.Backend, mask, batch, Heads, queries, keys));
+    }
+
+    // i32 [B, T] padding to [B, n + T] with the prefix's n keys visible.
+    private static Tensor PrefixedPadding(Tensor padding, int n)
+    {
+        int batch = padding.Shape[0], time = padding.Shape[1];
+        var source = padding.ToArray<int>();
+        var joined = new int[batch * (n + time)];
+        for (int b = 0; b < batch; b++)
+        {
+            Array.Fill(joined, 1, b * (n + time), n);
+            Array.Copy(source, b * time, joined, b * (n + time) + n, time);
+        }
+        return Tensor.From(padding.Backend, joined, batch, n + time);
     }
 
     // [B, T, H d_kv] to [B, H, T, d_kv]

@@ -9,9 +9,11 @@ namespace LlmLab.Models;
 /// <summary>
 /// A T5 block, pre-norm with residuals: x + SelfAttention(norm x), in the decoder then x + EncDecAttention(norm x,
 /// encoder output), then x + DenseReluDense(norm x). Sub-layers are "layer.0", "layer.1" (and "layer.2" in the
-/// decoder), as transformers names them.
+/// decoder), as transformers names them. Houlsby's bottleneck adapters ("attn_adapter", "mlp_adapter") when attached
+/// go on the self-attention's and the feed-forward's outputs before their residual adds (the cross-attention gets
+/// none, as AdapterHub's default for T5).
 /// </summary>
-public sealed class T5Block : Module
+public sealed class T5Block : Module, IAdapterBlock
 {
     public T5Block(IBackend backend, T5Config config, bool decoder, bool relativeBias, RandomStream init)
     {
@@ -29,6 +31,19 @@ public sealed class T5Block : Module
     /// <summary>The decoder's attention over the encoder output; null in the encoder.</summary>
     public T5Sublayer<T5Attention>? CrossAttention { get; }
     public T5Sublayer<T5FeedForward> FeedForward { get; }
+    /// <summary>The bottleneck adapter after the self-attention; null without adapters.</summary>
+    public Bottleneck? AttentionAdapter { get; private set; }
+    /// <summary>The bottleneck adapter after the feed-forward network; null without adapters.</summary>
+    public Bottleneck? MlpAdapter { get; private set; }
+
+    public void AttachAdapters(int bottleneck, BottleneckActivation activation, RandomStream init)
+    {
+        if (AttentionAdapter is not null) throw new InvalidOperationException("this block already has bottleneck adapters");
+        var output = SelfAttention.Layer.Output;
+        var backend = output.Weight.Data.Backend;
+        AttentionAdapter = Child("attn_adapter", new Bottleneck(backend, output.OutFeatures, bottleneck, activation, init));
+        MlpAdapter = Child("mlp_adapter", new Bottleneck(backend, output.OutFeatures, bottleneck, activation, init));
+    }
 
     /// <summary>
     /// x [B, T, d_model]. <paramref name="positionBias"/> [H, Tq, Tk] is the stack's shared relative bias;
@@ -42,13 +57,15 @@ public sealed class T5Block : Module
         bool decoder = CrossAttention is not null;
         var attention = SelfAttention.Layer;
         var normed = SelfAttention.LayerNorm.Forward(tape, x);
-        x = tape.Add(x, attention.Forward(tape, normed, attention.KeysAndValues(tape, normed), positionBias, causal: decoder, padding, cache));
+        var attended = attention.Forward(tape, normed, attention.KeysAndValues(tape, normed), positionBias, causal: decoder, padding, cache);
+        x = tape.Add(x, AttentionAdapter?.Forward(tape, attended) ?? attended);
         if (CrossAttention is not null)
         {
             var kv = encoderKeysAndValues ?? throw new ArgumentException("the decoder's cross-attention needs the encoder's keys and values");
             normed = CrossAttention.LayerNorm.Forward(tape, x);
             x = tape.Add(x, CrossAttention.Layer.Forward(tape, normed, kv, bias: null, causal: false, encoderPadding));
         }
-        return tape.Add(x, FeedForward.Layer.Forward(tape, FeedForward.LayerNorm.Forward(tape, x)));
+        var fed = FeedForward.Layer.Forward(tape, FeedForward.LayerNorm.Forward(tape, x));
+        return tape.Add(x, MlpAdapter?.Forward(tape, fed) ?? fed);
     }
 }

@@ -45,12 +45,14 @@ public sealed class T5Stack : Module
     /// The decoder over embeddings [B, T, d_model] of the decoder's inputs, attending to
     /// <paramref name="encoderStates"/> [B, S, d_model] (padded positions hidden by <paramref name="encoderPadding"/>).
     /// With a <paramref name="cache"/> (generation) the inputs are the positions after those it holds, and the cache's
-    /// cross-attention keys and values are used instead of recomputing them from the encoder states.
+    /// cross-attention keys and values are used instead of recomputing them from the encoder states. Prefixes set on
+    /// the blocks' attention layers (<see cref="T5Attention.Prefix"/>) shift the tokens' positions by their length.
     /// </summary>
     public Variable Decode(Tape tape, Variable embeddings, Variable? encoderStates, Tensor? encoderPadding, T5DecoderCache? cache = null)
     {
         if (!IsDecoder) throw new InvalidOperationException("this stack is T5's encoder");
-        int time = embeddings.Shape[1], offset = cache?.Length ?? 0;
+        // Positions count from the past: the cache's, or a prefix's n keys (prefix tuning) ahead of the tokens.
+        int time = embeddings.Shape[1], offset = (cache?.Length ?? 0) + (Blocks[0].SelfAttention.Layer.Prefix?.Key.Shape[2] ?? 0);
         var bias = Blocks[0].SelfAttention.Layer.PositionBias(tape, time, offset + time, offset);
         var x = embeddings;
         for (int i = 0; i < Blocks.Count; i++)
