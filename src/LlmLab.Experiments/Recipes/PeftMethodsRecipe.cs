@@ -46,7 +46,7 @@ public static class PeftMethodsRecipe
                 var run = PeftTraining.Train(context, baseModel, stage, training[task], validation[task], config.Steps, config.BatchSize,
                     config.WarmupSteps, config.CheckpointInterval);
                 byTask[task] = scores.Evaluate(run.Model, stage.Stage, [.. tests.Where(i => i.Task == task)], pool, 0, config.MaxNewTokens).Single().Mean;
-                total = total is null ? run : total with { Time = total.Time + run.Time, Steps = total.Steps + run.Steps };
+                total = total is null ? run : total with { Time = total.Time + run.Time, Steps = total.Steps + run.Steps, PeakBytes = Math.Max(total.PeakBytes, run.PeakBytes) };
             }
             rows.Add((total! with { Spec = spec }, byTask));
         }
@@ -93,14 +93,14 @@ public static class PeftMethodsRecipe
         long parameters = rows.Count > 0 ? rows[0].Run.BaseParameters : 0;
         var table = new List<IReadOnlyList<object?>>
         {
-            (IReadOnlyList<object?>)["base model (no training)", 0L, 0.0, .. tasks.Select(t => (object?)baseScores[t]), null, null, null, null],
+            (IReadOnlyList<object?>)["base model (no training)", 0L, 0.0, .. tasks.Select(t => (object?)baseScores[t]), null, null, null, null, null],
         };
         table.AddRange(rows.Select(r => (IReadOnlyList<object?>)[r.Run.Spec.Label, r.Run.Trainable, 100.0 * r.Run.Trainable / r.Run.BaseParameters,
             .. tasks.Select(t => (object?)r.Scores[t]), Share(r.Scores) is { } share ? 100 * share : null,
-            r.Run.StepTime, Mb(r.Run.WeightBytes), Mb(r.Run.StateBytes)]));
+            r.Run.StepTime, Mb(r.Run.WeightBytes), Mb(r.Run.StateBytes), Mb(r.Run.PeakBytes)]));
         context.Table("peft: methods at the same data and steps",
             ["method", "trainable parameters", "% of the model", .. tasks.Select(t => $"{t} ({Metric(t)})"), "% of full fine-tuning's gain",
-                "time per step", "weights (MB)", "gradients + AdamW state (MB)"],
+                "time per step", "weights (MB)", "gradients + AdamW state (MB)", "peak tensor memory (MB, measured)"],
             table, Sentence(tasks, baseScores, rows, Share, config));
         context.LogScatter("peft-methods", "Score against trainable parameters", "trainable parameters (log scale)", "score",
             [.. rows.Select(r => r.Run.Spec.Label)],
@@ -110,6 +110,7 @@ public static class PeftMethodsRecipe
         {
             foreach (var t in tasks) context.Summary($"{run.Spec.Stage} {t}", s[t]);
             context.Summary($"{run.Spec.Stage} trainable parameters", run.Trainable);
+            context.Summary($"{run.Spec.Stage} peak MB", Mb(run.PeakBytes));
         }
         context.Log($"peft: {rows.Count} fine-tunings of a {parameters:N0}-parameter model compared");
     }
@@ -143,6 +144,22 @@ public static class PeftMethodsRecipe
             : FormattableString.Invariant($" Per trainable parameter, {leanest.Run.Spec.Label} does best: the fewest parameters ({leanest.Run.Trainable:N0}, {leanest.Percent:0.###}%) of the methods that reach at least half of full fine-tuning's gain ({100 * leanest.Share:F0}%).");
         var below = others.Where(o => o.Share < HalfOfFull).Select(o => FormattableString.Invariant($"{o.Run.Spec.Label} {100 * o.Share:F0}%")).ToArray();
         if (below.Length > 0) text += $" Below half: {string.Join(", ", below)}.";
-        return text;
+        return text + Memory(rows.Select(r => r.Run).ToArray());
+    }
+
+    /// <summary>What the measured peaks say beside the weights and training state the methods save.</summary>
+    private static string Memory(PeftRun[] runs)
+    {
+        var least = runs.MinBy(r => r.PeakBytes)!;
+        var most = runs.MaxBy(r => r.PeakBytes)!;
+        var full = runs.FirstOrDefault(r => r.Spec.Method == PeftMethod.Full);
+        string text = FormattableString.Invariant(
+            $" Peak tensor memory, measured, runs from {least.PeakBytes / 1048576.0:F1} MB ({least.Spec.Label}) to {most.PeakBytes / 1048576.0:F1} MB ({most.Spec.Label})");
+        if (full is null) return text + ".";
+        double saved = (full.WeightBytes + full.StateBytes - least.WeightBytes - least.StateBytes) / 1048576.0;
+        double activations = (least.PeakBytes - least.WeightBytes - least.StateBytes) / 1048576.0;
+        return text + (activations > saved
+            ? FormattableString.Invariant($": a training step's activations and their gradients (about {activations:F0} MB, kept on the tape until the step ends) outweigh the {saved:F1} MB of weights, gradients and optimizer state a method saves over full fine-tuning at this size.")
+            : FormattableString.Invariant($": full fine-tuning's gradients and optimizer state ({saved:F1} MB more than {least.Spec.Label}'s) outweigh a step's activations (about {activations:F0} MB)."));
     }
 }

@@ -16,10 +16,12 @@ public sealed record PeftSpec(PeftMethod Method, string Label, string Stage, dou
 /// <summary>
 /// What a fine-tuning trained and cost. <see cref="WeightBytes"/>: the model's weights as its forward reads them
 /// (a quantised base in its format); <see cref="StateBytes"/>: what training keeps per trainable parameter (its
-/// gradient and AdamW's two moments, f32). Activations are not counted.
+/// gradient and AdamW's two moments, f32); <see cref="PeakBytes"/>: measured, the most tensor memory the fine-tuning
+/// held at once (<see cref="Backends.MemoryMeter"/>): its copy of the model, the method's weights, gradients,
+/// optimizer state and a step's activations.
 /// </summary>
 public sealed record PeftRun(PeftSpec Spec, ILanguageModel Model, long Trainable, long BaseParameters, TimeSpan Time, int Steps,
-    long WeightBytes, long StateBytes)
+    long WeightBytes, long StateBytes, long PeakBytes)
 {
     public TimeSpan StepTime => Time / Steps;
 }
@@ -35,6 +37,10 @@ public static class PeftTraining
     public static PeftRun Train(ExperimentContext context, TinyGpt start, PeftSpec spec, IReadOnlyList<InstructionExample> train,
         IReadOnlyList<InstructionExample> validation, int steps, int batchSize, int warmupSteps, int checkpointInterval)
     {
+        // Peak memory from here: what the process held before (the base model, earlier runs) is not this run's.
+        var memory = start.Model.Backend.TensorMemory;
+        long before = memory.LiveBytes;
+        memory.ResetPeak();
         var model = start.Copy();
         var gpt = model.Model;
         long baseParameters = gpt.ParameterCount();
@@ -91,10 +97,11 @@ public static class PeftTraining
         var clock = Stopwatch.StartNew();
         TrainingStage.Run(context, spec.Stage, trained, loss, options, trainBatches, validationBatches);
         var time = clock.Elapsed;
+        long peak = memory.PeakBytes - before;
 
         var language = new DecoderLanguageModel(gpt, model.Tokenizer, spec.Stage, softPrompt: prompt?.Prompt.Embedding.Weight.Data,
             prefix: prefix?.ForHarness());
-        return new PeftRun(spec, language, trainable, baseParameters, time, steps, WeightBytes(trained), trainable * 3 * sizeof(float));
+        return new PeftRun(spec, language, trainable, baseParameters, time, steps, WeightBytes(trained), trainable * 3 * sizeof(float), peak);
     }
 
     /// <summary>Every parameter in f32, except a quantised linear layer's weight, which counts as stored.</summary>

@@ -17,6 +17,8 @@ public interface IBackend : IDisposable
 
     /// <summary>Zeroed device memory.</summary>
     TensorStorage Allocate(long byteLength);
+    /// <summary>The bytes of tensor storage held now and at peak (<see cref="MemoryMeter"/>).</summary>
+    MemoryMeter TensorMemory { get; }
     void Write(TensorStorage destination, long byteOffset, ReadOnlySpan<byte> source);
     void Read(TensorStorage source, long byteOffset, Span<byte> destination);
     void Copy(TensorStorage source, long sourceOffset, TensorStorage destination, long destinationOffset, long byteLength);

@@ -9,6 +9,7 @@ public abstract class TensorStorage : IDisposable
     {
         Backend = backend;
         ByteLength = byteLength;
+        backend.TensorMemory.Allocated(byteLength);
     }
 
     /// <summary>The backend that owns this memory.</summary>
@@ -20,6 +21,7 @@ public abstract class TensorStorage : IDisposable
     {
         if (IsDisposed) return;
         IsDisposed = true;
+        Backend.TensorMemory.Freed(ByteLength);
         Release();
         GC.SuppressFinalize(this);
     }

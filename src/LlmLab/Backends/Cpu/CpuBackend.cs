@@ -24,6 +24,8 @@ public sealed partial class CpuBackend : IBackend
     internal CpuParallel Parallel { get; }
     internal CpuMemoryPool Memory { get; } = new();
 
+    public MemoryMeter TensorMemory { get; } = new();
+
     // ---- memory ---------------------------------------------------------------------------------------------
 
     public TensorStorage Allocate(long byteLength) => new CpuStorage(this, byteLength);

@@ -28,6 +28,9 @@ public sealed partial class IlgpuBackend : IBackend
     }
 
     public string Name { get; }
+
+    public MemoryMeter TensorMemory { get; } = new();
+
     public Accelerator Accelerator { get; }
     public AcceleratorStream Stream => Accelerator.DefaultStream;
 
