@@ -9,7 +9,8 @@ namespace LlmLab.Data;
 /// </summary>
 public sealed class DataRandom
 {
-    /// <summary>Stream ids: one per generator, so the generators never share draws.</summary>
+    /// <summary>Stream ids: one per generator, so the generators never share draws (LabelledText takes 9-12 and
+    /// PreferenceGenerator 13-14).</summary>
     public const uint DialogueStream = 1, ReviewStream = 2, PretrainingStream = 3, SplitStream = 4,
         PretrainingDialogueStream = 5, PretrainingReviewStream = 6;
 
