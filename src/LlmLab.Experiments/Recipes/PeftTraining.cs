@@ -17,7 +17,7 @@ public sealed record PeftSpec(PeftMethod Method, string Label, string Stage, dou
 /// What a fine-tuning trained and cost. <see cref="WeightBytes"/>: the model's weights as its forward reads them
 /// (a quantised base in its format); <see cref="StateBytes"/>: what training keeps per trainable parameter (its
 /// gradient and AdamW's two moments, f32); <see cref="PeakBytes"/>: measured, the most tensor memory the fine-tuning
-/// held at once (<see cref="Backends.MemoryMeter"/>): its copy of the model, the method's weights, gradients,
+/// held at once (<see cref="Tensors.MemoryMeter"/>): its copy of the model, the method's weights, gradients,
 /// optimizer state and a step's activations.
 /// </summary>
 public sealed record PeftRun(PeftSpec Spec, ILanguageModel Model, long Trainable, long BaseParameters, TimeSpan Time, int Steps,

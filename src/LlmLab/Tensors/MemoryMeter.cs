@@ -1,4 +1,4 @@
-namespace LlmLab.Backends;
+namespace LlmLab.Tensors;
 
 /// <summary>
 /// The bytes of tensor storage a backend holds: now, and at most since the last <see cref="ResetPeak"/> (what
