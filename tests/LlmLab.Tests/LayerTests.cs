@@ -31,6 +31,7 @@ public class LayerTests(ITestOutputHelper output)
         ("Prompting", ["LlmLab.Prompting"]),
         ("Peft", ["LlmLab.Peft"]),
         ("Training", ["LlmLab.Training"]),
+        ("Alignment", ["LlmLab.Alignment"]),
     ];
 
     private static readonly System.Reflection.Assembly Engine = typeof(Tensor).Assembly;

@@ -18,9 +18,7 @@ public sealed class PromptCompletionBatches : IBatchSource
     public const int IgnoreIndex = -100;
 
     private readonly (int[] Prompt, int[] Completion)[] _pairs;
-    private readonly uint _stream;
-    private readonly object _gate = new();
-    private (long Epoch, int[] Order)? _lastEpoch;
+    private readonly EpochShuffle _shuffle;
 
     public PromptCompletionBatches(IEnumerable<(int[] Prompt, int[] Completion)> pairs, int maxLength, int batchSize, int padId, ulong seed,
         string stream = "train")
@@ -43,7 +41,7 @@ public sealed class PromptCompletionBatches : IBatchSource
         PadId = padId;
         Seed = seed;
         StreamName = stream;
-        _stream = RandomStream.Key(stream);
+        _shuffle = new EpochShuffle(_pairs.Length, seed, RandomStream.Key(stream));
     }
 
     /// <summary>Pairs kept (those that fit).</summary>
@@ -63,27 +61,26 @@ public sealed class PromptCompletionBatches : IBatchSource
     public int[] Rows(long index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        var rows = new int[BatchSize];
-        for (int r = 0; r < BatchSize; r++)
-        {
-            long position = index * BatchSize + r;
-            rows[r] = Order(position / Count)[(int)(position % Count)];
-        }
-        return rows;
+        return [.. Enumerable.Range(0, BatchSize).Select(r => _shuffle.At(index * BatchSize + r))];
     }
 
-    public TrainingBatch Batch(IBackend backend, long index)
+    public TrainingBatch Batch(IBackend backend, long index) => Pack(backend, [.. Rows(index).Select(r => _pairs[r])], PadId);
+
+    /// <summary>
+    /// Rows of prompt + completion as a batch: inputs all but each row's last token, padded on the right to the
+    /// longest with <paramref name="padId"/>; targets the next tokens where they are the completion's, else -100.
+    /// </summary>
+    internal static TrainingBatch Pack(IBackend backend, IReadOnlyList<(int[] Prompt, int[] Completion)> rows, int padId)
     {
-        var rows = Rows(index);
-        int time = rows.Max(r => _pairs[r].Prompt.Length + _pairs[r].Completion.Length - 1);
-        var inputs = new int[BatchSize * time];
-        var targets = new long[BatchSize * time];
-        Array.Fill(inputs, PadId);
+        int time = rows.Max(r => r.Prompt.Length + r.Completion.Length - 1);
+        var inputs = new int[rows.Count * time];
+        var targets = new long[rows.Count * time];
+        Array.Fill(inputs, padId);
         Array.Fill(targets, IgnoreIndex);
         int tokens = 0;
-        for (int row = 0; row < BatchSize; row++)
+        for (int row = 0; row < rows.Count; row++)
         {
-            var (prompt, completion) = _pairs[rows[row]];
+            var (prompt, completion) = rows[row];
             int length = prompt.Length + completion.Length - 1, at = row * time;
             for (int t = 0; t < length; t++)
             {
@@ -93,35 +90,15 @@ public sealed class PromptCompletionBatches : IBatchSource
             }
             tokens += length;
         }
-        var x = Tensor.From(backend, inputs, BatchSize, time);
+        var x = Tensor.From(backend, inputs, rows.Count, time);
         try
         {
-            return new TrainingBatch(x, Tensor.From(backend, targets, BatchSize * time), tokens);
+            return new TrainingBatch(x, Tensor.From(backend, targets, rows.Count * time), tokens);
         }
         catch
         {
             x.Dispose();
             throw;
-        }
-    }
-
-    // Epoch e's order: a Fisher-Yates shuffle whose draws are Philox(seed; e, j, stream). The latest one is kept,
-    // since consecutive batches nearly always share an epoch.
-    private int[] Order(long epoch)
-    {
-        lock (_gate)
-        {
-            if (_lastEpoch is { } last && last.Epoch == epoch) return last.Order;
-            var order = Enumerable.Range(0, _pairs.Length).ToArray();
-            for (int j = order.Length - 1; j > 0; j--)
-            {
-                uint c0 = (uint)epoch, c1 = (uint)(epoch >> 32), c2 = (uint)j, c3 = _stream;
-                Philox.Block(ref c0, ref c1, ref c2, ref c3, (uint)Seed, (uint)(Seed >> 32));
-                int k = (int)(((ulong)c0 << 32 | c1) % (ulong)(j + 1));
-                (order[j], order[k]) = (order[k], order[j]);
-            }
-            _lastEpoch = (epoch, order);
-            return order;
         }
     }
 }

@@ -57,6 +57,16 @@ public static class Float64Gpt
     public static double Loss(Dictionary<string, double[]> p, long[] ids, long[] targets, double[]? prompt = null,
         IReadOnlySet<string>? feedForward = null, double[]? prefix = null, Func<double, double>? adapterActivation = null)
     {
+        var hidden = Hidden(p, ids, prompt, feedForward, prefix, adapterActivation);
+        int virtualTokens = prompt is null ? 0 : prompt.Length / Tiny.Width;
+        var logits = Float64Net.Linear(hidden, p["lm_head.weight"], null, Tiny.Width, Tiny.VocabularySize);
+        return Float64Net.CrossEntropyMean(logits, Tiny.VocabularySize, [.. Enumerable.Repeat(-100L, virtualTokens), .. targets]);
+    }
+
+    /// <summary>The final-normed hidden states [T, C] (a prompt's rows first) that <see cref="Loss"/>'s head reads.</summary>
+    public static double[] Hidden(Dictionary<string, double[]> p, long[] ids, double[]? prompt = null,
+        IReadOnlySet<string>? feedForward = null, double[]? prefix = null, Func<double, double>? adapterActivation = null)
+    {
         var c = Tiny;
         int width = c.Width, hidden = c.MlpHidden, heads = c.Heads, dim = width / heads;
         int virtualTokens = prompt is null ? 0 : prompt.Length / width, time = virtualTokens + ids.Length;
@@ -95,8 +105,7 @@ public static class Float64Gpt
             var m = Float64Net.Map(Linear(h + "mlp.c_fc", Norm(h + "ln_2", x), width, hidden), ElementwiseReference.Gelu);
             x = Float64Net.Add(x, Adapter(h + "mlp_adapter", Linear(h + "mlp.c_proj", m, hidden, width)));
         }
-        var logits = Float64Net.Linear(Norm("ln_f", x), p["lm_head.weight"], null, width, c.VocabularySize);
-        return Float64Net.CrossEntropyMean(logits, c.VocabularySize, [.. Enumerable.Repeat(-100L, virtualTokens), .. targets]);
+        return Norm("ln_f", x);
     }
 
     /// <summary>

@@ -57,6 +57,25 @@ public sealed class Gpt : Module
     /// </summary>
     public Variable ForwardEmbeddings(Tape tape, Variable embeddings, IReadOnlyList<KvCache>? caches = null, int pastLength = 0)
     {
+        var x = HiddenStates(tape, embeddings, caches, pastLength);
+        return Head is not null
+            ? Head.Forward(tape, x)
+            : tape.MatMul(x, TokenEmbedding.Weight, transposeB: true);
+    }
+
+    /// <summary>
+    /// The final-normed hidden states [B, T, C] for token ids (i32 [B, T]), what the LM head reads: a reward model's
+    /// or a value head's input.
+    /// </summary>
+    public Variable Hidden(Tape tape, Tensor ids)
+    {
+        if (ids.Rank != 2) throw new ArgumentException($"GPT input ids must be [batch, time], got shape {ids.Shape}");
+        CheckContext(ids.Shape[1], null);
+        return HiddenStates(tape, TokenEmbedding.Forward(tape, ids), null, 0);
+    }
+
+    private Variable HiddenStates(Tape tape, Variable embeddings, IReadOnlyList<KvCache>? caches, int pastLength)
+    {
         if (embeddings.Shape.Rank != 3 || embeddings.Shape[2] != Config.Width)
             throw new ArgumentException($"GPT input embeddings must be [batch, time, {Config.Width}], got shape {embeddings.Shape}");
         int time = embeddings.Shape[1];
@@ -69,11 +88,7 @@ public sealed class Gpt : Module
             x = tape.Add(x, PositionEmbedding.Forward(tape, positions));            // [T, C] broadcast over B
         for (int i = 0; i < Blocks.Count; i++)
             x = Blocks[i].Forward(tape, x, positions, caches?[i]);
-        x = FinalNorm.Forward(tape, x);
-        var logits = Head is not null
-            ? Head.Forward(tape, x)
-            : tape.MatMul(x, TokenEmbedding.Weight, transposeB: true);
-        return logits;
+        return FinalNorm.Forward(tape, x);
     }
 
     // The first position of this pass, after what the caches hold; past the context is an error.
