@@ -86,6 +86,8 @@ public sealed partial class Linear : Module
     public float LoraScale { get; private set; }
     /// <summary>Whether W holds W + scale B A now (forward then uses W alone, and A and B get no gradients).</summary>
     public bool LoraMerged { get; private set; }
+    /// <summary>Whether the adapter is switched off for now (peft's disable_adapter): forward is the base layer's.</summary>
+    public bool LoraDisabled { get; set; }
 
     /// <summary>y = x Wᵀ + b, plus the LoRA update when an adapter is attached and IA3's scaling when one is.</summary>
     public Variable Forward(Tape tape, Variable x) => Ia3Output(tape, Project(tape, Ia3Input(tape, x)));
@@ -95,11 +97,11 @@ public sealed partial class Linear : Module
         if (QuantizedWeight is { } quantized)
         {
             // QLoRA: the frozen base stays quantised; only the adapter is f32.
-            if (LoraA is not null && LoraB is not null && !LoraMerged)
+            if (LoraA is not null && LoraB is not null && !LoraMerged && !LoraDisabled)
                 return tape.QuantizedLoraLinear(x, quantized, Bias, LoraA.Weight, LoraB.Weight, LoraScale);
             return tape.QuantizedLinear(x, quantized, Bias);
         }
-        if (LoraA is null || LoraB is null || LoraMerged) return tape.MatMul(x, Weight, transposeB: true, bias: Bias);
+        if (LoraA is null || LoraB is null || LoraMerged || LoraDisabled) return tape.MatMul(x, Weight, transposeB: true, bias: Bias);
         if (!Weight.RequiresGrad && Bias is not { RequiresGrad: true })
             return tape.LoraLinear(x, Weight, Bias, LoraA.Weight, LoraB.Weight, LoraScale);
         // The base layer trains too: the same sum from plain ops, so that W and b get their gradients as well.

@@ -43,6 +43,26 @@ public static class Lora
     public static long TrainableParameterCount(IEnumerable<Linear> layers, int rank) =>
         layers.Sum(l => (long)rank * (l.InFeatures + l.OutFeatures));
 
+    /// <summary>
+    /// Switches every adapter off until the result is disposed (peft's disable_adapter): the model computes what its
+    /// base computes, so a LoRA policy is its own frozen reference without a second copy of the weights.
+    /// </summary>
+    public static IDisposable Disable(Module model)
+    {
+        var layers = Adapted(model).Select(a => a.Layer).Where(l => !l.LoraDisabled).ToArray();
+        if (Adapted(model).Count == 0) throw new InvalidOperationException("LoRA: this model has no adapters (apply LoRA first)");
+        foreach (var layer in layers) layer.LoraDisabled = true;
+        return new Enabler(layers);
+    }
+
+    private sealed class Enabler(Linear[] layers) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var layer in layers) layer.LoraDisabled = false;
+        }
+    }
+
     /// <summary>W += (α/r) B A in every adapted layer (forward is a plain matmul again); returns how many.</summary>
     public static int Merge(Module model) => ForEachAdapted(model, l => l.MergeLora());
 
