@@ -13,16 +13,22 @@ public sealed record DpoStats(double Loss, double ChosenReward, double RejectedR
 /// Direct preference optimisation (Rafailov et al. 2023, trl's DPOTrainer with its default sigmoid loss):
 /// -log σ(β ((log π(y_c|x) - log π_ref(y_c|x)) - (log π(y_r|x) - log π_ref(y_r|x)))) averaged over a batch of
 /// pairs (<see cref="PreferenceBatches"/>: row 2i chosen, 2i + 1 rejected), the log-probabilities those of the
-/// completion tokens (<see cref="SequenceLogProbs"/>). The reference model is frozen and read without gradients; β
+/// completion tokens (<see cref="SequenceLogProbs"/>). The reference (<see cref="ReferenceModel"/>: a frozen copy, or
+/// a LoRA policy's base) is read without gradients; β
 /// (trl's default 0.1) sets how far the policy may move from it. <see cref="Loss"/> is a trainer's loss function;
 /// <see cref="Last"/> holds the statistics of the latest call.
 /// </summary>
-public sealed class DpoObjective(Gpt policy, Gpt reference, double beta = DpoObjective.DefaultBeta)
+public sealed class DpoObjective(Gpt policy, ReferenceModel reference, double beta = DpoObjective.DefaultBeta)
 {
     public const double DefaultBeta = 0.1;
 
+    /// <summary>DPO against a separate frozen copy.</summary>
+    public DpoObjective(Gpt policy, Gpt reference, double beta = DefaultBeta) : this(policy, ReferenceModel.Frozen(reference), beta)
+    {
+    }
+
     public Gpt Policy { get; } = policy;
-    public Gpt Reference { get; } = reference;
+    public ReferenceModel Reference { get; } = reference;
     public double Beta { get; } = beta > 0 ? beta : throw new ArgumentOutOfRangeException(nameof(beta), beta, "DPO's beta must be positive");
     public DpoStats? Last { get; private set; }
 
@@ -34,11 +40,11 @@ public sealed class DpoObjective(Gpt policy, Gpt reference, double beta = DpoObj
         return loss;
     }
 
-    /// <summary>The completion log-probabilities [2P] of a frozen model, computed on a tape of its own without gradients.</summary>
-    public static float[] ReferenceLogProbs(Gpt reference, TrainingBatch batch)
+    /// <summary>The completion log-probabilities [2P] of the reference, computed on a tape of its own without gradients.</summary>
+    public static float[] ReferenceLogProbs(ReferenceModel reference, TrainingBatch batch)
     {
-        using var tape = new Tape(reference.Backend, recordGradients: false);
-        return SequenceLogProbs.Of(tape, reference.Forward(tape, batch.Inputs), batch.Targets).Data.ToArray<float>();
+        using var tape = new Tape(batch.Inputs.Backend, recordGradients: false);
+        return SequenceLogProbs.Of(tape, reference.Logits(tape, batch.Inputs), batch.Targets).Data.ToArray<float>();
     }
 
     /// <summary>

@@ -15,12 +15,25 @@ public static class SequenceLogProbs
     /// <summary>[R, 1]: the completion log-probability of every row.</summary>
     public static Variable Of(Tape tape, Variable logits, Tensor targets)
     {
+        var (perToken, positions) = PerToken(tape, logits, targets);
+        int rows = logits.Shape[0], time = logits.Shape[1];
+        var sum = new float[rows * positions.Length];
+        for (int i = 0; i < positions.Length; i++) sum[positions[i] / time * positions.Length + i] = 1;
+        return tape.MatMul(tape.Constant(tape.Keep(Tensor.From(tape.Backend, sum, rows, positions.Length))), perToken);
+    }
+
+    /// <summary>
+    /// [n, 1]: the log-probability of every scored target, row by row and in order (a PPO rollout's per-token
+    /// log-probabilities), with each one's flat position r·T + t in the logits.
+    /// </summary>
+    public static (Variable LogProbs, int[] Positions) PerToken(Tape tape, Variable logits, Tensor targets)
+    {
         if (logits.Shape.Rank != 3) throw new ArgumentException($"sequence log-probabilities need logits [rows, time, vocabulary], got shape {logits.Shape}");
         int rows = logits.Shape[0], time = logits.Shape[1], vocabulary = logits.Shape[2];
         var labels = targets.ToArray<long>();
         if (labels.Length != rows * time) throw new ArgumentException($"targets of {labels.Length} entries do not fit logits {logits.Shape}");
         var picks = new List<int>();
-        var rowOf = new List<int>();
+        var positions = new List<int>();
         for (int r = 0; r < rows; r++)
         {
             int before = picks.Count;
@@ -30,15 +43,13 @@ public static class SequenceLogProbs
                 if (label == PromptCompletionBatches.IgnoreIndex) continue;
                 if (label < 0 || label >= vocabulary) throw new ArgumentException($"target {label} at row {r}, position {t} is outside the vocabulary of {vocabulary}");
                 picks.Add(checked((r * time + t) * vocabulary + (int)label));
-                rowOf.Add(r);
+                positions.Add(r * time + t);
             }
             if (picks.Count == before) throw new ArgumentException($"row {r} has no completion tokens to score");
         }
         var logProbs = tape.LogSoftmax(tape.Reshape(logits, rows * time, vocabulary));
         var picked = tape.Embedding(tape.Reshape(logProbs, rows * time * vocabulary, 1), tape.Keep(Tensor.From(tape.Backend, picks.ToArray(), picks.Count)));
-        var sum = new float[rows * picks.Count];
-        for (int i = 0; i < rowOf.Count; i++) sum[rowOf[i] * picks.Count + i] = 1;
-        return tape.MatMul(tape.Constant(tape.Keep(Tensor.From(tape.Backend, sum, rows, picks.Count))), picked);
+        return (picked, [.. positions]);
     }
 
     /// <summary>How many completion tokens each row scores.</summary>

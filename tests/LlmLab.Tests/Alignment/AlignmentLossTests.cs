@@ -2,6 +2,7 @@ using LlmLab.Alignment;
 using LlmLab.Autograd;
 using LlmLab.Backends;
 using LlmLab.Models;
+using LlmLab.Peft;
 using LlmLab.Tensors;
 using LlmLab.Tests.Infrastructure;
 using LlmLab.Tests.Peft;
@@ -136,6 +137,28 @@ public class AlignmentLossTests
         Assert.Equal(Math.Log(2), loss.Data.ToArray<float>()[0], 5);
         Assert.Equal(0, objective.Last!.Margin, 6);
         Assert.Throws<ArgumentOutOfRangeException>(() => new DpoObjective(policy, policy, beta: 0));
+    }
+
+    [Fact]
+    public void A_lora_policys_reference_is_its_base_with_the_adapters_off()
+    {
+        var backend = TestBackends.Get("cpu");
+        var policy = Randomised(backend, 40);
+        var plain = Randomised(backend, 40);
+        Lora.Apply(policy, new LoraConfig { Rank = 2, TargetModules = ["q_proj", "v_proj"] }, seed: 5);
+        foreach (var (_, layer) in Lora.Adapted(policy)) Float64Gpt.Write(layer.LoraB!.Weight, TestData.Uniform(7, layer.LoraB.Weight.Data.ElementCount, 0.5f));
+        using var batch = Batch(backend);
+        float[] Logits(Func<Tape, Variable> forward)
+        {
+            using var tape = new Tape(backend, recordGradients: false);
+            return forward(tape).Data.ToArray<float>();
+        }
+        var reference = ReferenceModel.AdapterOff(policy);
+        var adapted = Logits(tape => policy.Forward(tape, batch.Inputs));
+        AssertClose.BitIdentical(Logits(tape => plain.Forward(tape, batch.Inputs)), Logits(tape => reference.Logits(tape, batch.Inputs)), "the reference's logits");
+        AssertClose.BitIdentical(adapted, Logits(tape => policy.Forward(tape, batch.Inputs)), "the policy's logits after the reference's forward");
+        Assert.True(adapted.Zip(Logits(tape => plain.Forward(tape, batch.Inputs)), (a, b) => Math.Abs(a - b)).Max() > 1e-3, "the adapters changed nothing");
+        Assert.Throws<ArgumentException>(() => ReferenceModel.AdapterOff(plain));
     }
 
     [Theory, MemberData(nameof(Backends))]

@@ -5,7 +5,11 @@ namespace LlmLab.Tests.Infrastructure;
 /// <summary>Compares a kernel's f32 output with a float64 reference: |actual - expected| <= abs + rel * |expected|.</summary>
 public static class AssertClose
 {
-    public static void Within(double[] expected, float[] actual, double abs, double rel = 0, string what = "")
+    public static void Within(double[] expected, float[] actual, double abs, double rel = 0, string what = "") =>
+        Within(expected, TestData.ToDouble(actual), abs, rel, what);
+
+    /// <summary>The same for float64 results (host-side computations).</summary>
+    public static void Within(double[] expected, double[] actual, double abs, double rel = 0, string what = "")
     {
         if (expected.Length != actual.Length)
             throw new XunitException($"{what}: expected {expected.Length} values, got {actual.Length}");

@@ -57,11 +57,12 @@ public sealed class Gpt : Module
     /// </summary>
     public Variable ForwardEmbeddings(Tape tape, Variable embeddings, IReadOnlyList<KvCache>? caches = null, int pastLength = 0)
     {
-        var x = HiddenStates(tape, embeddings, caches, pastLength);
-        return Head is not null
-            ? Head.Forward(tape, x)
-            : tape.MatMul(x, TokenEmbedding.Weight, transposeB: true);
+        return Logits(tape, HiddenStates(tape, embeddings, caches, pastLength));
     }
+
+    /// <summary>The LM head over final-normed hidden states [B, T, C] (<see cref="Hidden"/>): logits [B, T, V].</summary>
+    public Variable Logits(Tape tape, Variable hidden) =>
+        Head is not null ? Head.Forward(tape, hidden) : tape.MatMul(hidden, TokenEmbedding.Weight, transposeB: true);
 
     /// <summary>
     /// The final-normed hidden states [B, T, C] for token ids (i32 [B, T]), what the LM head reads: a reward model's
