@@ -1,7 +1,6 @@
 using LlmLab.Autograd;
 using LlmLab.Backends;
 using LlmLab.Generation;
-using LlmLab.Models;
 using LlmLab.Random;
 using LlmLab.Training;
 

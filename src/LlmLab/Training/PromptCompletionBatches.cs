@@ -70,7 +70,7 @@ public sealed class PromptCompletionBatches : IBatchSource
     /// Rows of prompt + completion as a batch: inputs all but each row's last token, padded on the right to the
     /// longest with <paramref name="padId"/>; targets the next tokens where they are the completion's, else -100.
     /// </summary>
-    internal static TrainingBatch Pack(IBackend backend, IReadOnlyList<(int[] Prompt, int[] Completion)> rows, int padId)
+    public static TrainingBatch Pack(IBackend backend, IReadOnlyList<(int[] Prompt, int[] Completion)> rows, int padId)
     {
         int time = rows.Max(r => r.Prompt.Length + r.Completion.Length - 1);
         var inputs = new int[rows.Count * time];

@@ -1,0 +1,189 @@
+using System.Globalization;
+using LlmLab.Alignment;
+using LlmLab.Data;
+using LlmLab.Training;
+
+namespace LlmLab.Experiments;
+
+/// <summary>
+/// The rlhf recipe (the course's third week): a base model is fine-tuned on dialogue summaries of which a share are
+/// flawed (rude, or stating a fact the dialogue does not), as a model trained on web text learns both; a reward model
+/// (from the fine-tuned weights) learns the hidden preference from (prompt, chosen, rejected) pairs; the fine-tuned
+/// policy is then aligned against itself as the frozen reference with PPO on the reward model's scores and a KL
+/// penalty, once more without the penalty (reward hacking), and with DPO from the pairs directly. Each policy
+/// summarises held-out dialogues and is scored on rudeness (<see cref="RudeWords"/>), invented facts, the reward
+/// model's score, KL to the reference, distinct-2, ROUGE-L against the reference, and how often its implicit reward
+/// prefers the chosen completion of a held-out pair.
+/// </summary>
+public static class RlhfRecipe
+{
+    /// <summary>Where the held-out pairs and the fine-tuning summaries start among the generator's indices.</summary>
+    public const long TestStart = 1_000_000_000, SftStart = 500_000_000;
+
+    // Which fine-tuning summaries are the flawed ones: a draw of its own per item.
+    private const uint SftMixStream = 0x51F7;
+
+    public static void Run(RlhfConfig config, ExperimentContext context)
+    {
+        var baseModel = PromptingBase.Obtain(context, config.BaseModel, config.PretrainSteps, config.Tokenizer, config.VocabularySize,
+            config.Context, config.LabelledText, config.CheckpointInterval);
+        ulong seed = context.Seed;
+        var train = PreferenceGenerator.Generate(seed, config.TrainPairs).ToArray();
+        var test = PreferenceGenerator.Generate(seed, config.TestPairs, TestStart).ToArray();
+
+        var sft = FineTune(context, config, baseModel);
+        int end = EndToken(sft);
+        var (rewardModel, rewardAccuracy) = TrainRewardModel(context, config, sft, train, test);
+        var (dpo, dpoHistory) = AlignWithDpo(context, config, sft, train, test);
+        var ppoConfig = PpoSettings(config);
+        var (ppo, ppoHistory) = AlignWithPpo(context, config, "ppo", sft, rewardModel, train, ppoConfig, end);
+        var hacked = config.RunWithoutKl
+            ? AlignWithPpo(context, config, "ppo-no-kl", sft, rewardModel, train, ppoConfig with { KlCoefficient = 0, TargetKl = null }, end)
+            : default;
+
+        var evaluation = new PolicyEvaluation(context, rewardModel, sft, test, config.TestPrompts, config.MaxNewTokens, (float)config.Temperature,
+            config.BatchSize, end);
+        var rows = new List<PolicyScores> { evaluation.Score("fine-tuned (SFT)", sft), evaluation.Score("PPO", ppo) };
+        if (hacked.Policy is not null) rows.Add(evaluation.Score("PPO without KL", hacked.Policy));
+        rows.Add(evaluation.Score("DPO", dpo));
+        RlhfReport.Write(context, config, rewardAccuracy, [.. rows], dpoHistory, ppoHistory, hacked.History);
+    }
+
+    /// <summary>The token that ends an answer (the fine-tuning's blank line); generation stops after it.</summary>
+    private static int EndToken(TinyGpt model)
+    {
+        var ids = model.Tokenizer.Encode(InstructionTraining.EndOfAnswer);
+        return ids.Length == 1 ? ids[0]
+            : throw new ExperimentConfigException($"this tokenizer writes the end of an answer (a blank line) as {ids.Length} tokens; the rlhf recipe needs it as one (use BPE)");
+    }
+
+    private static PpoConfig PpoSettings(RlhfConfig config)
+    {
+        try
+        {
+            return new PpoConfig
+            {
+                RolloutSize = config.RolloutSize, MiniBatches = config.PpoMiniBatches, Epochs = config.PpoEpochs, KlCoefficient = config.KlCoefficient,
+                TargetKl = config.TargetKl > 0 ? config.TargetKl : null, KlHorizon = config.KlHorizon, KlEstimator = config.KlEstimator,
+                MaxNewTokens = config.MaxNewTokens,
+            }.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExperimentConfigException(e.Message);
+        }
+    }
+
+    /// <summary>PPO from the fine-tuned policy (with a fresh value head), the fine-tuned model the frozen reference and
+    /// the reward model the score; each rollout's mean score, KL and coefficient recorded.</summary>
+    private static (TinyGpt Policy, List<PpoRolloutStats> History) AlignWithPpo(ExperimentContext context, RlhfConfig config, string stage,
+        TinyGpt sft, RewardModel rewardModel, PreferenceExample[] train, PpoConfig ppo, int end)
+    {
+        var copy = sft.Copy();
+        var policy = new PolicyWithValueHead(copy.Model, context.Seed);
+        int pad = sft.Tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
+        int room = copy.Model.Config.Context - ppo.MaxNewTokens;
+        int[][] prompts = [.. train.Select(p => sft.Tokenizer.Encode(p.Prompt)).Where(p => p.Length <= room)];
+        var rollouts = new PpoRollouts(policy, ReferenceModel.Frozen(sft.Model), rewardModel, prompts, ppo, pad, end, context.Seed);
+        var objective = new PpoObjective(policy, rollouts);
+        var history = new List<PpoRolloutStats>();
+        rollouts.RolloutCollected += s =>
+        {
+            history.Add(s);
+            context.RecordMetrics(s.Rollout + 1, ($"{stage}_score", s.MeanScore), ($"{stage}_kl", s.MeanKl), ($"{stage}_kl_coef", s.KlCoefficient));
+            context.Log(FormattableString.Invariant($"{stage}: rollout {s.Rollout + 1} | score {s.MeanScore:F3} | KL {s.MeanKl:F3} | β {s.KlCoefficient:F3} | length {s.MeanLength:F1}"));
+        };
+        int steps = config.PpoRollouts * ppo.StepsPerRollout;
+        var options = InstructionTraining.Options(steps, config.PpoLearningRate, config.WarmupSteps, 0) with
+        {
+            EvaluationInterval = 0,
+            // Checkpoints at rollout boundaries, where a resume reproduces the run.
+            CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval * ppo.StepsPerRollout : Math.Max(1, config.PpoRollouts / 2) * ppo.StepsPerRollout,
+        };
+        TrainingStage.Run(context, stage, policy, objective.Loss, options, rollouts, null);
+        return (copy, history);
+    }
+
+    /// <summary>The policy's start: supervised fine-tuning on summaries, a share of them flawed.</summary>
+    private static TinyGpt FineTune(ExperimentContext context, RlhfConfig config, TinyGpt baseModel)
+    {
+        InstructionExample[] Items(long start, int count, out int flawed)
+        {
+            var pairs = PreferenceGenerator.Generate(context.Seed, count, start).ToArray();
+            var isFlawed = pairs.Select((_, i) => new DataRandom(context.Seed, (ulong)(start + i), SftMixStream).Chance(config.FlawedShare)).ToArray();
+            flawed = isFlawed.Count(f => f);
+            return [.. pairs.Select((p, i) => new InstructionExample(p.Id, "summarize", "rlhf", p.Prompt, (isFlawed[i] ? p.Rejected : p.Chosen)[1..], [],
+                InstructionMetric.RougeL))];
+        }
+        var items = Items(SftStart, config.TrainPairs, out int flawedCount);
+        var validation = Items(SftStart - 1000, 32, out _);
+        context.Log($"sft: {flawedCount} of {items.Length} fine-tuning summaries are flawed");
+        return InstructionTraining.Train(context, "sft", baseModel, items, validation,
+            new InstructionTuning(config.SftSteps, config.BatchSize, config.SftLearningRate, WarmupSteps: config.WarmupSteps,
+                CheckpointInterval: config.CheckpointInterval)).Model;
+    }
+
+    /// <summary>A reward model from the fine-tuned model's weights (as InstructGPT starts one) and a score head, trained
+    /// on the pairs; its accuracy on the held-out pairs, overall and per flaw.</summary>
+    private static (RewardModel Model, RewardAccuracy Accuracy) TrainRewardModel(ExperimentContext context, RlhfConfig config, TinyGpt sft,
+        PreferenceExample[] train, PreferenceExample[] test)
+    {
+        var copy = sft.Copy();
+        var model = new RewardModel(copy.Model, context.Seed);
+        var (trainBatches, validationBatches) = PairBatches(context, "reward", copy, train, test.Take(32).ToArray(), config.BatchSize);
+        var options = InstructionTraining.Options(config.RewardSteps, config.RewardLearningRate, config.WarmupSteps, config.CheckpointInterval);
+        TrainingStage.Run(context, "reward", model, model.PairwiseLoss, options, trainBatches, validationBatches);
+        var accuracy = RewardAccuracy.Measure(model, copy.Tokenizer, test, config.BatchSize);
+        context.Log(FormattableString.Invariant($"reward model: held-out pair accuracy {accuracy.All:F3} (rude {accuracy.Rude:F3}, wrong fact {accuracy.WrongSlot:F3})"));
+        return (model, accuracy);
+    }
+
+    /// <summary>DPO from the fine-tuned policy, the fine-tuned model itself the frozen reference; the step's implicit
+    /// reward margin and accuracy recorded per step.</summary>
+    private static (TinyGpt Policy, List<DpoStats> History) AlignWithDpo(ExperimentContext context, RlhfConfig config, TinyGpt sft,
+        PreferenceExample[] train, PreferenceExample[] test)
+    {
+        var policy = sft.Copy();
+        var objective = new DpoObjective(policy.Model, sft.Model, config.Beta);
+        var history = new List<DpoStats>();
+        var (trainBatches, validationBatches) = PairBatches(context, "dpo", policy, train, test.Take(32).ToArray(), config.BatchSize);
+        var options = InstructionTraining.Options(config.DpoSteps, config.DpoLearningRate, config.WarmupSteps, config.CheckpointInterval);
+        TrainingStage.Run(context, "dpo", policy.Model, (tape, batch) =>
+        {
+            var loss = objective.Loss(tape, batch);
+            if (tape.RecordsGradients)
+            {
+                var s = objective.Last!;
+                history.Add(s);
+                context.RecordMetrics(history.Count, ("dpo_margin", s.Margin), ("dpo_accuracy", s.Accuracy),
+                    ("dpo_chosen_reward", s.ChosenReward), ("dpo_rejected_reward", s.RejectedReward));
+            }
+            return loss;
+        }, options, trainBatches, validationBatches);
+        return (policy, history);
+    }
+
+    /// <summary>Training and validation batches of pairs, each completion ended as the fine-tuning ends an answer.</summary>
+    internal static (PreferenceBatches Train, PreferenceBatches Validation) PairBatches(ExperimentContext context, string stage, TinyGpt model,
+        PreferenceExample[] train, PreferenceExample[] validation, int pairsPerBatch)
+    {
+        int pad = model.Tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
+        int positions = model.Model.Config.Context;
+        try
+        {
+            var trainBatches = new PreferenceBatches(train.Select(p => Encode(model, p)), positions, pairsPerBatch, pad, context.Seed, stage);
+            if (trainBatches.Skipped > 0) context.Log($"{stage}: {trainBatches.Skipped} of {train.Length} pairs are longer than the context and were left out");
+            return (trainBatches, new PreferenceBatches(validation.Select(p => Encode(model, p)), positions, validation.Length, pad, context.Seed, stage + ".validation"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExperimentConfigException($"{stage}: {e.Message} (the model's context is {positions} tokens)");
+        }
+    }
+
+    internal static (int[] Prompt, int[] Chosen, int[] Rejected) Encode(TinyGpt model, PreferenceExample pair) =>
+        (model.Tokenizer.Encode(pair.Prompt), model.Tokenizer.Encode(pair.Chosen + InstructionTraining.EndOfAnswer),
+            model.Tokenizer.Encode(pair.Rejected + InstructionTraining.EndOfAnswer));
+
+    internal static string Percent(double share) => (100 * share).ToString("F0", CultureInfo.InvariantCulture) + "%";
+}
