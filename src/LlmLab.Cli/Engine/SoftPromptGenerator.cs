@@ -72,16 +72,22 @@ internal static class SoftPromptGenerator
         using var cache = t5.NewDecoderCache(encoded, tuning.Encoder.VirtualTokens + options.MaxNewTokens);
         tuning.Prefill(cache.SelfAttention);
         using var prefix = tuning.Attach(encoderTape, batch: 1, crossAttentionOnly: true);
+        Decode(t5, encoded, cache, sequence, options, stops);
+        return [.. sequence];
+    }
+
+    // T5's decoder steps through its caches, each new token drawn and appended to the sequence.
+    private static void Decode(T5 t5, Variable encoded, T5DecoderCache cache, List<int> sequence, GenerationOptions options, int[] stops)
+    {
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
-            using var ids = Tensor.From(backend, [sequence[^1]], 1, 1);
-            using var tape = new Tape(backend, recordGradients: false);
+            using var ids = Tensor.From(t5.Backend, [sequence[^1]], 1, 1);
+            using var tape = new Tape(t5.Backend, recordGradients: false);
             var logits = t5.Decode(tape, ids, encoded, encoderPadding: null, cache).Data;
-            int token = Draw(backend, logits, sequence, options, step);
+            int token = Draw(t5.Backend, logits, sequence, options, step);
             sequence.Add(token);
             if (stops.Contains(token)) break;
         }
-        return [.. sequence];
     }
 
     private static int StartToken(T5Model model) => model.DecoderStartTokenId ?? model.PadTokenId
@@ -139,16 +145,9 @@ internal static class SoftPromptGenerator
         using var inputIds = Tensor.From(backend, prompt.ToArray(), 1, prompt.Count);
         var x = encoderTape.Concat(SoftPrompt(encoderTape, backend, rows, n, t5.Config.Width), t5.Shared.Forward(encoderTape, inputIds), axis: 1);
         var encoded = t5.Encoder.Encode(encoderTape, x, padding: null);
-        using var cache = options.MaxNewTokens > 0 ? t5.NewDecoderCache(encoded, options.MaxNewTokens) : null;
-        for (int step = 0; step < options.MaxNewTokens; step++)
-        {
-            using var ids = Tensor.From(backend, [sequence[^1]], 1, 1);
-            using var tape = new Tape(backend, recordGradients: false);
-            var logits = t5.Decode(tape, ids, encoded, encoderPadding: null, cache).Data;
-            int token = Draw(backend, logits, sequence, options, step);
-            sequence.Add(token);
-            if (stops.Contains(token)) break;
-        }
+        if (options.MaxNewTokens == 0) return [.. sequence];
+        using var cache = t5.NewDecoderCache(encoded, options.MaxNewTokens);
+        Decode(t5, encoded, cache, sequence, options, stops);
         return [.. sequence];
     }
 
