@@ -32,7 +32,7 @@ public sealed class PeftMethodsRecipeTests : IDisposable
 
         var table = RecipeRuns.Table(first, "peft: methods at the same data and steps");
         Assert.Equal(["method", "trainable parameters", "% of the model", "summarize (rouge_l)", "sentiment (acc)", "% of full fine-tuning's gain",
-            "time per step", "weights (MB)", "gradients + AdamW state (MB)"], table.Columns);
+            "time per step", "weights (MB)", "gradients + AdamW state (MB)", "peak tensor memory (MB, measured)"], table.Columns);
         Assert.Equal(["base model (no training)", "full fine-tuning", "LoRA r8", "QLoRA r8 over q4_0", "BitFit (biases)", "IA3", "adapters (Houlsby, reduction 16)", "prompt tuning, 4 tokens",
             "prefix tuning, 4 tokens", "LoRA r2, attention", "LoRA r4, all-linear"], table.Rows.Select(r => r[0].ToString()));
         var trainable = table.Rows.ToDictionary(r => r[0].ToString()!, r => (long)RecipeRuns.Number(r[1]));
@@ -60,6 +60,9 @@ public sealed class PeftMethodsRecipeTests : IDisposable
             Assert.Equal(summary[$"{stages[i]} sentiment"], RecipeRuns.Number(row[4]));
             Assert.Equal(summary[$"{stages[i]} trainable parameters"], RecipeRuns.Number(row[1]));
             Assert.Equal(ReportCellKind.Duration, row[6].Kind);
+            // Measured: the model's copy, its weights as read and a step's activations were all held at once.
+            Assert.Equal(summary[$"{stages[i]} peak MB"], RecipeRuns.Number(row[9]));
+            Assert.True(RecipeRuns.Number(row[9]) > RecipeRuns.Number(row[7]) + RecipeRuns.Number(row[8]), $"{stages[i]}: the peak is below its weights and state");
         }
         // QLoRA reads its base in Q4_0 (18 bytes a block of 32 weights, not 128): much less than LoRA's f32 weights.
         double Megabytes(string method) => RecipeRuns.Number(table.Rows.First(r => r[0].ToString() == method)[7]);
