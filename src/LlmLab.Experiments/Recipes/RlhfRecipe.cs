@@ -75,7 +75,8 @@ public static class RlhfRecipe
     }
 
     /// <summary>PPO from the fine-tuned policy (with a fresh value head), the fine-tuned model the frozen reference and
-    /// the reward model the score; each rollout's mean score, KL and coefficient recorded.</summary>
+    /// the reward model the score; each rollout's mean score, KL and coefficient, and each step's policy and value
+    /// losses, clip fraction, approximate KL and entropy recorded in metrics.jsonl.</summary>
     private static (TinyGpt Policy, List<PpoRolloutStats> History) AlignWithPpo(ExperimentContext context, RlhfConfig config, string stage,
         TinyGpt sft, RewardModel rewardModel, PreferenceExample[] train, PpoConfig ppo, int end)
     {
@@ -100,7 +101,15 @@ public static class RlhfRecipe
             // Checkpoints at rollout boundaries, where a resume reproduces the run.
             CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval * ppo.StepsPerRollout : Math.Max(1, config.PpoRollouts / 2) * ppo.StepsPerRollout,
         };
-        TrainingStage.Run(context, stage, policy, objective.Loss, options, rollouts, null);
+        long step = 0;
+        TrainingStage.Run(context, stage, policy, (tape, batch) =>
+        {
+            var loss = objective.Loss(tape, batch);
+            if (tape.RecordsGradients && objective.Last is { } s)
+                context.RecordMetrics(++step, ($"{stage}_policy_loss", s.PolicyLoss), ($"{stage}_value_loss", s.ValueLoss),
+                    ($"{stage}_clip_fraction", s.ClipFraction), ($"{stage}_approx_kl", s.ApproxKl), ($"{stage}_entropy", s.Entropy));
+            return loss;
+        }, options, rollouts, null);
         return (copy, history);
     }
 

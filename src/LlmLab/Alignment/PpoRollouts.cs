@@ -23,7 +23,8 @@ public sealed record PpoMinibatch(double[] OldLogProbs, double[] OldValues, doub
 /// the score; GAE gives advantages (whitened over the rollout) and returns. Each step then gets one minibatch of one
 /// epoch's seeded shuffle of the responses: its rows as prompt-completion batches, and its old log-probabilities,
 /// values, advantages and returns in <see cref="Current"/> for <see cref="PpoObjective"/>. The adaptive controller
-/// updates β after each rollout. A resume at a rollout's first step reproduces the run exactly.
+/// updates β after each rollout. A resume at a rollout's first step collects that rollout again from the restored
+/// policy; β is not part of a checkpoint and starts again from its initial value.
 /// </summary>
 public sealed class PpoRollouts : IBatchSource
 {
