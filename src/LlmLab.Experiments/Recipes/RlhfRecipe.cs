@@ -133,7 +133,8 @@ public static class RlhfRecipe
     }
 
     /// <summary>A reward model from the fine-tuned model's weights (as InstructGPT starts one) and a score head, trained
-    /// on the pairs; its accuracy on the held-out pairs, overall and per flaw.</summary>
+    /// on the pairs and saved with its tokenizer in the run's reward-model/; its accuracy on the held-out pairs,
+    /// overall and per flaw.</summary>
     private static (RewardModel Model, RewardAccuracy Accuracy) TrainRewardModel(ExperimentContext context, RlhfConfig config, TinyGpt sft,
         PreferenceExample[] train, PreferenceExample[] test)
     {
@@ -142,6 +143,9 @@ public static class RlhfRecipe
         var (trainBatches, validationBatches) = PairBatches(context, "reward", copy, train, test.Take(32).ToArray(), config.BatchSize);
         var options = InstructionTraining.Options(config.RewardSteps, config.RewardLearningRate, config.WarmupSteps, config.CheckpointInterval);
         TrainingStage.Run(context, "reward", model, model.PairwiseLoss, options, trainBatches, validationBatches);
+        string folder = Path.Combine(context.RunFolder, "reward-model");
+        RewardModelFiles.Save(model, folder);
+        copy.Tokenizer.Save(folder);
         var accuracy = RewardAccuracy.Measure(model, copy.Tokenizer, test, config.BatchSize);
         context.Log(FormattableString.Invariant($"reward model: held-out pair accuracy {accuracy.All:F3} (rude {accuracy.Rude:F3}, wrong fact {accuracy.WrongSlot:F3})"));
         return (model, accuracy);

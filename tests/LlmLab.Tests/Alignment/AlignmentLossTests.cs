@@ -161,6 +161,35 @@ public class AlignmentLossTests
         Assert.Throws<ArgumentException>(() => ReferenceModel.AdapterOff(plain));
     }
 
+    [Fact]
+    public void A_saved_reward_model_loads_back_bit_identical()
+    {
+        var backend = TestBackends.Get("cpu");
+        var model = new RewardModel(Randomised(backend, 40), seed: 3);
+        Float64Gpt.Write(model.Score.Weight, TestData.Uniform(90, Float64Gpt.Tiny.Width, 0.5f));
+        string folder = Path.Combine(Path.GetTempPath(), "llmlab-reward-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            RewardModelFiles.Save(model, folder);
+            var loaded = RewardModelFiles.Load(backend, folder);
+            using var batch = Batch(backend);
+            float[] Rewards(RewardModel m)
+            {
+                using var tape = new Tape(backend, recordGradients: false);
+                return m.Rewards(tape, batch.Inputs, batch.Targets).Data.ToArray<float>();
+            }
+            AssertClose.BitIdentical(Rewards(model), Rewards(loaded), "rewards after the round trip");
+            Assert.False(loaded.Transformer.Head!.Weight.RequiresGrad);
+
+            File.Delete(Path.Combine(folder, RewardModelFiles.ScoreFile));
+            Assert.Contains("not a reward model", Assert.Throws<InvalidDataException>(() => RewardModelFiles.Load(backend, folder)).Message);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory, MemberData(nameof(Backends))]
     public void Reward_model_gradients_match_float64(string backendName)
     {
