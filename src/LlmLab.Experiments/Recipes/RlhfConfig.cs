@@ -36,6 +36,8 @@ public sealed record RlhfConfig
     [Param(Description = "the adaptive controller's horizon in responses (trl's 10,000 suits long runs; a short run needs a short one)", Min = 1, Max = 10_000_000)] public double KlHorizon { get; init; } = 32;
     [Param(Description = "PPO's KL estimator: K1 (log-ratio) or K3 (never negative)")] public KlEstimator KlEstimator { get; init; } = KlEstimator.K1;
     [Param(Description = "also run PPO without the KL penalty, to show reward hacking")] public bool RunWithoutKl { get; init; } = true;
+    [Param(Description = "also run PPO on a LoRA adapter (rank 8 on q, k, v, o), the policy with its adapter off as the reference")] public bool RunLora { get; init; } = true;
+    [Param(Description = "peak learning rate of PPO on LoRA", Min = 0, Max = 1)] public double PpoLoraLearningRate { get; init; } = 1e-3;
     [Param(Description = "sampling temperature of the held-out summaries", Min = 0.01, Max = 10)] public double Temperature { get; init; } = 1;
     [Param(Description = "items (summaries, or preference pairs) per step", Min = 1, Max = 4096)] public int BatchSize { get; init; } = 8;
     [Param(Description = "warm-up steps of every training", Min = 0, Max = 10_000_000)] public int WarmupSteps { get; init; } = 20;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using LlmLab.Alignment;
 using LlmLab.Data;
+using LlmLab.Peft;
 using LlmLab.Training;
 
 namespace LlmLab.Experiments;
@@ -40,11 +41,13 @@ public static class RlhfRecipe
         var hacked = config.RunWithoutKl
             ? AlignWithPpo(context, config, "ppo-no-kl", sft, rewardModel, train, ppoConfig with { KlCoefficient = 0, TargetKl = null }, end)
             : default;
+        var lora = config.RunLora ? AlignWithPpo(context, config, "ppo-lora", sft, rewardModel, train, ppoConfig, end, lora: true) : default;
 
         var evaluation = new PolicyEvaluation(context, rewardModel, sft, test, config.TestPrompts, config.MaxNewTokens, (float)config.Temperature,
             config.BatchSize, end);
         var rows = new List<PolicyScores> { evaluation.Score("fine-tuned (SFT)", sft), evaluation.Score("PPO", ppo) };
         if (hacked.Policy is not null) rows.Add(evaluation.Score("PPO without KL", hacked.Policy));
+        if (lora.Policy is not null) rows.Add(evaluation.Score("PPO on LoRA", lora.Policy));
         rows.Add(evaluation.Score("DPO", dpo));
         RlhfReport.Write(context, config, rewardAccuracy, [.. rows], dpoHistory, ppoHistory, hacked.History);
     }
@@ -78,14 +81,17 @@ public static class RlhfRecipe
     /// the reward model the score; each rollout's mean score, KL and coefficient, and each step's policy and value
     /// losses, clip fraction, approximate KL and entropy recorded in metrics.jsonl.</summary>
     private static (TinyGpt Policy, List<PpoRolloutStats> History) AlignWithPpo(ExperimentContext context, RlhfConfig config, string stage,
-        TinyGpt sft, RewardModel rewardModel, PreferenceExample[] train, PpoConfig ppo, int end)
+        TinyGpt sft, RewardModel rewardModel, PreferenceExample[] train, PpoConfig ppo, int end, bool lora = false)
     {
         var copy = sft.Copy();
+        // On LoRA the policy is its own reference, its adapter off: no second copy of the weights.
+        if (lora) Lora.Apply(copy.Model, new LoraConfig { Rank = 8, Alpha = 16, TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"] }, context.Seed);
+        var reference = lora ? ReferenceModel.AdapterOff(copy.Model) : ReferenceModel.Frozen(sft.Model);
         var policy = new PolicyWithValueHead(copy.Model, context.Seed);
         int pad = sft.Tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
         int room = copy.Model.Config.Context - ppo.MaxNewTokens;
         int[][] prompts = [.. train.Select(p => sft.Tokenizer.Encode(p.Prompt)).Where(p => p.Length <= room)];
-        var rollouts = new PpoRollouts(policy, ReferenceModel.Frozen(sft.Model), rewardModel, prompts, ppo, pad, end, context.Seed);
+        var rollouts = new PpoRollouts(policy, reference, rewardModel, prompts, ppo, pad, end, context.Seed);
         var objective = new PpoObjective(policy, rollouts);
         var history = new List<PpoRolloutStats>();
         rollouts.RolloutCollected += s =>
@@ -95,7 +101,7 @@ public static class RlhfRecipe
             context.Log(FormattableString.Invariant($"{stage}: rollout {s.Rollout + 1} | score {s.MeanScore:F3} | KL {s.MeanKl:F3} | β {s.KlCoefficient:F3} | length {s.MeanLength:F1}"));
         };
         int steps = config.PpoRollouts * ppo.StepsPerRollout;
-        var options = InstructionTraining.Options(steps, config.PpoLearningRate, config.WarmupSteps, 0) with
+        var options = InstructionTraining.Options(steps, lora ? config.PpoLoraLearningRate : config.PpoLearningRate, config.WarmupSteps, 0) with
         {
             EvaluationInterval = 0,
             // Checkpoints at rollout boundaries, where a resume reproduces the run.

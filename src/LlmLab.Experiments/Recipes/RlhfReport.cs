@@ -67,6 +67,8 @@ internal static class RlhfReport
                   ? ": the policy games the reward model with text it never learned to judge, degenerate summaries it scores high (reward hacking), which the penalty prevents."
                   : ": no clear reward hacking at this budget.")
             : "",
+        "PPO on LoRA" => FormattableString.Invariant(
+            $"PPO on a rank-8 LoRA adapter, the policy with its adapter off as the reference (no second copy of the weights), reaches a mean score of {p.MeanReward:F2} with rude summaries at {Percent(p.RudeRate)} and a KL of {p.Kl:F1} nats."),
         "DPO" => FormattableString.Invariant(
             $"DPO ({config.DpoSteps} steps, β {config.Beta}), with no reward model in the loop, takes rude summaries from {Percent(sft.RudeRate)} to {Percent(p.RudeRate)} and invented facts from {Percent(sft.InventedRate)} to {Percent(p.InventedRate)}; its implicit reward prefers the chosen completion of {Percent(p.PreferredRate)} of held-out pairs (the SFT model: {Percent(sft.PreferredRate)}, a tie), at a KL of {p.Kl:F1} nats.")
             + (p.PreferredRate > sft.PreferredRate ? "" : " It did not learn the preference here."),
