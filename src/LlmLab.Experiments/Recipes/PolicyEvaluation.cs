@@ -4,7 +4,6 @@ using LlmLab.Backends;
 using LlmLab.Data;
 using LlmLab.Evaluation;
 using LlmLab.Generation;
-using LlmLab.Tensors;
 using LlmLab.Tokenizers;
 using LlmLab.Training;
 
@@ -59,29 +58,23 @@ public sealed class PolicyEvaluation(ExperimentContext context, RewardModel rewa
         return DialogueSlots.Find(summary).Any(v => !stated.Contains(v));
     }
 
-    private double[] Rewards((int[] Prompt, int[] Completion)[] rows)
-    {
-        var backend = rewardModel.Transformer.Backend;
-        var rewards = new List<double>();
-        foreach (var chunk in rows.Chunk(batchSize))
-        {
-            using var batch = PromptCompletionBatches.Pack(backend, chunk, _pad);
-            using var tape = new Tape(backend, recordGradients: false);
-            rewards.AddRange(rewardModel.Rewards(tape, batch.Inputs, batch.Targets).Data.ToArray<float>().Select(r => (double)r));
-        }
-        return [.. rewards];
-    }
+    private double[] Rewards((int[] Prompt, int[] Completion)[] rows) =>
+        PerRow(rewardModel.Transformer.Backend, rows, batchSize, _pad, (tape, batch) => rewardModel.Rewards(tape, batch.Inputs, batch.Targets));
 
     // Σ log p of each row's completion under a model.
-    private double[] LogProbs(TinyGpt model, (int[] Prompt, int[] Completion)[] rows)
+    private double[] LogProbs(TinyGpt model, (int[] Prompt, int[] Completion)[] rows) =>
+        PerRow(model.Model.Backend, rows, batchSize, _pad, (tape, batch) => SequenceLogProbs.Of(tape, model.Model.Forward(tape, batch.Inputs), batch.Targets));
+
+    /// <summary>One number a row: the rows packed <paramref name="rowsPerBatch"/> at a time, each batch scored on a tape without gradients.</summary>
+    internal static double[] PerRow(IBackend backend, IReadOnlyList<(int[] Prompt, int[] Completion)> rows, int rowsPerBatch, int pad,
+        Func<Tape, TrainingBatch, Variable> score)
     {
-        var backend = model.Model.Backend;
-        var result = new List<double>();
-        foreach (var chunk in rows.Chunk(batchSize))
+        var result = new List<double>(rows.Count);
+        foreach (var chunk in rows.Chunk(rowsPerBatch))
         {
-            using var batch = PromptCompletionBatches.Pack(backend, chunk, _pad);
+            using var batch = PromptCompletionBatches.Pack(backend, chunk, pad);
             using var tape = new Tape(backend, recordGradients: false);
-            result.AddRange(SequenceLogProbs.Of(tape, model.Model.Forward(tape, batch.Inputs), batch.Targets).Data.ToArray<float>().Select(x => (double)x));
+            result.AddRange(score(tape, batch).Data.ToArray<float>().Select(x => (double)x));
         }
         return [.. result];
     }
@@ -99,21 +92,14 @@ public sealed record RewardAccuracy(double All, double Rude, double WrongSlot)
 {
     public static RewardAccuracy Measure(RewardModel model, ITokenizer tokenizer, IReadOnlyList<PreferenceExample> pairs, int batchSize)
     {
-        int pad = tokenizer.SpecialTokens.Pad ?? 0;
-        var backend = model.Transformer.Backend;
-        var right = new List<(string Flaw, bool Right)>();
-        foreach (var chunk in pairs.Chunk(batchSize))
+        var rows = pairs.SelectMany(p => new[]
         {
-            var rows = chunk.SelectMany(p => new[]
-            {
-                (tokenizer.Encode(p.Prompt), tokenizer.Encode(p.Chosen + InstructionTraining.EndOfAnswer)),
-                (tokenizer.Encode(p.Prompt), tokenizer.Encode(p.Rejected + InstructionTraining.EndOfAnswer)),
-            }).ToArray();
-            using var batch = PromptCompletionBatches.Pack(backend, rows, pad);
-            using var tape = new Tape(backend, recordGradients: false);
-            var r = model.Rewards(tape, batch.Inputs, batch.Targets).Data.ToArray<float>();
-            for (int k = 0; k < chunk.Length; k++) right.Add((chunk[k].Flaw, r[2 * k] > r[2 * k + 1]));
-        }
+            (tokenizer.Encode(p.Prompt), tokenizer.Encode(p.Chosen + InstructionTraining.EndOfAnswer)),
+            (tokenizer.Encode(p.Prompt), tokenizer.Encode(p.Rejected + InstructionTraining.EndOfAnswer)),
+        }).ToArray();
+        var r = PolicyEvaluation.PerRow(model.Transformer.Backend, rows, 2 * batchSize, tokenizer.SpecialTokens.Pad ?? 0,
+            (tape, batch) => model.Rewards(tape, batch.Inputs, batch.Targets));
+        var right = pairs.Select((p, k) => (p.Flaw, Right: r[2 * k] > r[2 * k + 1])).ToArray();
         double Share(Func<string, bool> which) => right.Where(x => which(x.Flaw)).Select(x => x.Right ? 1.0 : 0.0).DefaultIfEmpty(double.NaN).Average();
         return new RewardAccuracy(Share(_ => true), Share(f => f == PreferenceFlaw.Rude), Share(f => f == PreferenceFlaw.WrongSlot));
     }
