@@ -35,21 +35,21 @@ public static class RlhfRecipe
         var sft = FineTune(context, config, baseModel);
         int end = EndToken(sft);
         var (rewardModel, rewardAccuracy) = TrainRewardModel(context, config, sft, train, test);
-        var (dpo, dpoHistory) = AlignWithDpo(context, config, sft, train, test);
+        var dpo = AlignWithDpo(context, config, sft, train, test);
         var ppoConfig = PpoSettings(config);
-        var (ppo, ppoHistory) = AlignWithPpo(context, config, "ppo", sft, rewardModel, train, ppoConfig, end);
+        var ppo = AlignWithPpo(context, config, "ppo", sft, rewardModel, train, ppoConfig, end);
         var hacked = config.RunWithoutKl
             ? AlignWithPpo(context, config, "ppo-no-kl", sft, rewardModel, train, ppoConfig with { KlCoefficient = 0, TargetKl = null }, end)
-            : default;
-        var lora = config.RunLora ? AlignWithPpo(context, config, "ppo-lora", sft, rewardModel, train, ppoConfig, end, lora: true) : default;
+            : null;
+        var lora = config.RunLora ? AlignWithPpo(context, config, "ppo-lora", sft, rewardModel, train, ppoConfig, end, lora: true) : null;
 
         var evaluation = new PolicyEvaluation(context, rewardModel, sft, test, config.TestPrompts, config.MaxNewTokens, (float)config.Temperature,
             config.BatchSize, end);
         var rows = new List<PolicyScores> { evaluation.Score("fine-tuned (SFT)", sft), evaluation.Score("PPO", ppo) };
-        if (hacked.Policy is not null) rows.Add(evaluation.Score("PPO without KL", hacked.Policy));
-        if (lora.Policy is not null) rows.Add(evaluation.Score("PPO on LoRA", lora.Policy));
+        if (hacked is not null) rows.Add(evaluation.Score("PPO without KL", hacked));
+        if (lora is not null) rows.Add(evaluation.Score("PPO on LoRA", lora));
         rows.Add(evaluation.Score("DPO", dpo));
-        RlhfReport.Write(context, config, rewardAccuracy, [.. rows], dpoHistory, ppoHistory, hacked.History);
+        RlhfReport.Write(context, config, ppoConfig.StepsPerRollout, rewardAccuracy, [.. rows]);
     }
 
     /// <summary>The token that ends an answer (the fine-tuning's blank line); generation stops after it.</summary>
@@ -78,45 +78,28 @@ public static class RlhfRecipe
     }
 
     /// <summary>PPO from the fine-tuned policy (with a fresh value head), the fine-tuned model the frozen reference and
-    /// the reward model the score; each rollout's mean score, KL and coefficient, and each step's policy and value
-    /// losses, clip fraction, approximate KL and entropy recorded in metrics.jsonl.</summary>
-    private static (TinyGpt Policy, List<PpoRolloutStats> History) AlignWithPpo(ExperimentContext context, RlhfConfig config, string stage,
-        TinyGpt sft, RewardModel rewardModel, PreferenceExample[] train, PpoConfig ppo, int end, bool lora = false)
+    /// the reward model the score; each rollout logged, each step's figures in metrics.jsonl.</summary>
+    private static TinyGpt AlignWithPpo(ExperimentContext context, RlhfConfig config, string stage, TinyGpt sft, RewardModel rewardModel,
+        PreferenceExample[] train, PpoConfig ppo, int end, bool lora = false)
     {
         var copy = sft.Copy();
         // On LoRA the policy is its own reference, its adapter off: no second copy of the weights.
         if (lora) Lora.Apply(copy.Model, new LoraConfig { Rank = 8, Alpha = 16, TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj"] }, context.Seed);
         var reference = lora ? ReferenceModel.AdapterOff(copy.Model) : ReferenceModel.Frozen(sft.Model);
-        var policy = new PolicyWithValueHead(copy.Model, context.Seed);
         int pad = sft.Tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
         int room = copy.Model.Config.Context - ppo.MaxNewTokens;
         int[][] prompts = [.. train.Select(p => sft.Tokenizer.Encode(p.Prompt)).Where(p => p.Length <= room)];
-        var rollouts = new PpoRollouts(policy, reference, rewardModel, prompts, ppo, pad, end, context.Seed);
-        var objective = new PpoObjective(policy, rollouts);
-        var history = new List<PpoRolloutStats>();
-        rollouts.RolloutCollected += s =>
+        var options = InstructionTraining.Options(config.PpoRollouts * ppo.StepsPerRollout, lora ? config.PpoLoraLearningRate : config.PpoLearningRate,
+            config.WarmupSteps, 0) with
         {
-            history.Add(s);
-            context.RecordMetrics(s.Rollout + 1, ($"{stage}_score", s.MeanScore), ($"{stage}_kl", s.MeanKl), ($"{stage}_kl_coef", s.KlCoefficient));
-            context.Log(FormattableString.Invariant($"{stage}: rollout {s.Rollout + 1} | score {s.MeanScore:F3} | KL {s.MeanKl:F3} | β {s.KlCoefficient:F3} | length {s.MeanLength:F1}"));
+            CheckpointInterval = (config.CheckpointInterval > 0 ? config.CheckpointInterval : Math.Max(1, config.PpoRollouts / 2)) * ppo.StepsPerRollout,
         };
-        int steps = config.PpoRollouts * ppo.StepsPerRollout;
-        var options = InstructionTraining.Options(steps, lora ? config.PpoLoraLearningRate : config.PpoLearningRate, config.WarmupSteps, 0) with
-        {
-            EvaluationInterval = 0,
-            // Checkpoints at rollout boundaries, where a resume reproduces the run.
-            CheckpointInterval = config.CheckpointInterval > 0 ? config.CheckpointInterval * ppo.StepsPerRollout : Math.Max(1, config.PpoRollouts / 2) * ppo.StepsPerRollout,
-        };
-        long step = 0;
-        TrainingStage.Run(context, stage, policy, (tape, batch) =>
-        {
-            var loss = objective.Loss(tape, batch);
-            if (tape.RecordsGradients && objective.Last is { } s)
-                context.RecordMetrics(++step, ($"{stage}_policy_loss", s.PolicyLoss), ($"{stage}_value_loss", s.ValueLoss),
-                    ($"{stage}_clip_fraction", s.ClipFraction), ($"{stage}_approx_kl", s.ApproxKl), ($"{stage}_entropy", s.Entropy));
-            return loss;
-        }, options, rollouts, null);
-        return (copy, history);
+        using var trainer = new PpoTrainer(new PolicyWithValueHead(copy.Model, context.Seed), reference, rewardModel, prompts, ppo, config.PpoRollouts,
+            options, pad, end, context.Seed, TrainingStage.Files(context, stage));
+        trainer.RolloutCollected += s => context.Log(FormattableString.Invariant(
+            $"{stage}: rollout {s.Rollout + 1} | score {s.MeanScore:F3} | KL {s.MeanKl:F3} | β {s.KlCoefficient:F3} | length {s.MeanLength:F1}"));
+        TrainingStage.Run(context, stage, trainer.Trainer);
+        return copy;
     }
 
     /// <summary>The policy's start: supervised fine-tuning on summaries, a share of them flawed.</summary>
@@ -157,29 +140,17 @@ public static class RlhfRecipe
         return (model, accuracy);
     }
 
-    /// <summary>DPO from the fine-tuned policy, the fine-tuned model itself the frozen reference; the step's implicit
-    /// reward margin and accuracy recorded per step.</summary>
-    private static (TinyGpt Policy, List<DpoStats> History) AlignWithDpo(ExperimentContext context, RlhfConfig config, TinyGpt sft,
-        PreferenceExample[] train, PreferenceExample[] test)
+    /// <summary>DPO from the fine-tuned policy, the fine-tuned model itself the frozen reference; the implicit rewards
+    /// of each step in metrics.jsonl.</summary>
+    private static TinyGpt AlignWithDpo(ExperimentContext context, RlhfConfig config, TinyGpt sft, PreferenceExample[] train, PreferenceExample[] test)
     {
         var policy = sft.Copy();
-        var objective = new DpoObjective(policy.Model, sft.Model, config.Beta);
-        var history = new List<DpoStats>();
         var (trainBatches, validationBatches) = PairBatches(context, "dpo", policy, train, test.Take(32).ToArray(), config.BatchSize);
         var options = InstructionTraining.Options(config.DpoSteps, config.DpoLearningRate, config.WarmupSteps, config.CheckpointInterval);
-        TrainingStage.Run(context, "dpo", policy.Model, (tape, batch) =>
-        {
-            var loss = objective.Loss(tape, batch);
-            if (tape.RecordsGradients)
-            {
-                var s = objective.Last!;
-                history.Add(s);
-                context.RecordMetrics(history.Count, ("dpo_margin", s.Margin), ("dpo_accuracy", s.Accuracy),
-                    ("dpo_chosen_reward", s.ChosenReward), ("dpo_rejected_reward", s.RejectedReward));
-            }
-            return loss;
-        }, options, trainBatches, validationBatches);
-        return (policy, history);
+        using var trainer = new DpoTrainer(policy.Model, ReferenceModel.Frozen(sft.Model), config.Beta, options, trainBatches, validationBatches,
+            TrainingStage.Files(context, "dpo"));
+        TrainingStage.Run(context, "dpo", trainer.Trainer);
+        return policy;
     }
 
     /// <summary>Training and validation batches of pairs, each completion ended as the fine-tuning ends an answer.</summary>

@@ -1,4 +1,4 @@
-using LlmLab.Alignment;
+using LlmLab.Training;
 using static LlmLab.Experiments.RlhfRecipe;
 
 namespace LlmLab.Experiments;
@@ -8,8 +8,7 @@ namespace LlmLab.Experiments;
 /// rollouts and DPO's implicit-reward margin over its steps; a few summaries side by side.</summary>
 internal static class RlhfReport
 {
-    public static void Write(ExperimentContext context, RlhfConfig config, RewardAccuracy reward, PolicyScores[] policies, List<DpoStats> dpo,
-        List<PpoRolloutStats> ppo, List<PpoRolloutStats>? hacked)
+    public static void Write(ExperimentContext context, RlhfConfig config, int stepsPerRollout, RewardAccuracy reward, PolicyScores[] policies)
     {
         context.Table("reward model: held-out pair accuracy", ["pairs", "accuracy"],
             [["all", reward.All], ["rude rejected", reward.Rude], ["wrong fact rejected", reward.WrongSlot]],
@@ -33,22 +32,22 @@ internal static class RlhfReport
             context.Summary($"{key} prefers chosen", p.PreferredRate);
         }
 
-        if (ppo.Count > 0)
+        // From metrics.jsonl, which holds the whole run however often it resumed.
+        var metrics = MetricsLog.Read(context.MetricsFile).ToDictionary(m => m.Name);
+        PlotSeries? PerRollout(string name, string label) => metrics.TryGetValue(name, out var m)
+            ? new PlotSeries(label, [.. m.Points.Where(p => (p.Step - 1) % stepsPerRollout == 0).Select(p => (double)((p.Step - 1) / stepsPerRollout + 1))],
+                [.. m.Points.Where(p => (p.Step - 1) % stepsPerRollout == 0).Select(p => p.Value)])
+            : null;
+        PlotSeries?[] scores = [PerRollout("ppo_score", "score, with the KL penalty"), PerRollout("ppo-no-kl_score", "score, without it")];
+        if (scores[0] is not null)
         {
-            double[] rollouts = [.. ppo.Select(s => (double)(s.Rollout + 1))];
-            var series = new List<PlotSeries> { new("score, with the KL penalty", rollouts, [.. ppo.Select(s => s.MeanScore)]) };
-            if (hacked is { Count: > 0 }) series.Add(new("score, without it", [.. hacked.Select(s => (double)(s.Rollout + 1))], [.. hacked.Select(s => s.MeanScore)]));
-            context.Plot("ppo-reward", "PPO: the reward model's mean score per rollout", "rollout", "mean score", series);
-            var kl = new List<PlotSeries> { new("KL, with the penalty", rollouts, [.. ppo.Select(s => s.MeanKl)]) };
-            if (hacked is { Count: > 0 }) kl.Add(new("KL, without it", [.. hacked.Select(s => (double)(s.Rollout + 1))], [.. hacked.Select(s => s.MeanKl)]));
-            context.Plot("ppo-kl", "PPO: KL to the SFT model per rollout (summed over a response)", "rollout", "KL (nats)", kl);
+            context.Plot("ppo-reward", "PPO: the reward model's mean score per rollout", "rollout", "mean score", [.. scores.OfType<PlotSeries>()]);
+            PlotSeries?[] kl = [PerRollout("ppo_kl", "KL, with the penalty"), PerRollout("ppo-no-kl_kl", "KL, without it")];
+            context.Plot("ppo-kl", "PPO: KL to the SFT model per rollout (summed over a response)", "rollout", "KL (nats)", [.. kl.OfType<PlotSeries>()]);
         }
-        if (dpo.Count > 0)
-        {
-            double[] steps = [.. Enumerable.Range(1, dpo.Count).Select(s => (double)s)];
+        if (metrics.TryGetValue("dpo_margin", out var margin) && metrics.TryGetValue("dpo_accuracy", out var accuracy))
             context.Plot("dpo-margins", "DPO: implicit reward of the chosen minus the rejected completion", "step", "margin (β log-ratio)",
-                [new PlotSeries("margin", steps, [.. dpo.Select(s => s.Margin)]), new PlotSeries("pair accuracy", steps, [.. dpo.Select(s => s.Accuracy)])]);
-        }
+                [Series("margin", margin), Series("pair accuracy", accuracy)]);
 
         int shown = Math.Min(3, sft.Summaries.Count);
         context.Table("summaries of the same held-out dialogues", ["dialogue", .. policies.Select(p => p.Label)],
@@ -74,4 +73,6 @@ internal static class RlhfReport
             + (p.PreferredRate > sft.PreferredRate ? "" : " It did not learn the preference here."),
         _ => "",
     };
+
+    private static PlotSeries Series(string label, MetricSeries m) => new(label, [.. m.Points.Select(p => (double)p.Step)], [.. m.Points.Select(p => p.Value)]);
 }

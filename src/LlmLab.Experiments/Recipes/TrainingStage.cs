@@ -16,8 +16,18 @@ public static class TrainingStage
     public static TrainingResult Run(ExperimentContext context, string stage, Module model, Func<Tape, TrainingBatch, Variable> loss,
         TrainingOptions options, IBatchSource train, IBatchSource? validation)
     {
-        var files = new TrainerFiles(Path.Combine(context.CheckpointFolder, stage), context.MetricsFile, stage + "_");
-        using var trainer = new Trainer(context.Backend, model, loss, options, train, validation, files);
+        using var trainer = new Trainer(context.Backend, model, loss, options, train, validation, Files(context, stage));
+        return Run(context, stage, trainer);
+    }
+
+    /// <summary>The stage's checkpoint folder and its share of the run's metrics.jsonl, for a trainer made elsewhere.</summary>
+    public static TrainerFiles Files(ExperimentContext context, string stage) =>
+        new(Path.Combine(context.CheckpointFolder, stage), context.MetricsFile, stage + "_");
+
+    /// <summary>Runs a trainer made with <see cref="Files"/> of the same stage (PPO's, DPO's).</summary>
+    public static TrainingResult Run(ExperimentContext context, string stage, Trainer trainer)
+    {
+        var options = trainer.Options;
         using var progress = context.Progress(stage, options.Steps);
         trainer.CheckpointRejected += (folder, reason) =>
             context.Log($"{stage}: passing over checkpoint {Path.GetFileName(folder)}, which is damaged ({reason}); resuming from an older one");

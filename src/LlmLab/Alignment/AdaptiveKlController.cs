@@ -12,6 +12,10 @@ public sealed class AdaptiveKlController(double initial, double? target = null, 
     public double? Target { get; } = target is null or > 0 ? target : throw new ArgumentOutOfRangeException(nameof(target), target, "the target KL must be positive");
     public double Horizon { get; } = horizon > 0 ? horizon : throw new ArgumentOutOfRangeException(nameof(horizon), horizon, "the horizon must be positive");
 
+    /// <summary>Takes back a coefficient saved at a checkpoint.</summary>
+    public void Restore(double value) =>
+        Value = value >= 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the KL coefficient must be finite and not negative");
+
     public void Update(double currentKl, int sequences)
     {
         if (Target is not double target) return;

@@ -23,10 +23,10 @@ public sealed record PpoMinibatch(double[] OldLogProbs, double[] OldValues, doub
 /// the score; GAE gives advantages (whitened over the rollout) and returns. Each step then gets one minibatch of one
 /// epoch's seeded shuffle of the responses: its rows as prompt-completion batches, and its old log-probabilities,
 /// values, advantages and returns in <see cref="Current"/> for <see cref="PpoObjective"/>. The adaptive controller
-/// updates β after each rollout. A resume at a rollout's first step collects that rollout again from the restored
-/// policy; β is not part of a checkpoint and starts again from its initial value.
+/// updates β after each rollout; β is the source's checkpointed state. A resume at a rollout's first step collects
+/// that rollout again from the restored policy with the restored β.
 /// </summary>
-public sealed class PpoRollouts : IBatchSource
+public sealed class PpoRollouts : IStatefulBatchSource
 {
     private readonly PolicyWithValueHead _policy;
     private readonly ReferenceModel _reference;
@@ -64,6 +64,15 @@ public sealed class PpoRollouts : IBatchSource
 
     public string Description =>
         $"PPO rollouts: {_prompts.Count} prompts, {Config.RolloutSize} a rollout, {Config.Epochs} epochs of {Config.MiniBatches} minibatches, seed {_seed}";
+
+    private const string KlCoefficientKey = "kl_coefficient";
+
+    public IReadOnlyDictionary<string, double> State => new Dictionary<string, double> { [KlCoefficientKey] = KlController.Value };
+
+    public void Restore(IReadOnlyDictionary<string, double> state)
+    {
+        if (state.TryGetValue(KlCoefficientKey, out double beta)) KlController.Restore(beta);
+    }
 
     public TrainingBatch Batch(IBackend backend, long index)
     {

@@ -62,6 +62,12 @@ public sealed class Trainer : IDisposable
 
     public long TrainableParameterCount => _trainable.Sum(p => p.Parameter.Data.ElementCount);
 
+    /// <summary>
+    /// More figures for each step's line in metrics.jsonl (named without the stage prefix, which is added), read after
+    /// the step: what the loss function measured, say. They share the trainer's line, so a resume trims them with it.
+    /// </summary>
+    public Func<IEnumerable<(string Name, double Value)>>? StepMetrics { get; set; }
+
     public event Action<TrainingStepReport>? StepCompleted;
     public event Action<ValidationReport>? Validated;
     /// <summary>Raised with the checkpoint folder each time one is written.</summary>
@@ -149,8 +155,8 @@ public sealed class Trainer : IDisposable
 
         double ms = clock.Elapsed.TotalMilliseconds;
         var report = new TrainingStepReport(Step, Options.Steps, meanLoss, norm, learningRate, ms, tokens / (ms / 1000));
-        _metrics?.Append(Step, (Metric("train_loss"), meanLoss), (Metric("grad_norm"), norm), (Metric("lr"), learningRate), (Metric("ms"), ms),
-            (Metric("tokens_per_second"), report.TokensPerSecond));
+        _metrics?.Append(Step, [(Metric("train_loss"), meanLoss), (Metric("grad_norm"), norm), (Metric("lr"), learningRate), (Metric("ms"), ms),
+            (Metric("tokens_per_second"), report.TokensPerSecond), .. (StepMetrics?.Invoke() ?? []).Select(m => (Metric(m.Name), m.Value))]);
         StepCompleted?.Invoke(report);
         return report;
     }
@@ -176,7 +182,8 @@ public sealed class Trainer : IDisposable
     public string Checkpoint()
     {
         if (CheckpointFolder is null) throw new InvalidOperationException("trainer: no files were given, so no checkpoints");
-        var saved = TrainingCheckpoint.Save(CheckpointFolder, _model, _optimizer, Step, (long)Step * Options.GradientAccumulation, _train.Description);
+        var saved = TrainingCheckpoint.Save(CheckpointFolder, _model, _optimizer, Step, (long)Step * Options.GradientAccumulation, _train.Description,
+            (_train as IStatefulBatchSource)?.State);
         foreach (var old in Directory.EnumerateDirectories(CheckpointFolder, "step-*").Order(StringComparer.Ordinal).SkipLast(Options.KeepCheckpoints))
             Directory.Delete(old, recursive: true);
         CheckpointSaved?.Invoke(saved.Folder);
@@ -218,6 +225,7 @@ public sealed class Trainer : IDisposable
                 var checkpoint = TrainingCheckpoint.Read(folder);
                 CheckResumable(checkpoint);
                 checkpoint.Restore(_model, _optimizer);   // verifies the checksums before it writes anything
+                (_train as IStatefulBatchSource)?.Restore(checkpoint.SourceState);
                 return checkpoint;
             }
             catch (DamagedFileException e)

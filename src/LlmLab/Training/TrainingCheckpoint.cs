@@ -10,7 +10,8 @@ namespace LlmLab.Training;
 /// <summary>
 /// A trainer checkpoint: a folder checkpoints/step-NNNNNN/ holding model.safetensors (every parameter under its
 /// dotted name), optimizer.safetensors (AdamW's moments under torch's state names) and trainer.json (the step, the
-/// next batch index, the data's description, the optimizer's step count and the SHA-256 of the two other files).
+/// next batch index, the data's description, the optimizer's step count, the SHA-256 of the two other files and,
+/// for a <see cref="IStatefulBatchSource"/>, the source's own state under "source_state").
 /// The folder is written under a temporary name (.step-NNNNNN.tmp-GUID) and renamed when complete, so a checkpoint
 /// either exists whole or not at all; a temporary folder a crash left behind is removed by
 /// <see cref="RemoveUnfinished"/>. <see cref="Restore"/> verifies the checksums before it touches the model, so a
@@ -29,11 +30,16 @@ public sealed record TrainingCheckpoint(string Folder, int Step, long NextBatch,
     /// <summary>The SHA-256 (lower-case hex) of each file the checkpoint holds, by file name; empty for format 1.</summary>
     public IReadOnlyDictionary<string, string> Sha256 { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>What a <see cref="IStatefulBatchSource"/> kept at the checkpoint's step; empty for other sources.</summary>
+    public IReadOnlyDictionary<string, double> SourceState { get; init; } = new Dictionary<string, double>();
+
     public static string FolderName(int step) => $"step-{step:D6}";
 
     /// <summary>Writes a checkpoint into <paramref name="checkpoints"/>, replacing one of the same step.</summary>
-    public static TrainingCheckpoint Save(string checkpoints, Module model, AdamWOptimizer optimizer, int step, long nextBatch, string data)
+    public static TrainingCheckpoint Save(string checkpoints, Module model, AdamWOptimizer optimizer, int step, long nextBatch, string data,
+        IReadOnlyDictionary<string, double>? sourceState = null)
     {
+        sourceState ??= new Dictionary<string, double>();
         Directory.CreateDirectory(checkpoints);
         string final = Path.Combine(checkpoints, FolderName(step));
         string temporary = Path.Combine(checkpoints, $".{FolderName(step)}.tmp-{Guid.NewGuid():N}");
@@ -57,6 +63,7 @@ public sealed record TrainingCheckpoint(string Folder, int Step, long NextBatch,
                 ["format"] = FormatVersion, ["step"] = step, ["next_batch"] = nextBatch, ["data"] = data,
                 ["optimizer_steps"] = optimizer.StepCount, ["sha256"] = checksums,
             };
+            if (sourceState.Count > 0) state["source_state"] = new SortedDictionary<string, double>(sourceState.ToDictionary(), StringComparer.Ordinal);
             AtomicFile.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
             FaultInjection.Pause("checkpoint", step);
             if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
@@ -66,7 +73,7 @@ public sealed record TrainingCheckpoint(string Folder, int Step, long NextBatch,
         {
             if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
         }
-        return new TrainingCheckpoint(final, step, nextBatch, data, optimizer.StepCount) { Sha256 = checksums };
+        return new TrainingCheckpoint(final, step, nextBatch, data, optimizer.StepCount) { Sha256 = checksums, SourceState = sourceState };
     }
 
     /// <summary>Removes the temporary folders of checkpoints whose writing a crash cut short.</summary>
@@ -109,8 +116,11 @@ public sealed record TrainingCheckpoint(string Folder, int Step, long NextBatch,
                     checksums[file.Name] = file.Value.GetString() ?? throw new InvalidDataException($"\"sha256\" of {file.Name} is null");
                 }
             if (format >= 2 && checksums.Count != 2) throw new InvalidDataException($"\"sha256\" should list {ModelFile} and {OptimizerFile}");
+            var sourceState = new Dictionary<string, double>();
+            if (root.TryGetProperty("source_state", out var saved))
+                foreach (var entry in saved.EnumerateObject()) sourceState[entry.Name] = entry.Value.GetDouble();
             return new TrainingCheckpoint(folder, root.GetProperty("step").GetInt32(), root.GetProperty("next_batch").GetInt64(),
-                root.GetProperty("data").GetString() ?? "", root.GetProperty("optimizer_steps").GetInt32()) { Sha256 = checksums };
+                root.GetProperty("data").GetString() ?? "", root.GetProperty("optimizer_steps").GetInt32()) { Sha256 = checksums, SourceState = sourceState };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException
                                       or InvalidOperationException or FormatException or InvalidDataException)
