@@ -21,6 +21,7 @@ public class LayerTests(ITestOutputHelper output)
         ("IO", ["LlmLab.IO"]),
         ("Tokenizers", ["LlmLab.Tokenizers"]),
         ("Evaluation", ["LlmLab.Evaluation"]),
+        ("Scaling", ["LlmLab.Scaling"]),
         ("Data", ["LlmLab.Data"]),
         ("Autograd", ["LlmLab.Autograd"]),
         ("Nn", ["LlmLab.Nn"]),
