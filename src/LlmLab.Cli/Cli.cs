@@ -12,7 +12,7 @@ public static class Cli
 {
     /// <summary>The commands, in the order the usage lists them. New commands go here.</summary>
     internal static readonly IReadOnlyList<ICommand> Commands =
-        [new InspectCommand(), new ForwardCommand(), new GenerateCommand(), new QuantizeCommand(), new EvalCommand(), new PromptEvalCommand()];
+        [new InspectCommand(), new ForwardCommand(), new GenerateCommand(), new QuantizeCommand(), new EvalCommand(), new PromptEvalCommand(), new ScalingCommand()];
 
     public const int UsageError = 2;
     public const int InternalError = 1;

@@ -15,6 +15,16 @@ internal static class OptionNumbers
         return value;
     }
 
+    /// <summary>A float64 number option (invariant culture, exponents allowed, finite), or null when it was not
+    /// given: for values such as FLOP counts (1e21) that float would round.</summary>
+    public static double? Float64(this OptionParser options, string name)
+    {
+        if (options.Value(name) is not { } text) return null;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+            throw CliException.Usage($"option '{name}' needs a number, got '{text}'");
+        return value;
+    }
+
     /// <summary>A number option (invariant culture, '.' as the decimal point), or null when it was not given.</summary>
     public static float? Number(this OptionParser options, string name)
     {
