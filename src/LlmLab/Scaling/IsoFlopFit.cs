@@ -7,6 +7,9 @@ namespace LlmLab.Scaling;
 /// </summary>
 public sealed record IsoFlopFit(IReadOnlyList<IsoFlopBudget> Budgets, double ExponentA, double LogNIntercept, double ExponentB, double LogDIntercept, int Points)
 {
+    /// <summary>Budgets whose parabola opened downwards and were left out (only when the fit was asked to).</summary>
+    public IReadOnlyList<double> LeftOut { get; init; } = [];
+
     /// <summary>The fitted lines at <paramref name="flops"/>: (N_opt, D_opt), extrapolated beyond the budgets fitted.</summary>
     public (double NOpt, double DOpt) ComputeOptimal(double flops)
     {

@@ -16,20 +16,31 @@ public static class IsoFlopFitter
     /// <summary>
     /// Fits <paramref name="points"/>: each run's compute is its C when given, else 6ND; sorted by compute, a run
     /// joins the budget of the run that opened it when within <see cref="BudgetTolerance"/> of it. Needs at least
-    /// two budgets of at least three different sizes each, and every parabola to open upwards.
+    /// two budgets of at least three different sizes each, and every parabola to open upwards; with
+    /// <paramref name="leaveOutUnbracketed"/> a budget whose parabola opens downwards (its runs do not bracket the best
+    /// size) is left out and named in <see cref="IsoFlopFit.LeftOut"/> instead, as long as two budgets remain.
     /// </summary>
-    public static IsoFlopFit Fit(IReadOnlyList<ScalingPoint> points)
+    public static IsoFlopFit Fit(IReadOnlyList<ScalingPoint> points, bool leaveOutUnbracketed = false)
     {
         ScalingPoint.CheckAll(points, 6, "an IsoFLOP fit (two budgets of three runs)");
         var budgets = new List<IsoFlopBudget>();
-        foreach (var group in Group(points)) budgets.Add(FitBudget(group));
+        var leftOut = new List<double>();
+        foreach (var group in Group(points))
+        {
+            if (FitBudget(group) is { } budget) budgets.Add(budget);
+            else if (leaveOutUnbracketed) leftOut.Add(group.Average(p => p.Compute));
+            else throw Unbracketed(group.Average(p => p.Compute));
+        }
+        if (budgets.Count < 2 && leftOut.Count > 0)
+            throw new ArgumentException($"an IsoFLOP fit needs at least 2 compute budgets whose runs bracket the best size, found {budgets.Count}; "
+                + string.Join("; ", leftOut.Select(c => Unbracketed(c).Message)));
         if (budgets.Count < 2)
             throw new ArgumentException($"an IsoFLOP fit needs at least 2 compute budgets, found 1 (C = {Format(budgets[0].C)}); runs within 1% of each other's compute are one budget");
 
         var logC = budgets.Select(b => Math.Log(b.C)).ToArray();
         var (a, k) = Line(logC, [.. budgets.Select(b => Math.Log(b.NOpt))]);
         var (bExponent, kD) = Line(logC, [.. budgets.Select(b => Math.Log(b.DOpt))]);
-        return new IsoFlopFit(budgets, a, k, bExponent, kD, points.Count);
+        return new IsoFlopFit(budgets, a, k, bExponent, kD, points.Count) { LeftOut = leftOut };
     }
 
     /// <summary>The points grouped by compute, lowest budget first, each group in the points' order.</summary>
@@ -51,7 +62,11 @@ public static class IsoFlopFitter
         return [.. groups.Select(g => g.Order().Select(i => points[i]).ToList())];
     }
 
-    private static IsoFlopBudget FitBudget(List<ScalingPoint> group)
+    private static ArgumentException Unbracketed(double c) =>
+        new($"the IsoFLOP parabola of budget C = {Format(c)} opens downwards (loss curves down in ln N), so it has no minimum; the runs do not bracket the best size");
+
+    // The budget's parabola and vertex; null when the parabola opens downwards.
+    private static IsoFlopBudget? FitBudget(List<ScalingPoint> group)
     {
         double c = group.Average(p => p.Compute);
         int sizes = group.Select(p => p.N).Distinct().Count();
@@ -71,8 +86,7 @@ public static class IsoFlopFitter
             targets[2] += p.Loss * u * u;
         }
         var (q0, q1, q2) = Solve3(moments, targets);
-        if (!(q2 > 0))
-            throw new ArgumentException($"the IsoFLOP parabola of budget C = {Format(c)} opens downwards (loss curves down in ln N), so it has no minimum; the runs do not bracket the best size");
+        if (!(q2 > 0)) return null;
 
         double nOpt = Math.Exp(centre - q1 / (2 * q2));
         // Back from u = x - centre to x = ln N.

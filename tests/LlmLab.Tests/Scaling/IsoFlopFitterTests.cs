@@ -61,6 +61,12 @@ public class IsoFlopFitterTests
             points.Add(new ScalingPoint(factor * nOpt, 1e19 / (6 * factor * nOpt), loss));
         var e = Assert.Throws<ArgumentException>(() => IsoFlopFitter.Fit(points));
         Assert.Contains("C = 1E+19 opens downwards", e.Message);
+
+        // Asked to, the fit leaves that budget out, names it, and recovers the law's exponent from the others.
+        var fit = IsoFlopFitter.Fit(points, leaveOutUnbracketed: true);
+        Assert.Equal(1e19, Assert.Single(fit.LeftOut), 6);
+        Assert.DoesNotContain(fit.Budgets, b => Math.Abs(b.C / 1e19 - 1) < 0.01);
+        Assert.Equal(law.ExponentA, fit.ExponentA, 6);
     }
 
     [Fact]
