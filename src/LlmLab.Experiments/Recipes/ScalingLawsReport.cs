@@ -63,7 +63,7 @@ internal static class ScalingLawsReport
     }
 
     private static double ExactFlops(ScalingRun run, ScalingLawsConfig config, int vocabulary) =>
-        (double)TransformerFlops.Training(new TransformerShape(run.Shape.Layers, run.Shape.Width, run.Shape.Heads, ScalingShape.HeadSize,
+        (double)TransformerFlops.Training(new TransformerShape(run.Shape.Layers, run.Shape.Width, run.Shape.Heads, run.Shape.HeadSize,
             4 * run.Shape.Width, vocabulary, config.Context), includeEmbeddings: false) * run.Steps * config.BatchSize;
 
     private static string ExactSentence(IReadOnlyList<ScalingResult> results, ScalingLawsConfig config, int vocabulary)

@@ -3,12 +3,11 @@ using LlmLab.Models;
 
 namespace LlmLab.Experiments;
 
-/// <summary>A model shape of the sweep: LAYERSxWIDTH, heads of <see cref="HeadSize"/> dimensions.</summary>
+/// <summary>A model shape of the sweep: LAYERSxWIDTH, a head for every 16 dimensions (one head below 32).</summary>
 public sealed record ScalingShape(int Layers, int Width)
 {
-    public const int HeadSize = 16;
-
-    public int Heads => Math.Max(1, Width / HeadSize);
+    public int Heads => Math.Max(1, Width / 16);
+    public int HeadSize => Width / Heads;
 
     public override string ToString() => FormattableString.Invariant($"{Layers}x{Width}");
 
@@ -30,9 +29,9 @@ public sealed record ScalingShape(int Layers, int Width)
         {
             string[] pieces = part.Split('x');
             if (pieces.Length != 2 || !int.TryParse(pieces[0], NumberStyles.None, CultureInfo.InvariantCulture, out int layers)
-                || !int.TryParse(pieces[1], NumberStyles.None, CultureInfo.InvariantCulture, out int width) || layers < 1 || width < HeadSize
-                || width % HeadSize != 0)
-                throw new ExperimentConfigException($"Shapes: '{part}' is not LAYERSxWIDTH with at least one layer and a width a multiple of {HeadSize} (say 4x128)");
+                || !int.TryParse(pieces[1], NumberStyles.None, CultureInfo.InvariantCulture, out int width) || layers < 1 || width < 8
+                || width % Math.Max(1, width / 16) != 0)
+                throw new ExperimentConfigException($"Shapes: '{part}' is not LAYERSxWIDTH with at least one layer and a width of at least 8 that its heads (one for every 16 dimensions) divide (say 4x128)");
             shapes.Add(new ScalingShape(layers, width));
         }
         return shapes.Count > 0 ? shapes : throw new ExperimentConfigException("Shapes: give at least one LAYERSxWIDTH");
