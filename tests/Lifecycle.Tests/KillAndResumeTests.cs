@@ -66,6 +66,43 @@ public sealed partial class KillAndResumeTests(ITestOutputHelper output) : IDisp
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(killed, "*", SearchOption.AllDirectories), p => Path.GetFileName(p).Contains(".tmp", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_run_sent_SIGTERM_stops_at_a_checkpoint_and_resumes_from_it()
+    {
+        // Long enough to catch mid-training: 400 small steps, a checkpoint every 100 (a quarter).
+        string[] settings = [.. Settings.Select(s => s switch { "Steps=16" => "Steps=400", "EvaluationInterval=4" => "EvaluationInterval=100", _ => s })];
+        string root = Path.Combine(_root, "terminated");
+        using (var process = Start(["run", "pretrain-tiny-gpt", .. settings, "--out", root], pauseAt: null))
+        {
+            var errors = new System.Text.StringBuilder();
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.Append(e.Data).Append('\n'); };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            var clock = Stopwatch.StartNew();
+            while (!Directory.Exists(Path.Combine(root, "pretrain-tiny-gpt")) || !Directory.EnumerateDirectories(Path.Combine(root, "pretrain-tiny-gpt"), "step-000100", SearchOption.AllDirectories).Any())
+            {
+                Assert.False(process.HasExited, "the run ended before its first checkpoint");
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no first checkpoint in a minute");
+                Thread.Sleep(10);
+            }
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "the run did not stop within a minute of SIGTERM");
+            process.WaitForExit();
+            Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
+            lock (errors) Assert.Contains("stopping on SIGTERM: the current step saves a checkpoint and returns", errors.ToString());
+        }
+
+        string run = OnlyRun(root);
+        Assert.Equal(RunState.Interrupted, RunStatus.Read(Path.Combine(run, "run.json")).State);
+        // The step in progress finished and was saved: a checkpoint past the last regular one.
+        var saved = Directory.GetDirectories(Path.Combine(run, "checkpoints", "pretrain"), "step-*").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.True(saved.Count > 0 && string.CompareOrdinal(saved[^1], "step-000100") > 0 && string.CompareOrdinal(saved[^1], "step-000400") < 0, string.Join(", ", saved));
+
+        Assert.Equal(0, Run(["run", "--resume", run]));
+        Assert.Contains($"resuming from step {int.Parse(saved[^1]!["step-".Length..], System.Globalization.CultureInfo.InvariantCulture)}", Text(run, "log.txt"));
+        Assert.Equal(RunState.Completed, RunStatus.Read(Path.Combine(run, "run.json")).State);
+    }
+
     /// <summary>Starts the host with <see cref="FaultInjection"/> set to pause at <paramref name="point"/>, and SIGKILLs it there.</summary>
     private void KillAt(string point, string[] args)
     {

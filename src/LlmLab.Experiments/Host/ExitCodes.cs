@@ -8,6 +8,6 @@ public static class ExitCodes
     public const int RunFailed = 1;
     /// <summary>Bad command line or configuration (unknown experiment, key, option, profile or backend; bad value).</summary>
     public const int BadUsage = 2;
-    /// <summary>Ctrl+C: the run stopped after its step returned and is marked "interrupted" (128 + SIGINT, as shells report it).</summary>
+    /// <summary>Ctrl+C or SIGTERM (a scheduler stopping the job): the run stopped after its step returned and is marked "interrupted" (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Spectre.Console;
 
 namespace LlmLab.Experiments;
@@ -5,8 +6,8 @@ namespace LlmLab.Experiments;
 /// <summary>
 /// The command line of every experiment project (the generated Main calls <see cref="Run(string[], IReadOnlyList{ExperimentDefinition})"/>):
 /// list, describe, run, sweep, validate, report, compare. Every failure is one line on standard error and an exit
-/// code (<see cref="ExitCodes"/>), never a stack trace; Ctrl+C cancels the run's token and the run stops after
-/// its current step returns.
+/// code (<see cref="ExitCodes"/>), never a stack trace; Ctrl+C or SIGTERM cancels the run's token and the run stops
+/// after its current step returns.
 /// </summary>
 public static class ExperimentHost
 {
@@ -28,6 +29,7 @@ public static class ExperimentHost
             cancellation.Cancel();
         }
         Console.CancelKeyPress += OnCancel;
+        using var terminate = OnSigterm(console, cancellation);
         try
         {
             return Run(args, experiments, console, DefaultRunsRoot, cancellation.Token);
@@ -35,6 +37,30 @@ public static class ExperimentHost
         finally
         {
             Console.CancelKeyPress -= OnCancel;
+        }
+    }
+
+    /// <summary>
+    /// SIGTERM as Ctrl+C: what schedulers send to stop a job (Slurm's scancel, a time limit or a preemption; a
+    /// Kubernetes pod being deleted), with a grace period before SIGKILL. The first one cancels the run, so the
+    /// trainer writes a checkpoint and the run (and a sweep's point) is marked "interrupted", to be resumed; a
+    /// second one ends the process at once. Null where the platform has no SIGTERM.
+    /// </summary>
+    private static PosixSignalRegistration? OnSigterm(HostConsole console, CancellationTokenSource cancellation)
+    {
+        try
+        {
+            return PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                if (cancellation.IsCancellationRequested) return;
+                context.Cancel = true;
+                console.Fail("stopping on SIGTERM: the current step saves a checkpoint and returns");
+                cancellation.Cancel();
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return null;
         }
     }
 
