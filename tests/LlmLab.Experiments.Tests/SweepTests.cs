@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace LlmLab.Experiments.Tests;
 
-/// <summary>sweep: every combination in grid order, one run folder each, and a comparison report with plots.</summary>
+/// <summary>sweep (the local executor): every combination in grid order, one run folder each inside the sweep folder, and a comparison report with plots.</summary>
 public sealed class SweepTests : IDisposable
 {
     private readonly HostHarness _host = new();
@@ -16,34 +16,57 @@ public sealed class SweepTests : IDisposable
             "sweep", "toy-train", "--grid", "optimizer=sgd,adam", "--grid", "LearningRate=0.1,0.2,0.3", "--profile", "quick", "--set", "steps=3");
 
         Assert.Equal(ExitCodes.Done, code);
-        var runs = _host.RunFolders("toy-train");
-        Assert.Equal(6, runs.Count);
-        // Cartesian, first grid key outermost, in the order the values were given.
-        Assert.Equal(["sgd/0.1/3", "sgd/0.2/3", "sgd/0.3/3", "adam/0.1/3", "adam/0.2/3", "adam/0.3/3"], Ordered(runs));
-
         string sweep = Assert.Single(Directory.GetDirectories(Path.Combine(_host.Runs, "toy-train"), "sweep-*"));
         Assert.Matches(@"sweep-\d{8}-\d{6}$", sweep);
+        // One run folder per point, named by its index, inside the sweep folder; none beside it.
+        Assert.Equal(6, Points(sweep).Count(RunPaths.IsRunFolder));
+        Assert.Empty(_host.RunFolders("toy-train"));
+        // Cartesian, first grid key outermost, in the order the values were given.
+        Assert.Equal(["sgd/0.1/3", "sgd/0.2/3", "sgd/0.3/3", "adam/0.1/3", "adam/0.2/3", "adam/0.3/3"], Ordered(sweep));
+
         string report = File.ReadAllText(Path.Combine(sweep, "report.md"));
         Assert.Contains("**Grid:** Optimizer = sgd, adam × LearningRate = 0.1, 0.2, 0.3 (6 of 6 combinations run)", report);
         Assert.Contains("| Optimizer=adam, LearningRate=0.3 | completed |", report);
+        Assert.Contains("[points/5](points/5/report.md)", report);
+        Assert.DoesNotContain("**Missing:**", report);
         Assert.Contains("By train_loss (lower is better), Optimizer=adam, LearningRate=0.3 is best", report);
         Assert.Contains("![train_loss per combination](plots/final-train_loss.png)", report);
         Assert.True(PngTests.IsPng(Path.Combine(sweep, "plots", "final-train_loss.png")));
         Assert.Contains("evaluation time", report[report.IndexOf("## Timings", StringComparison.Ordinal)..]); // a duration figure goes with the timings
 
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(sweep, "report.json")))!;
-        Assert.Equal(6, json["runs"]!.AsArray().Count);
+        Assert.Equal(6, json["points"]!.AsArray().Count);
         Assert.Contains($"sweep report: {Path.Combine(sweep, "report.md")}", output);
     }
 
-    // The order the sweep ran them in, as sweep.json records it.
-    private static List<string> Ordered(IReadOnlyList<string> runs)
+    [Fact]
+    public void SweepJsonRecordsEachPointsConfigHashAndItsState()
     {
-        string sweep = Directory.GetDirectories(Path.GetDirectoryName(runs[0])!, "sweep-*").Single();
-        return [.. JsonNode.Parse(File.ReadAllText(Path.Combine(sweep, "sweep.json")))!["runs"]!.AsArray()
-            .Select(r => RunConfigYaml.Read(Path.Combine(Path.GetDirectoryName(sweep)!, (string)r!["folder"]!, "config.yaml")))
-            .Select(c => $"{c["Optimizer"]}/{c["LearningRate"]}/{c["Steps"]}")];
+        _host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=2,3", "--set", "LearningRate=0.2");
+        string sweep = Directory.GetDirectories(Path.Combine(_host.Runs, "toy-train"), "sweep-*").Single();
+        var record = SweepRecord.Read(Path.Combine(sweep, "sweep.json"));
+
+        Assert.Equal([0, 1], record.Points.Select(p => p.Index));
+        Assert.Equal(SweepExecutor.Local, record.Executor.Kind);
+        foreach (var point in record.Points)
+        {
+            string folder = point.FolderIn(sweep);
+            Assert.Equal(RunConfigYaml.Read(Path.Combine(folder, "config.yaml")).Hash, point.Hash);
+            var state = PointState.Read(folder)!;
+            Assert.Equal((PointPhase.Done, 1, (int?)0), (state.Phase, state.Attempts, state.ExitCode));
+        }
+        Assert.Equal([0, 1], Assert.Single(record.Submissions).Indices);
     }
+
+    // The points' run folders, by index.
+    internal static List<string> Points(string sweep) =>
+        [.. Directory.GetDirectories(Path.Combine(sweep, "points")).OrderBy(f => int.Parse(Path.GetFileName(f), System.Globalization.CultureInfo.InvariantCulture))];
+
+    // The points in index order, as sweep.json records them.
+    private static List<string> Ordered(string sweep) =>
+        [.. JsonNode.Parse(File.ReadAllText(Path.Combine(sweep, "sweep.json")))!["points"]!.AsArray()
+            .Select(r => RunConfigYaml.Read(Path.Combine(sweep, (string)r!["folder"]!, "config.yaml")))
+            .Select(c => $"{c["Optimizer"]}/{c["LearningRate"]}/{c["Steps"]}")];
 
     [Fact]
     public void ABadGridValueStopsTheSweepBeforeAnythingRuns()
@@ -51,7 +74,7 @@ public sealed class SweepTests : IDisposable
         var (code, output) = _host.Run([TestExperiments.ToyTrain()], "sweep", "toy-train", "--grid", "Steps=2,0");
         Assert.Equal(ExitCodes.BadUsage, code);
         Assert.Contains("combination Steps=0: Steps: 0 is below the minimum 1", output);
-        Assert.Empty(_host.RunFolders("toy-train"));
+        Assert.False(Directory.Exists(Path.Combine(_host.Runs, "toy-train")), "no sweep folder is made");
     }
 
     [Theory]
@@ -80,9 +103,13 @@ public sealed class SweepTests : IDisposable
 
         Assert.Equal(ExitCodes.RunFailed, code);
         Assert.Contains("run failed in step Work: two is unlucky", output);
-        Assert.Equal(3, _host.RunFolders("picky").Count);
-        string report = File.ReadAllText(Path.Combine(Directory.GetDirectories(Path.Combine(_host.Runs, "picky"), "sweep-*").Single(), "report.md"));
+        string sweep = Directory.GetDirectories(Path.Combine(_host.Runs, "picky"), "sweep-*").Single();
+        Assert.Equal(3, Points(sweep).Count(RunPaths.IsRunFolder));
+        string report = File.ReadAllText(Path.Combine(sweep, "report.md"));
         Assert.Contains("| Steps=2 | failed | — |", report);
+        Assert.Contains("**Missing:** 1 of 3 combinations has no completed run yet: Steps=2 (failed).", report);
+        var state = PointState.Read(Path.Combine(sweep, "points", "1"))!;
+        Assert.Equal((PointPhase.Failed, (int?)ExitCodes.RunFailed), (state.Phase, state.ExitCode));
     }
 
     [Fact]

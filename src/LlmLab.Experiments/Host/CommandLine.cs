@@ -52,7 +52,8 @@ internal sealed class CommandLine
 
         var parser = new OptionParser().AllowArguments(int.MaxValue);
         foreach (var option in command.Options)
-            if (option.Repeats) parser.Repeated("--" + option.Name);
+            if (option.Flag) parser.Flag("--" + option.Name);
+            else if (option.Repeats) parser.Repeated("--" + option.Name);
             else parser.Single("--" + option.Name);
         try
         {

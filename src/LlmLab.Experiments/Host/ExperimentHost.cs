@@ -5,9 +5,9 @@ namespace LlmLab.Experiments;
 
 /// <summary>
 /// The command line of every experiment project (the generated Main calls <see cref="Run(string[], IReadOnlyList{ExperimentDefinition})"/>):
-/// list, describe, run, sweep, validate, report, compare. Every failure is one line on standard error and an exit
-/// code (<see cref="ExitCodes"/>), never a stack trace; Ctrl+C or SIGTERM cancels the run's token and the run stops
-/// after its current step returns.
+/// list, describe, run, sweep, run-point, validate, report, compare. Every failure is one line on standard error and
+/// an exit code (<see cref="ExitCodes"/>), never a stack trace; Ctrl+C or SIGTERM cancels the run's token and the
+/// run stops after its current step returns.
 /// </summary>
 public static class ExperimentHost
 {
@@ -89,6 +89,7 @@ public static class ExperimentHost
                 "describe" => CatalogCommands.Describe(line, session),
                 "run" => RunCommand.Execute(line, session),
                 "sweep" => SweepCommand.Execute(line, session),
+                "run-point" => PointRunner.Execute(line, session),
                 "validate" => ValidateCommand.Execute(session),
                 "report" => ReportCommand.Execute(line, session),
                 "compare" => CompareCommand.Execute(line, session),

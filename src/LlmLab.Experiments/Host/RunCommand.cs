@@ -54,8 +54,11 @@ internal static class RunCommand
         return Finish(RunExecutor.Execute(bound, config, paths, backend, resuming: true, session), session);
     }
 
-    /// <summary>Tells how the run ended, in one line, and returns its exit code.</summary>
-    public static int Finish(RunOutcome outcome, HostSession session)
+    /// <summary>
+    /// Tells how the run ended, in one line, and returns its exit code. <paramref name="resume"/> is the command that
+    /// continues an interrupted run (a sweep's point is continued by its sweep); run --resume when null.
+    /// </summary>
+    public static int Finish(RunOutcome outcome, HostSession session, string? resume = null)
     {
         var console = session.Console;
         string folder = HostConsole.Display(outcome.Paths.Folder);
@@ -75,7 +78,7 @@ internal static class RunCommand
                 console.Fail($"run failed in step {outcome.Step}: {OneLine(outcome.Error)} (details in {HostConsole.Display(outcome.Paths.Log)})");
                 break;
             case RunState.Interrupted:
-                console.Fail($"interrupted in step {outcome.Step}; continue with: run --resume {folder}");
+                console.Fail($"interrupted in step {outcome.Step}; continue with: {resume ?? $"run --resume {folder}"}");
                 break;
         }
         return outcome.ExitCode;
