@@ -12,7 +12,8 @@ namespace Lifecycle.Tests;
 /// pretrain-tiny-gpt's quick profile over three learning rates as one job array, two tasks at a time. One task is
 /// cancelled while it waits and one while it trains (scancel: SIGTERM, so it stops at a checkpoint); `sweep status`
 /// must name both, `sweep resume` resubmits exactly those two as a new array, and the final report must equal a local
-/// sweep of the same grid apart from times and timings, each point's results.json byte for byte. No mocks and no
+/// sweep of the same grid apart from times and timings, each point's results.json byte for byte. A submission sbatch
+/// refuses (an unknown partition) must fail in one line and leave no point queued. No mocks and no
 /// skipping: if Slurm cannot start, the test fails with the script's reason.
 /// </summary>
 public sealed partial class SlurmSweepTests(ITestOutputHelper output) : IDisposable
@@ -37,6 +38,13 @@ public sealed partial class SlurmSweepTests(ITestOutputHelper output) : IDisposa
         var clock = Stopwatch.StartNew();
         SlurmUp();
         output.WriteLine($"slurm up: {clock.Elapsed.TotalSeconds:F1} s");
+
+        // A submission sbatch refuses is one line and exit code 1, and leaves no point marked queued.
+        var refused = Host([.. Grid, "--out", Path.Combine(_root, "refused"), "--executor", "slurm", "--partition", "no-such-partition"]);
+        Assert.True(refused.Code == ExitCodes.RunFailed, refused.Output);
+        Assert.Matches(@"error: sbatch refused the array \(.*slurm-0\.sbatch\): .*partition", refused.Output);
+        string refusedSweep = Assert.Single(Directory.GetDirectories(Path.Combine(_root, "refused", "pretrain-tiny-gpt"), "sweep-*"));
+        Assert.Empty(Directory.GetFiles(refusedSweep, PointState.FileName, SearchOption.AllDirectories));
 
         // Submitted as one array; the command returns at once.
         var submit = Host([.. Grid, "--out", Path.Combine(_root, "slurm"), "--executor", "slurm", "--parallel", "2", "--cpus", "1", "--time", "20"]);

@@ -103,7 +103,8 @@ internal static class SweepCommand
         catch (SweepSubmitException e)
         {
             session.Console.Fail("error: " + e.Message);
-            session.Console.Fail($"the sweep folder stays; submit it again with: sweep resume {HostConsole.Display(folder)}");
+            session.Console.Fail($"the sweep folder stays; submit it again with: sweep resume {HostConsole.Display(folder)} "
+                + "(an executor option given there replaces the recorded one)");
             return ExitCodes.RunFailed;
         }
     }
