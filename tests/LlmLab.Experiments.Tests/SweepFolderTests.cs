@@ -118,6 +118,9 @@ public sealed class SweepFolderTests : IDisposable
         Assert.Contains("point 0 (LearningRate=0.1) now resolves to configuration", output);
         Assert.Contains("the experiment or its defaults changed since; start a new sweep", output);
         Assert.False(RunPaths.IsRunFolder(Path.Combine(sweep, "points", "0")));
+        // Recorded as the point's failure, so sweep status shows it.
+        var state = PointState.Read(Path.Combine(sweep, "points", "0"))!;
+        Assert.Equal((PointPhase.Failed, (int?)ExitCodes.BadUsage), (state.Phase, state.ExitCode));
 
         (code, output) = _host.Run([TestExperiments.ToyTrain()], "run-point", sweep, "9");
         Assert.Equal(ExitCodes.BadUsage, code);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LlmLab.Backends;
 
 namespace LlmLab.Experiments;
 
@@ -47,21 +48,26 @@ internal static class PointRunner
             return ExitCodes.Done;
         }
 
-        var definition = session.Find(sweep.Experiment);
         BoundExperiment bound;
+        RunConfig config;
+        IBackend? backend = null;
         try
         {
-            bound = definition.Bind(sweep.Profile, [.. sweep.Fixed, .. point.Combination]);
+            bound = Bind(sweep, point, session);
+            backend = HostSession.CreateBackend(sweep.Backend);
+            config = bound.ToRunConfig(sweep.Seed, backend.Name, sweep.Profile);
+            if (config.Hash != point.Hash)
+                throw new ExperimentConfigException($"point {index} ({point.Label}) now resolves to configuration {config.Hash}, not the {point.Hash} "
+                    + "the sweep planned: the experiment or its defaults changed since; start a new sweep");
         }
-        catch (ExperimentConfigException e)
+        catch (ExperimentConfigException)
         {
-            throw new ExperimentConfigException($"point {index} ({point.Label}) no longer fits experiment '{definition.Name}': {e.Message}");
+            backend?.Dispose();
+            // Recorded as the point's failure (exit code 2), so sweep status shows it rather than a task that vanished.
+            new PointState(PointPhase.Failed, (previous?.Attempts ?? 0) + 1, Job(), Environment.MachineName, ExitCodes.BadUsage, DateTime.UtcNow).Write(folder);
+            throw;
         }
-        using var backend = HostSession.CreateBackend(sweep.Backend);
-        var config = bound.ToRunConfig(sweep.Seed, backend.Name, sweep.Profile);
-        if (config.Hash != point.Hash)
-            throw new ExperimentConfigException($"point {index} ({point.Label}) now resolves to configuration {config.Hash}, not the {point.Hash} "
-                + "the sweep planned: the experiment or its defaults changed since; start a new sweep");
+        using var owned = backend;
 
         // An earlier attempt that got as far as writing config.yaml left checkpoints to continue from.
         bool resuming = RunPaths.IsRunFolder(folder);
@@ -86,6 +92,20 @@ internal static class PointRunner
         (state with { Phase = phase, ExitCode = outcome.ExitCode, UpdatedUtc = DateTime.UtcNow }).Write(folder);
         if (outcome.State == RunState.Completed && !worker) return outcome.ExitCode;
         return RunCommand.Finish(outcome, session, $"sweep resume {(worker ? sweepFolder : HostConsole.Display(sweepFolder))}");
+    }
+
+    /// <summary>The point bound as sweep.json records it: the profile, the fixed settings, then its grid values.</summary>
+    private static BoundExperiment Bind(SweepRecord sweep, SweepPoint point, HostSession session)
+    {
+        var definition = session.Find(sweep.Experiment);
+        try
+        {
+            return definition.Bind(sweep.Profile, [.. sweep.Fixed, .. point.Combination]);
+        }
+        catch (ExperimentConfigException e)
+        {
+            throw new ExperimentConfigException($"point {point.Index} ({point.Label}) no longer fits experiment '{definition.Name}': {e.Message}");
+        }
     }
 
     /// <summary>The index from the argument or the scheduler's variable, through --indices when given.</summary>
