@@ -75,13 +75,14 @@ internal static class ScalingLawsReport
 
     private static void IsoFlopTable(ExperimentContext context, IReadOnlyList<ScalingResult> results, IsoFlopFit fit)
     {
+        bool Inside(IsoFlopBudget b)
+        {
+            var runs = results.Where(r => SameBudget(r.Run.Budget, b.C)).ToArray();
+            return runs.Length > 0 && b.NOpt >= runs.Min(r => r.Run.NonEmbedding) && b.NOpt <= runs.Max(r => r.Run.NonEmbedding);
+        }
+        int extrapolated = fit.Budgets.Count(b => !Inside(b));
         context.Table("Approach 2: IsoFLOP parabolas", ["budget (6ND)", "runs", "N_opt", "D_opt", "tokens a parameter", "N_opt inside the runs' range"],
-            fit.Budgets.Select(b =>
-            {
-                var runs = results.Where(r => SameBudget(r.Run.Budget, b.C)).ToArray();
-                bool inside = runs.Length > 0 && b.NOpt >= runs.Min(r => r.Run.NonEmbedding) && b.NOpt <= runs.Max(r => r.Run.NonEmbedding);
-                return (IReadOnlyList<object?>)[b.C, b.Points, b.NOpt, b.DOpt, b.DOpt / b.NOpt, inside ? "yes" : "no (extrapolated)"];
-            }),
+            fit.Budgets.Select(b => (IReadOnlyList<object?>)[b.C, b.Points, b.NOpt, b.DOpt, b.DOpt / b.NOpt, Inside(b) ? "yes" : "no (extrapolated)"]),
             FormattableString.Invariant(
                 $"A parabola in log N through each budget's runs puts its best size at N_opt; across the budgets N_opt grows as C^{fit.ExponentA:F2} and D_opt as C^{fit.ExponentB:F2} (Chinchilla's Approach 2: C^{ChinchillaA2:F2} and C^{ChinchillaB2:F2}), so ")
             + (fit.ExponentA > fit.ExponentB
@@ -90,7 +91,9 @@ internal static class ScalingLawsReport
                     ? "here more compute should go into tokens than into parameters."
                     : "parameters and tokens should grow about equally, as Chinchilla found.")
             + (fit.LeftOut.Count == 0 ? "" : FormattableString.Invariant(
-                $" Left out: the budget{(fit.LeftOut.Count > 1 ? "s" : "")} {string.Join(", ", fit.LeftOut.Select(Budget))}, whose runs do not bracket the best size (the loss curves down in log N).")));
+                $" Left out: the budget{(fit.LeftOut.Count > 1 ? "s" : "")} {string.Join(", ", fit.LeftOut.Select(Budget))}, whose runs do not bracket the best size (the loss curves down in log N)."))
+            + (extrapolated == 0 ? "" : FormattableString.Invariant(
+                $" {extrapolated} of {fit.Budgets.Count} optima lie outside their budget's sizes, where a parabola is a guess: more sizes on that side would pin them down.")));
         context.Summary("approach 2 a", fit.ExponentA);
         context.Summary("approach 2 b", fit.ExponentB);
     }
@@ -119,7 +122,7 @@ internal static class ScalingLawsReport
                 curves.Add(new PlotSeries($"parabola, {Budget(budget.Key)}", x, [.. x.Select(v => fitted.Parabola.Loss(Math.Pow(10, v)))]));
             }
         }
-        context.Plot("isoflop-curves", "IsoFLOP curves: final loss against model size at each budget, with Approach 2's parabolas", "log10 N (non-embedding parameters)",
+        context.Plot("isoflop-curves", "IsoFLOP curves with Approach 2's parabolas", "log10 N (non-embedding parameters)",
             "validation loss (nats/char)", curves);
 
         var againstN = new List<PlotSeries>();
@@ -177,7 +180,7 @@ internal static class ScalingLawsReport
             $"These {results.Count} runs span {Math.Log10(largest / smallest):F1} decades of compute, {Budget(largest)} FLOPs at most; Hoffmann et al.'s IsoFLOP runs spanned 6×10¹⁸ to 3×10²¹ FLOPs, with over 400 models in all. ")
             + agreement
             + FormattableString.Invariant(
-                $" Carried to 10²¹ FLOPs this sweep's law asks for {ratio:F2} times Chinchilla's model size: {Math.Log10(1e21 / largest):F0} decades of extrapolation from models of thousands of parameters reading characters of a templated corpus, whose entropy E and difficulty differ from web text's, so read the exponents as a demonstration of the method, not as a forecast.");
+                $" Carried to 10²¹ FLOPs this sweep's law asks for {ratio:G2} times Chinchilla's model size: {Math.Log10(1e21 / largest):F0} decades of extrapolation from models of thousands of parameters reading characters of a templated corpus, whose entropy E and difficulty differ from web text's, so read the exponents as a demonstration of the method, not as a forecast.");
     }
 
     private static double[] Span(double low, double high, int count = 40) =>
