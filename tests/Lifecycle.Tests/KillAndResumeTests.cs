@@ -103,6 +103,25 @@ public sealed partial class KillAndResumeTests(ITestOutputHelper output) : IDisp
         Assert.Equal(RunState.Completed, RunStatus.Read(Path.Combine(run, "run.json")).State);
     }
 
+    [Fact]
+    public void A_killed_scaling_sweep_resumes_its_point_and_keeps_the_finished_ones()
+    {
+        string straightRoot = Path.Combine(_root, "scaling-straight"), killedRoot = Path.Combine(_root, "scaling-killed");
+        string[] quick = ["run", "scaling-laws", "--profile", "quick", "--backend", "cpu", "--seed", "7"];
+        Assert.Equal(0, Run([.. quick, "--out", straightRoot]));
+        string straight = Assert.Single(Directory.GetDirectories(Path.Combine(straightRoot, "scaling-laws")));
+
+        // The first point has 185 steps and checkpoints every 46: killed in its third quarter, it resumes from step 92.
+        KillAt("step-120", [.. quick, "--out", killedRoot]);
+        string killed = Assert.Single(Directory.GetDirectories(Path.Combine(killedRoot, "scaling-laws")));
+        Assert.False(File.Exists(Path.Combine(killed, "points", "c2e9-2x8", "point.json")));
+        Assert.Equal(0, Run(["run", "--resume", killed]));
+
+        Assert.Contains("c2e9-2x8: resuming from step 92", Text(killed, "log.txt"));
+        Assert.Equal(Text(straight, "points.csv"), Text(killed, "points.csv"));
+        Assert.Equal(Report(straight), Report(killed).Replace("completed (resumed once)", "completed"));
+    }
+
     /// <summary>Starts the host with <see cref="FaultInjection"/> set to pause at <paramref name="point"/>, and SIGKILLs it there.</summary>
     private void KillAt(string point, string[] args)
     {

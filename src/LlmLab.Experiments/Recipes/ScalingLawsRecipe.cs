@@ -85,7 +85,10 @@ public static class ScalingLawsRecipe
     {
         string folder = Path.Combine(context.RunFolder, "points", run.Name);
         string resultFile = Path.Combine(folder, PointFile);
-        if (File.Exists(resultFile) && ReadPoint(resultFile, run) is { } done)
+        // Every run reads the same windows in the same order: the points differ by the model and the length only.
+        var batches = new CausalLmBatches(train, config.Context, config.BatchSize, context.Seed);
+        var held = new CausalLmBatches(validation, config.Context, config.BatchSize, context.Seed, "validation");
+        if (File.Exists(resultFile) && ReadPoint(resultFile, run, batches.Description) is { } done)
         {
             context.Log(FormattableString.Invariant($"{run.Name}: done before, loss {done.Loss:F4}"));
             return done;
@@ -98,9 +101,6 @@ public static class ScalingLawsRecipe
             EvaluationInterval = 0, EvaluationBatches = config.EvaluationBatches, CheckpointInterval = Math.Max(1, run.Steps / 4),
             LogInterval = Math.Max(1, run.Steps / 4),
         };
-        // Every run reads the same windows in the same order: the points differ by the model and the length only.
-        var batches = new CausalLmBatches(train, config.Context, config.BatchSize, context.Seed);
-        var held = new CausalLmBatches(validation, config.Context, config.BatchSize, context.Seed, "validation");
         context.Log(FormattableString.Invariant($"{run.Name}: N {run.NonEmbedding:N0} non-embedding parameters, D {run.Tokens:N0} tokens ({run.TokensPerParameter:F1} a parameter), {run.Steps} steps"));
         var clock = Stopwatch.StartNew();
         using var trainer = new Trainer(context.Backend, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), options, batches, held, TrainerFiles.In(folder));
@@ -110,20 +110,21 @@ public static class ScalingLawsRecipe
         AtomicFile.WriteAllText(resultFile, JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["name"] = run.Name, ["budget"] = run.Budget, ["shape"] = run.Shape.ToString(), ["N"] = run.NonEmbedding, ["parameters"] = run.Parameters,
-            ["D"] = run.Tokens, ["steps"] = run.Steps, ["C"] = run.Flops, ["loss"] = loss, ["seconds"] = result.Seconds,
+            ["D"] = run.Tokens, ["steps"] = run.Steps, ["C"] = run.Flops, ["loss"] = loss, ["seconds"] = result.Seconds, ["data"] = batches.Description,
         }, new JsonSerializerOptions { WriteIndented = true }));
         context.Log(FormattableString.Invariant($"{run.Name}: validation loss {loss:F4} in {result.Seconds:F0} s"));
         return result;
     }
 
-    // A finished point of this same run (same N and D), or null to train it again.
-    private static ScalingResult? ReadPoint(string file, ScalingRun run)
+    // A finished point of this same run (same N, D and data), or null to train it again.
+    private static ScalingResult? ReadPoint(string file, ScalingRun run, string data)
     {
         try
         {
             using var json = JsonDocument.Parse(File.ReadAllBytes(file));
             var root = json.RootElement;
-            if (root.GetProperty("N").GetInt64() != run.NonEmbedding || root.GetProperty("D").GetInt64() != run.Tokens) return null;
+            if (root.GetProperty("N").GetInt64() != run.NonEmbedding || root.GetProperty("D").GetInt64() != run.Tokens
+                || root.GetProperty("data").GetString() != data) return null;
             return new ScalingResult(run, root.GetProperty("loss").GetDouble(), root.GetProperty("seconds").GetDouble());
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
