@@ -243,7 +243,7 @@ public class QuantizationTests
     public void Blocks_handle_zero_tied_tiny_and_huge_blocks_as_ggml_does(string backendName)
     {
         var backend = TestBackends.Get(backendName);
-        var x = new float[6 * 32];
+        var x = new float[7 * 32];
         // block 0: all zero (Q4_0 keeps max = +0, so d = -0: fp16 0x8000). block 1: |3| tied, -3 first.
         for (int j = 0; j < 32; j++) x[32 + j] = j % 2 == 0 ? -3f : 3f * (j % 5) / 5;
         x[32 + 7] = 3f;
@@ -254,8 +254,9 @@ public class QuantizationTests
             x[96 + j] = (j - 15) * 1e-9f;
             x[128 + j] = (j - 15) * 1e6f;
             x[160 + j] = j == 9 ? float.Epsilon * 3 : -float.Epsilon * j; // float subnormals
+            x[192 + j] = (j - 15) * 1e-39f; // block 6: d is not 0 but 1 / d overflows: ggml's x86 build writes zero quants
         }
-        using var t = Tensor.From(backend, x, 6, 32);
+        using var t = Tensor.From(backend, x, 7, 32);
         using var q8 = backend.QuantizeBlocks(t, DType.Q8_0);
         using var q4 = backend.QuantizeBlocks(t, DType.Q4_0);
         AssertBytes(QuantizationReference.Q8_0(x), q8.ToBytes(), "q8_0");
@@ -263,6 +264,9 @@ public class QuantizationTests
         AssertBytes(QuantizationReference.Q4_0(x), q4Bytes, "q4_0");
         Assert.Equal(new byte[] { 0x00, 0x80 }, q4Bytes[..2]);
         Assert.Equal(Fp16.FromSingle(-3f / -8f), (ushort)(q4Bytes[18] | q4Bytes[19] << 8));
+        Assert.True(float.IsInfinity(1f / (16e-39f / 127)) && float.IsInfinity(1f / (16e-39f / -8)), "block 6 should overflow 1 / d");
+        Assert.All(q8.ToBytes()[(6 * 34 + 2)..], b => Assert.Equal(0, b));   // the quants; fp16(d) is +0 here
+        Assert.All(q4Bytes[(6 * 18 + 2)..], b => Assert.Equal(0, b));        // and -0 here (0x8000)
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public static class QuantizationReference
             float id = d != 0 ? 1f / d : 0f;
             WriteHalf(y, i * 34, d);
             for (int j = 0; j < 32; j++)
-                y[i * 34 + 2 + j] = (byte)(sbyte)RoundF(x[i * 32 + j] * id);
+                y[i * 34 + 2 + j] = Int8OfC(RoundF(x[i * 32 + j] * id));
         }
         return y;
     }
@@ -71,13 +71,17 @@ public static class QuantizationReference
             {
                 float x0 = x[i * 32 + j] * id;
                 float x1 = x[i * 32 + 16 + j] * id;
-                int xi0 = Math.Min(15, (int)(x0 + 8.5f));
-                int xi1 = Math.Min(15, (int)(x1 + 8.5f));
+                int xi0 = Math.Min(15, (int)(sbyte)Int8OfC(x0 + 8.5f));
+                int xi1 = Math.Min(15, (int)(sbyte)Int8OfC(x1 + 8.5f));
                 y[i * 18 + 2 + j] = (byte)(xi0 | (xi1 << 4));
             }
         }
         return y;
     }
+
+    /// <summary>C's (int8_t) of a float as ggml's x86 build computes it: truncation, and 0 for an infinity or NaN
+    /// (cvttss2si gives 0x80000000, whose low byte is 0), which a block so small that 1 / d overflows produces.</summary>
+    private static byte Int8OfC(float v) => float.IsFinite(v) ? (byte)(sbyte)(int)v : (byte)0;
 
     /// <summary>The fp16 d of each block, as a float (exact).</summary>
     public static float BlockScale(byte[] blocks, int block, int blockBytes) =>

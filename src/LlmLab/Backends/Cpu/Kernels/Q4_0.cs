@@ -9,7 +9,8 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// ggml Q4_0, as quantize_row_q4_0_ref: per block of 32, m = the signed value with the largest |x| (the first of
 /// equals; +0 for an all-zero block), d = m / -8, id = d != 0 ? 1 / d : 0, q = min(15, (int)(x * id + 8.5)) with the
 /// multiply and the add rounded separately; byte j = q[j] | q[j + 16] &lt;&lt; 4 after fp16(d). Dequantised as
-/// (nibble - 8) * fp16(d).
+/// (nibble - 8) * fp16(d). A block so small (|m| below about 2.35e-38) that 1 / d overflows writes zero nibbles, as
+/// ggml's x86 build does; its fp16(d) is 0 either way.
 /// </summary>
 internal static class Q4_0
 {
@@ -43,6 +44,11 @@ internal static class Q4_0
             float d = max / -8f;
             float id = d != 0f ? 1f / d : 0f;
             BinaryPrimitives.WriteUInt16LittleEndian(block, Fp16.FromSingle(d));
+            if (float.IsInfinity(id))
+            {
+                block[2..].Clear();
+                continue;
+            }
             var q0 = Nibble(x0, id);
             var q1 = Nibble(x1, id);
             var q2 = Nibble(x2, id);

@@ -8,6 +8,8 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// <summary>
 /// ggml Q8_0, as quantize_row_q8_0_ref: per block of 32, d = amax / 127, id = d != 0 ? 1 / d : 0,
 /// q = roundf(x * id); the block is fp16(d) little-endian then the 32 signed bytes. Dequantised as q * fp16(d).
+/// A block so small (amax below about 3.7e-37) that 1 / d overflows writes zero quants, as ggml's x86 build does
+/// (C's int8_t of an infinite float is 0 there); its fp16(d) is 0 either way.
 /// </summary>
 internal static class Q8_0
 {
@@ -27,6 +29,11 @@ internal static class Q8_0
             float d = amax / 127f;
             float id = d != 0f ? 1f / d : 0f;
             BinaryPrimitives.WriteUInt16LittleEndian(block, Fp16.FromSingle(d));
+            if (float.IsInfinity(id))
+            {
+                block[2..].Clear();
+                continue;
+            }
             var s = Vector256.Create(id);
             QuantRounding.PackSBytes(
                 QuantRounding.RoundHalfAway(x0 * s), QuantRounding.RoundHalfAway(x1 * s),

@@ -8,6 +8,7 @@ namespace LlmLab.Backends.Ilgpu.Kernels;
 /// ggml Q8_0 / Q4_0 on the GPU: one warp per block of 32, lane j owning value j, block maxima by warp shuffles.
 /// The arithmetic follows quantize_row_q8_0_ref / quantize_row_q4_0_ref through <see cref="SoftFloat"/>, so the
 /// bytes equal the cpu backend's (and ggml's) even where the CUDA context's fast math would round differently.
+/// A block so small that 1 / d overflows writes zero quants, as ggml's x86 build does.
 /// </summary>
 internal static class QuantBlockKernels
 {
@@ -22,7 +23,7 @@ internal static class QuantBlockKernels
         for (int offset = 16; offset > 0; offset >>= 1) amax = XMath.Max(amax, Warp.ShuffleXor(amax, offset));
         uint d = SoftFloat.Divide(amax, SoftFloat.Bits(127f));
         uint id = SoftFloat.IsZero(d) ? 0u : SoftFloat.Divide(SoftFloat.Bits(1f), d);
-        int value = SoftFloat.RoundHalfAway(SoftFloat.MultiplyFast(v, id));
+        int value = SoftFloat.IsInfinite(id) ? 0 : SoftFloat.RoundHalfAway(SoftFloat.MultiplyFast(v, id));
         int o = block * 34;
         q[o + 2 + lane] = (byte)(sbyte)value;
         if (lane == 0) WriteHalf(q, o, d);
@@ -50,8 +51,7 @@ internal static class QuantBlockKernels
         if (best == 0) max = 0; // an all-zero block keeps ggml's initial +0
         uint d = SoftFloat.Divide(max, SoftFloat.Bits(-8f));
         uint id = SoftFloat.IsZero(d) ? 0u : SoftFloat.Divide(SoftFloat.Bits(1f), d);
-        int nibble = SoftFloat.Truncate(SoftFloat.Add(SoftFloat.MultiplyFast(v, id), SoftFloat.Bits(8.5f)));
-        nibble = XMath.Clamp(nibble, 0, 15);
+        int nibble = SoftFloat.IsInfinite(id) ? 0 : XMath.Clamp(SoftFloat.Truncate(SoftFloat.Add(SoftFloat.MultiplyFast(v, id), SoftFloat.Bits(8.5f))), 0, 15);
         int high = Warp.ShuffleDown(nibble, 16);
         int o = block * 18;
         if (lane < 16) q[o + 2 + lane] = (byte)(nibble | (high << 4));

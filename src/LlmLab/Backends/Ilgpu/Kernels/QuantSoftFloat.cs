@@ -17,6 +17,7 @@ internal static class SoftFloat
 
     public static bool IsNaN(uint a) => (a & 0x7FFFFFFFu) > Infinity;
     public static bool IsZero(uint a) => (a & 0x7FFFFFFFu) == 0;
+    public static bool IsInfinite(uint a) => (a & 0x7FFFFFFFu) == Infinity;
 
     public static uint Multiply(uint a, uint b)
     {
