@@ -34,10 +34,13 @@ internal static class RlhfReport
 
         // From metrics.jsonl, which holds the whole run however often it resumed.
         var metrics = MetricsLog.Read(context.MetricsFile).ToDictionary(m => m.Name);
-        PlotSeries? PerRollout(string name, string label) => metrics.TryGetValue(name, out var m)
-            ? new PlotSeries(label, [.. m.Points.Where(p => (p.Step - 1) % stepsPerRollout == 0).Select(p => (double)((p.Step - 1) / stepsPerRollout + 1))],
-                [.. m.Points.Where(p => (p.Step - 1) % stepsPerRollout == 0).Select(p => p.Value)])
-            : null;
+        // A rollout's figures stand on each of its steps; its first step gives the rollout's point.
+        PlotSeries? PerRollout(string name, string label)
+        {
+            if (!metrics.TryGetValue(name, out var m)) return null;
+            var first = m.Points.Where(p => (p.Step - 1) % stepsPerRollout == 0).ToArray();
+            return new PlotSeries(label, [.. first.Select(p => (double)((p.Step - 1) / stepsPerRollout + 1))], [.. first.Select(p => p.Value)]);
+        }
         PlotSeries?[] scores = [PerRollout("ppo_score", "score, with the KL penalty"), PerRollout("ppo-no-kl_score", "score, without it")];
         if (scores[0] is not null)
         {

@@ -25,7 +25,6 @@ public static class ScalingLawsRecipe
     public static void Run(ScalingLawsConfig config, ExperimentContext context)
     {
         var shapes = ScalingShape.Parse(config.Shapes);
-        ScalingPlan.Budgets(config.Budgets);
         // The vocabulary is the corpus's characters; a small sample of it has them all, so the plan can be made first.
         var tokenizer = CharTokenizer.Build(PretrainRecipe.Corpus(context.Seed, 2000, 0, 0));
         var sizes = shapes.Distinct().ToDictionary(s => s, s =>

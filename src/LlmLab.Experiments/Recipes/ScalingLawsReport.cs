@@ -186,7 +186,8 @@ internal static class ScalingLawsReport
     private static double[] Span(double low, double high, int count = 40) =>
         [.. Enumerable.Range(0, count).Select(i => low + (high - low) * i / (count - 1))];
 
-    private static bool SameBudget(double a, double b) => Math.Abs(a - b) <= 0.01 * Math.Max(a, b);
+    // The fitter's own rule for runs of one budget.
+    private static bool SameBudget(double a, double b) => Math.Abs(a - b) <= IsoFlopFitter.BudgetTolerance * Math.Min(a, b);
 
     private static string Budget(double c) => c.ToString("0.#e0", CultureInfo.InvariantCulture).Replace("e+", "e", StringComparison.Ordinal);
 }
