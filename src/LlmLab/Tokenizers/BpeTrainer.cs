@@ -15,14 +15,20 @@ public static class BpeTrainer
 {
     /// <summary>
     /// A vocabulary of at most <paramref name="vocabularySize"/> ids: the 256 bytes, the learned merges, the
-    /// <paramref name="addedTokens"/> and &lt;|endoftext|&gt; (BOS, EOS and PAD).
+    /// <paramref name="addedTokens"/>, &lt;|endoftext|&gt; (BOS, EOS and PAD) and, when asked for, the special
+    /// tokens of the pre-training objectives other than causal LM: &lt;mask&gt; (masked LM, as RoBERTa's byte-level
+    /// BPE names it) and <paramref name="sentinels"/> &lt;extra_id_i&gt; (span corruption, counting down from the top
+    /// as T5's). Both are special: never read from text.
     /// </summary>
-    public static BpeVocabulary Train(IEnumerable<string> texts, int vocabularySize, IReadOnlyList<string> addedTokens, int minFrequency = 2)
+    public static BpeVocabulary Train(IEnumerable<string> texts, int vocabularySize, IReadOnlyList<string> addedTokens, int minFrequency = 2,
+        bool mask = false, int sentinels = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(sentinels);
         var splitter = new AddedTokenSplitter(addedTokens);
-        int fixedTokens = 256 + splitter.Tokens.Count + 1;
+        int fixedTokens = 256 + splitter.Tokens.Count + 1 + (mask ? 1 : 0) + sentinels;
         if (vocabularySize < fixedTokens)
-            throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, $"a byte-level BPE vocabulary needs at least {fixedTokens} ids (256 bytes, {splitter.Tokens.Count} added tokens, <|endoftext|>)");
+            throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, $"a byte-level BPE vocabulary needs at least {fixedTokens} ids (256 bytes, {splitter.Tokens.Count} added tokens, <|endoftext|>"
+                + (mask ? ", <mask>" : "") + (sentinels > 0 ? $", {sentinels} sentinels" : "") + ")");
         ArgumentOutOfRangeException.ThrowIfLessThan(minFrequency, 1);
 
         var words = CountWords(texts, splitter);
@@ -63,7 +69,7 @@ public static class BpeTrainer
             pairs.Remove(best);
             where.Remove(best);
         }
-        return new BpeVocabulary(tokens, merges, splitter.Tokens);
+        return new BpeVocabulary(tokens, merges, splitter.Tokens, mask, sentinels);
     }
 
     /// <summary>A pre-tokenised piece of the corpus: its symbols (token ids) and how often it occurs.</summary>

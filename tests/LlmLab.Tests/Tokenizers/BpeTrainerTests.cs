@@ -115,6 +115,32 @@ public sealed class BpeTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Mask_and_sentinels_load_as_the_special_tokens_of_masked_LM_and_span_corruption()
+    {
+        var corpus = PretrainingCorpus.Generate(seed: 7, documents: 100).ToList();
+        var vocabulary = BpeTrainer.Train(corpus, vocabularySize: 500, DialogueTokens, mask: true, sentinels: 4);
+        Assert.Equal(500, vocabulary.Count);
+        Assert.Equal(["<|endoftext|>", "<mask>", "<extra_id_3>", "<extra_id_2>", "<extra_id_1>", "<extra_id_0>"], vocabulary.Tokens.TakeLast(6));
+        vocabulary.Save(_folder);
+        var tokenizer = Tokenizer.Load(_folder);
+
+        var special = tokenizer.SpecialTokens;
+        Assert.Equal(500, special.VocabularySize);
+        Assert.Equal(494, special.Eos);
+        Assert.Equal(495, special.Mask);
+        Assert.Equal(4, special.SentinelCount);
+        Assert.Equal([499, 498, 497, 496], Enumerable.Range(0, 4).Select(special.Sentinel));
+        // Text that spells a special token stays text; the tokens themselves are dropped, or shown by name.
+        string text = "fill <mask> and <extra_id_0> here";
+        Assert.DoesNotContain(tokenizer.Encode(text), special.IsSpecial);
+        Assert.Equal(text, tokenizer.Decode(tokenizer.Encode(text)));
+        Assert.Equal("<mask><extra_id_0>", tokenizer.Decode([495, 499], showSpecialTokens: true));
+        Assert.Equal("", tokenizer.Decode([495, 499]));
+        // The learned merges are those of a vocabulary without the special tokens, 5 ids smaller.
+        Assert.Equal(BpeTrainer.Train(corpus, vocabularySize: 495, DialogueTokens).Merges, vocabulary.Merges);
+    }
+
+    [Fact]
     public void Too_small_a_vocabulary_is_refused()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => BpeTrainer.Train(["abc"], vocabularySize: 259, DialogueTokens));
