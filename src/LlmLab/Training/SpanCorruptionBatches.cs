@@ -1,6 +1,5 @@
 using LlmLab.Backends;
 using LlmLab.Random;
-using LlmLab.Tensors;
 
 namespace LlmLab.Training;
 
@@ -8,9 +7,7 @@ namespace LlmLab.Training;
 /// T5 pre-training batches by span corruption (<see cref="SpanCorruption"/>). Row r of batch i: a document drawn at
 /// random, a random window of at most <see cref="MaxLength"/> of its tokens, a random noise mask; inputs are the
 /// corrupted window and targets the noise spans, each followed by EOS as T5 appends it (when
-/// <see cref="EosId"/> is set). Rows are padded on the right: inputs with PAD and an <see cref="TrainingBatch.AttentionMask"/>
-/// of 0 there, targets with -100; <see cref="TrainingBatch.DecoderInputs"/> are the targets shifted right after
-/// the decoder start token (PAD where the target is padding, as transformers' shift_tokens_right). Every draw is
+/// <see cref="EosId"/> is set), laid out as <see cref="Seq2SeqBatches.Pack"/> lays out a fine-tuning batch. Every draw is
 /// Philox keyed by (seed; batch index, row, draw, stream), so batch i is a pure function of (seed, i).
 /// </summary>
 public sealed class SpanCorruptionBatches : IBatchSource
@@ -77,53 +74,8 @@ public sealed class SpanCorruptionBatches : IBatchSource
         return EosId is int eos ? ([.. inputs, eos], [.. targets, eos]) : (inputs, targets);
     }
 
-    public TrainingBatch Batch(IBackend backend, long index)
-    {
-        var examples = Enumerable.Range(0, BatchSize).Select(r => Example(index, r)).ToArray();
-        int sourceTime = examples.Max(e => e.Inputs.Length), targetTime = examples.Max(e => e.Targets.Length);
-        var inputs = new int[BatchSize * sourceTime];
-        var mask = new int[BatchSize * sourceTime];
-        var targets = new long[BatchSize * targetTime];
-        var decoderInputs = new int[BatchSize * targetTime];
-        Array.Fill(inputs, PadId);
-        Array.Fill(targets, IgnoreIndex);
-        Array.Fill(decoderInputs, PadId);
-        int tokens = 0;
-        for (int r = 0; r < BatchSize; r++)
-        {
-            var (x, y) = examples[r];
-            for (int t = 0; t < x.Length; t++)
-            {
-                inputs[r * sourceTime + t] = x[t];
-                mask[r * sourceTime + t] = 1;
-            }
-            for (int t = 0; t < y.Length; t++)
-            {
-                targets[r * targetTime + t] = y[t];
-                decoderInputs[r * targetTime + t] = t == 0 ? DecoderStartId : y[t - 1];
-            }
-            tokens += x.Length + y.Length;
-        }
-        var made = new List<Tensor>();
-        try
-        {
-            Tensor Keep(Tensor t)
-            {
-                made.Add(t);
-                return t;
-            }
-            return new TrainingBatch(Keep(Tensor.From(backend, inputs, BatchSize, sourceTime)), Keep(Tensor.From(backend, targets, BatchSize * targetTime)), tokens)
-            {
-                AttentionMask = Keep(Tensor.From(backend, mask, BatchSize, sourceTime)),
-                DecoderInputs = Keep(Tensor.From(backend, decoderInputs, BatchSize, targetTime)),
-            };
-        }
-        catch
-        {
-            foreach (var t in made) t.Dispose();
-            throw;
-        }
-    }
+    public TrainingBatch Batch(IBackend backend, long index) =>
+        Seq2SeqBatches.Pack(backend, [.. Enumerable.Range(0, BatchSize).Select(r => Example(index, r))], PadId, DecoderStartId);
 
     // 64 random bits of Philox block (seed; draw, row, index, stream).
     private ulong Draw(long index, int row, uint draw)
