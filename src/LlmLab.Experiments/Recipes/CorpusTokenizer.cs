@@ -15,20 +15,24 @@ public static class CorpusTokenizer
     /// <summary>
     /// The tokenizer of <paramref name="kind"/> for the training text (documents joined by blank lines). BPE's files
     /// are written to <paramref name="folder"/> and read back from there (the same files go beside the saved model).
+    /// <paramref name="sentinels"/> &gt; 0 adds a mask token and that many T5 sentinels, for masked LM and span
+    /// corruption (the character tokenizer always has a mask).
     /// </summary>
-    public static ITokenizer Build(TokenizerKind kind, int vocabularySize, string trainText, string folder) => kind switch
+    public static ITokenizer Build(TokenizerKind kind, int vocabularySize, string trainText, string folder, int sentinels = 0) => kind switch
     {
-        TokenizerKind.Char => CharTokenizer.Build(trainText),
-        TokenizerKind.Bpe => Trained(vocabularySize, trainText, folder),
+        TokenizerKind.Char => CharTokenizer.Build(trainText, sentinels),
+        TokenizerKind.Bpe => Trained(vocabularySize, trainText, folder, sentinels),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a tokenizer kind"),
     };
 
-    private static ITokenizer Trained(int vocabularySize, string trainText, string folder)
+    private static ITokenizer Trained(int vocabularySize, string trainText, string folder, int sentinels)
     {
-        int smallest = 256 + DialogueTokens.Count + 1;
+        bool mask = sentinels > 0;
+        int smallest = 256 + DialogueTokens.Count + 1 + (mask ? 1 + sentinels : 0);
         if (vocabularySize < smallest)
-            throw new ExperimentConfigException($"VocabularySize: byte-level BPE needs at least {smallest} tokens (256 bytes, {DialogueTokens.Count} dialogue markers, <|endoftext|>), got {vocabularySize}");
-        BpeTrainer.Train([trainText], vocabularySize, DialogueTokens).Save(folder);
+            throw new ExperimentConfigException($"VocabularySize: byte-level BPE needs at least {smallest} tokens (256 bytes, {DialogueTokens.Count} dialogue markers, <|endoftext|>"
+                + (mask ? $", <mask>, {sentinels} sentinels" : "") + $"), got {vocabularySize}");
+        BpeTrainer.Train([trainText], vocabularySize, DialogueTokens, mask: mask, sentinels: sentinels).Save(folder);
         return Tokenizer.Load(folder);
     }
 

@@ -34,27 +34,10 @@ public sealed record FinetuneData(
     public static FinetuneData Create(ITokenizer tokenizer, int context, FinetuneConfig config, ulong seed)
     {
         int pad = tokenizer.SpecialTokens.Pad ?? throw new ArgumentException("the tokenizer has no PAD token");
-        var (train, trainSkipped) = Fitting(tokenizer, context, DialogueSummaryGenerator.Generate(seed, config.TrainExamples));
-        var (test, testSkipped) = Fitting(tokenizer, context, DialogueSummaryGenerator.Generate(seed, config.TestExamples, TestStart));
-        if (train.Count == 0 || test.Count == 0)
-            throw new ExperimentConfigException($"no {(train.Count == 0 ? "training" : "test")} dialogue fits the model's context of {context} tokens; use a base model with a longer context");
+        var data = SummaryData.Create(tokenizer, context, config.TrainExamples, config.TestExamples, seed);
         return new FinetuneData(
-            new PromptCompletionBatches(train.Select(e => e.Pair), context, config.BatchSize, pad, seed),
-            new PromptCompletionBatches(test.Select(e => e.Pair), context, test.Count, pad, seed, "test"),
-            [.. test.Select(e => e.Example)], trainSkipped, testSkipped);
-    }
-
-    private static (List<(DialogueExample Example, (int[], int[]) Pair)> Kept, int Skipped) Fitting(ITokenizer tokenizer, int context, IEnumerable<DialogueExample> examples)
-    {
-        var kept = new List<(DialogueExample, (int[], int[]))>();
-        int skipped = 0;
-        foreach (var example in examples)
-        {
-            var (prompt, completion) = Encode(tokenizer, example);
-            // Inputs are the sequence less its last token.
-            if (prompt.Length + completion.Length - 1 <= context) kept.Add((example, (prompt, completion)));
-            else skipped++;
-        }
-        return (kept, skipped);
+            new PromptCompletionBatches(data.Train.Select(e => e.Pair), context, config.BatchSize, pad, seed),
+            new PromptCompletionBatches(data.Test.Select(e => e.Pair), context, data.Test.Count, pad, seed, "test"),
+            [.. data.Test.Select(e => e.Example)], data.TrainSkipped, data.TestSkipped);
     }
 }

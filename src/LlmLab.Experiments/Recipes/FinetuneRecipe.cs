@@ -163,7 +163,7 @@ public static class FinetuneRecipe
     }
 
     /// <summary>Every token whose text holds a line break: a summary ends at its line.</summary>
-    private static int[] LineBreakTokens(ITokenizer tokenizer) =>
+    internal static int[] LineBreakTokens(ITokenizer tokenizer) =>
         [.. Enumerable.Range(0, tokenizer.VocabularySize).Where(id => !tokenizer.SpecialTokens.IsSpecial(id) && tokenizer.Decode([id]).Contains('\n'))];
 
     private static void Record(ExperimentContext context, FinetuneConfig config, FinetuneData data, IReadOnlyList<FinetuneResult> results)
