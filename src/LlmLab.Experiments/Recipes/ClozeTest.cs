@@ -23,14 +23,26 @@ public static partial class ClozeTest
     /// </summary>
     public static int[] Items(ITokenizer tokenizer, int[] tokens, int half, int count)
     {
-        var texts = Enumerable.Range(0, tokenizer.VocabularySize)
-            .Select(id => tokenizer.SpecialTokens.IsSpecial(id) ? "" : tokenizer.Decode([id])).ToArray();
-        var candidates = new List<int>();
-        for (int p = half; p + half <= tokens.Length && p + 1 < tokens.Length; p++)
-            if (WholeWord().IsMatch(texts[tokens[p]]) && !(texts[tokens[p + 1]] is [var next, ..] && char.IsLetter(next)))
-                candidates.Add(p);
+        var candidates = WholeWords(tokenizer, tokens).Where(p => p >= half && p + half <= tokens.Length).ToList();
         int taken = Math.Min(count, candidates.Count);
         return [.. Enumerable.Range(0, taken).Select(i => candidates[(int)((long)i * candidates.Count / taken)])];
+    }
+
+    /// <summary>
+    /// The baseline that reads no context: the whole-word token most often in <paramref name="tokens"/> (the
+    /// training text), named for every item.
+    /// </summary>
+    public static int MostFrequentWord(ITokenizer tokenizer, int[] tokens) =>
+        WholeWords(tokenizer, tokens).GroupBy(p => tokens[p]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+
+    // Positions of whole-word tokens: a space and three or more letters, the next token not going on with letters.
+    private static IEnumerable<int> WholeWords(ITokenizer tokenizer, int[] tokens)
+    {
+        var texts = Enumerable.Range(0, tokenizer.VocabularySize)
+            .Select(id => tokenizer.SpecialTokens.IsSpecial(id) ? "" : tokenizer.Decode([id])).ToArray();
+        for (int p = 0; p + 1 < tokens.Length; p++)
+            if (WholeWord().IsMatch(texts[tokens[p]]) && !(texts[tokens[p + 1]] is [var next, ..] && char.IsLetter(next)))
+                yield return p;
     }
 
     /// <summary>The GPT's top ordinary token after each item's left half.</summary>

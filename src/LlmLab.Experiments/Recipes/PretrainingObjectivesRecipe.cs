@@ -20,6 +20,12 @@ public sealed record ObjectiveResult(ObjectiveFamily Family, int Steps, Training
     public double Flops => Steps * Family.FlopsPerStep;
 }
 
+/// <summary>
+/// What no pre-training reaches for free: a bigram model of counts on the held-out tokens (continuation) and always
+/// naming the training text's most frequent word (cloze).
+/// </summary>
+public sealed record ObjectiveBaselines(double BigramLoss, string FrequentWord, double[] FrequentWordCloze);
+
 /// <summary>A fine-tuned family's test summaries, their ROUGE and the facts they state.</summary>
 public sealed record ObjectiveSummaries(string[] Texts, RougeScores[] Scores, SummaryFaithfulness Faithfulness, TimeSpan Time)
 {
@@ -73,6 +79,9 @@ public static class PretrainingObjectivesRecipe
         gpt.Cloze = ClozeTest.Accuracy(test, items, ClozeTest.Gpt(gptModel, special, test, items, half, EvaluationBatch, cancellation));
         bert.Cloze = ClozeTest.Accuracy(test, items, ClozeTest.Bert(bertModel, special, test, items, half, EvaluationBatch, cancellation));
         t5.Cloze = ClozeTest.Accuracy(test, items, ClozeTest.T5(t5Model, special, test, items, half, EvaluationBatch, cancellation));
+        int frequent = ClozeTest.MostFrequentWord(tokenizer, train);
+        var baselines = new ObjectiveBaselines(BigramBaseline.CrossEntropy(train, test, tokenizer.VocabularySize), tokenizer.Decode([frequent]).Trim(),
+            ClozeTest.Accuracy(test, items, [.. items.Select(_ => frequent)]));
         foreach (var r in results)
             context.Log(FormattableString.Invariant($"{r.Family.Stage}: cloze {r.Cloze!.Average():F3}") + (r.Continuation is { } c ? FormattableString.Invariant($", continuation {c.Average():F3} nats a token") : ""));
 
@@ -80,7 +89,7 @@ public static class PretrainingObjectivesRecipe
         context.Log($"summaries: {data.Train.Count} training dialogues fit the GPT's context ({data.TrainSkipped} left out), {data.Test.Count} test dialogues ({data.TestSkipped} left out)");
         gpt.Summaries = SummariseWithGpt(context, config, gptModel, tokenizer, data);
         t5.Summaries = SummariseWithT5(context, config, t5Model, tokenizer, data);
-        PretrainingObjectivesReport.Write(context, config, tokenizer, results, items.Length, data.Test);
+        PretrainingObjectivesReport.Write(context, config, results, baselines, data.Test);
     }
 
     private static ObjectiveResult Pretrain(ExperimentContext context, PretrainingObjectivesConfig config, ObjectiveFamily family, int steps)

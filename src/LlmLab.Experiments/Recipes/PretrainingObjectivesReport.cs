@@ -14,8 +14,8 @@ namespace LlmLab.Experiments;
 /// </summary>
 internal static class PretrainingObjectivesReport
 {
-    public static void Write(ExperimentContext context, PretrainingObjectivesConfig config, ITokenizer tokenizer, IReadOnlyList<ObjectiveResult> results,
-        int clozeItems, IReadOnlyList<SummaryExample> test)
+    public static void Write(ExperimentContext context, PretrainingObjectivesConfig config, IReadOnlyList<ObjectiveResult> results, ObjectiveBaselines baselines,
+        IReadOnlyList<SummaryExample> test)
     {
         context.Table("pre-training",
             ["family", "objective", "parameters", "non-embedding", "steps", "training FLOPs", "windows read", "validation loss (start)", "validation loss (end)"],
@@ -23,7 +23,9 @@ internal static class PretrainingObjectivesReport
                 r.Steps, r.Flops, (long)r.Steps * config.BatchSize, r.Pretraining.FirstValidationLoss, r.Pretraining.LastValidationLoss]),
             PretrainingSentence(config, results));
         context.Table("Timings: pre-training and fine-tuning", ["family", "pre-training", "fine-tuning and summarising"],
-            results.Select(r => (IReadOnlyList<object?>)[r.Family.Name, r.Time, r.Summaries?.Time]));
+            results.Select(r => (IReadOnlyList<object?>)[r.Family.Name, r.Time, r.Summaries?.Time]),
+            "At equal FLOPs, pre-training took " + Listed([.. results.Select(r => $"{NumberFormat.Duration(r.Time.TotalSeconds)} for the {r.Family.Name}")])
+            + " on this machine: FLOPs set the budget, not the clock, since small matrix products run below the machine's peak and some families' steps hold smaller ones.");
         Plot(context, results);
 
         var (gpt, bert, t5) = (results[0], results[1], results[2]);
@@ -33,8 +35,11 @@ internal static class PretrainingObjectivesReport
                 r.Continuation?.Average(), r.Continuation is { } c ? Math.Exp(c.Average()) : null,
                 r.Cloze!.Average(), Interval(r.Cloze!),
                 r.Summaries?.Mean.Rouge1.F1, r.Summaries?.Mean.Rouge2.F1, r.Summaries?.Mean.RougeL.F1,
-                r.Summaries is { } s ? NumberFormat.Percent(s.Faithfulness.CorrectShare) : null]),
-            string.Join(" ", ContinuationSentence(config, gpt, t5), ClozeSentence(config, results, clozeItems), SummarySentence(config, gpt, t5, test.Count)));
+                r.Summaries is { } s ? NumberFormat.Percent(s.Faithfulness.CorrectShare) : null])
+            .Append(["bigram model (counts), all held-out tokens", baselines.BigramLoss, Math.Exp(baselines.BigramLoss), null, null, null, null, null, null])
+            .Append([$"always \"{baselines.FrequentWord}\" (the most frequent word)", null, null, baselines.FrequentWordCloze.Average(), Interval(baselines.FrequentWordCloze),
+                null, null, null, null]),
+            string.Join(" ", ContinuationSentence(config, gpt, t5, baselines), ClozeSentence(config, results, baselines), SummarySentence(config, gpt, t5, test.Count)));
         foreach (var r in results)
         {
             context.Summary($"{r.Family.Stage} cloze accuracy", r.Cloze!.Average());
@@ -87,10 +92,10 @@ internal static class PretrainingObjectivesReport
             context.Plot("pretraining-loss", "Validation loss of each objective against training compute", "training FLOPs", "loss (nats a predicted token)", series);
     }
 
-    private static string ContinuationSentence(PretrainingObjectivesConfig config, ObjectiveResult gpt, ObjectiveResult t5)
+    private static string ContinuationSentence(PretrainingObjectivesConfig config, ObjectiveResult gpt, ObjectiveResult t5, ObjectiveBaselines baselines)
     {
         var (difference, half) = Paired(t5.Continuation!, gpt.Continuation!);
-        string prompt = FormattableString.Invariant($"Continuing {gpt.Continuation!.Length} held-out prompts of {config.Context / 2} tokens");
+        string prompt = FormattableString.Invariant($"Continuing {gpt.Continuation!.Length} held-out prompts of {config.Context / 2} tokens (a bigram model of counts: perplexity {Math.Exp(baselines.BigramLoss):F2})");
         if (Math.Abs(difference) <= half)
             return prompt + FormattableString.Invariant($", neither decoder wins: the GPT's perplexity is {Math.Exp(gpt.Continuation.Average()):F2} and the T5's {Math.Exp(t5.Continuation!.Average()):F2}, a difference within its 95% interval.");
         var (winner, loser) = difference > 0 ? (gpt, t5) : (t5, gpt);
@@ -99,21 +104,28 @@ internal static class PretrainingObjectivesReport
             + (winner == gpt ? ", as its objective is exactly this task; span corruption only ever asked the T5 for spans of a few tokens." : ".");
     }
 
-    private static string ClozeSentence(PretrainingObjectivesConfig config, IReadOnlyList<ObjectiveResult> results, int items)
+    private static string ClozeSentence(PretrainingObjectivesConfig config, IReadOnlyList<ObjectiveResult> results, ObjectiveBaselines baselines)
     {
         var ranked = results.OrderByDescending(r => r.Cloze!.Average()).ToArray();
         var (best, second) = (ranked[0], ranked[1]);
         var (difference, half) = Paired(best.Cloze!, second.Cloze!);
         string accuracies = string.Join(", ", ranked.Select(r => FormattableString.Invariant($"{r.Family.Name} {r.Cloze!.Average():F3}")));
-        string verdict = difference > half
+        string sentence = $"On {best.Cloze!.Length} cloze items (accuracy {accuracies}) " + (difference > half
             ? FormattableString.Invariant($"the {best.Family.Name} ({best.Family.Objective}) wins, {difference:F3} ± {half:F3} ahead of the {second.Family.Name}")
-            : FormattableString.Invariant($"the {best.Family.Name} and the {second.Family.Name} are within the 95% interval of each other ({difference:F3} ± {half:F3})");
-        var gpt = results.First(r => r.Family.Name == ObjectiveFamily.Gpt);
-        string why = gpt != best
-            ? $"; the GPT sees only the {config.Context / 2} tokens before the word, the others both sides."
-            : "; seeing both sides of the word did not make up for the masked objectives' sparser training signal at this compute.";
-        return $"On {items} cloze items (accuracy {accuracies}) {verdict}{why}";
+            : FormattableString.Invariant($"the {best.Family.Name} and the {second.Family.Name} are within the 95% interval of each other ({difference:F3} ± {half:F3})"));
+        if (best.Family.Name != ObjectiveFamily.Gpt)
+            sentence += $"; the GPT sees only the {config.Context / 2} tokens before the word, the others both sides";
+        // A family no better than naming the most frequent word every time has not learned to read a gap's context.
+        var unlearned = results.Where(r => Paired(r.Cloze!, baselines.FrequentWordCloze) is var (d, h) && !(d > h)).Select(r => $"the {r.Family.Name}").ToArray();
+        if (unlearned.Length == 0) return sentence + ".";
+        bool one = unlearned.Length == 1;
+        return sentence + FormattableString.Invariant(
+            $". {Capitalised(Listed(unlearned))} {(one ? "is" : "are")} no better than always naming \"{baselines.FrequentWord}\" ({baselines.FrequentWordCloze.Average():F3}): at this compute {(one ? "it has" : "they have")} not yet learned to use the words around a gap, the plateau a denoising objective sits on before it does (the GPT learns from every token from the first step; masked LM from the {NumberFormat.Percent(config.MaskProbability)} it hides).");
     }
+
+    private static string Capitalised(string text) => char.ToUpperInvariant(text[0]) + text[1..];
+
+    private static string Listed(IReadOnlyList<string> items) => items.Count == 1 ? items[0] : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[^1];
 
     private static string SummarySentence(PretrainingObjectivesConfig config, ObjectiveResult gpt, ObjectiveResult t5, int dialogues)
     {

@@ -106,6 +106,9 @@ public sealed class PretrainingObjectivesTests : IDisposable
             Assert.InRange(p, half, _tokens.Length - half);
         }
 
+        // The baseline names the whole-word token seen most often: " the" in English text.
+        Assert.Equal(" the", _tokenizer.Decode([ClozeTest.MostFrequentWord(_tokenizer, _tokens)]));
+
         var families = Families();
         var (gpt, bert, t5) = ((Gpt)families[0].Model, (Bert)families[1].Model, (T5)families[2].Model);
         var special = _tokenizer.SpecialTokens;
