@@ -22,8 +22,8 @@ internal static class PretrainingObjectivesReport
             results.Select(r => (IReadOnlyList<object?>)[r.Family.Name, r.Family.Objective, r.Family.Model.ParameterCount(), r.Family.NonEmbeddingParameters,
                 r.Steps, r.Flops, (long)r.Steps * config.BatchSize, r.Pretraining.FirstValidationLoss, r.Pretraining.LastValidationLoss]),
             PretrainingSentence(config, results));
-        context.Table("Timings: pre-training and fine-tuning", ["family", "pre-training", "fine-tuning and summarising"],
-            results.Select(r => (IReadOnlyList<object?>)[r.Family.Name, r.Time, r.Summaries?.Time]),
+        context.Table("Timings: pre-training and fine-tuning", ["family", "pre-training (s)", "fine-tuning and summarising (s)"],
+            results.Select(r => (IReadOnlyList<object?>)[r.Family.Name, r.Time.TotalSeconds, r.Summaries?.Time.TotalSeconds]),
             "At equal FLOPs, pre-training took " + Listed([.. results.Select(r => $"{NumberFormat.Duration(r.Time.TotalSeconds)} for the {r.Family.Name}")])
             + " on this machine: FLOPs set the budget, not the clock, since small matrix products run below the machine's peak and some families' steps hold smaller ones.");
         Plot(context, results);
