@@ -119,6 +119,13 @@ public interface IBackend : IDisposable
     /// The weight is an <see cref="Int8Tensor"/> with absmax scales, or a Q8_0/Q4_0 tensor.</summary>
     Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null);
     /// <summary>
+    /// x [..., K] times a Q8_0/Q4_0 weight [N, K] transposed as ggml computes it: each row of x is quantised to Q8_0
+    /// per block of 32 (the bits of <see cref="QuantizeBlocks"/>), each block's integer dot product with the weight's
+    /// quants is exact, and the blocks combine in one fixed float order (docs/kernels.md), so every backend, vector
+    /// width and thread count gives the same bits. For inference: x's rounding has no gradient.
+    /// </summary>
+    Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null);
+    /// <summary>
     /// QLoRA's layer: x Wᵀ + bias + scale (x Aᵀ) Bᵀ with W quantised and dequantised on the fly (as
     /// <see cref="MatMulQuantized"/>) and the adapter A [r, in], B [out, r] in f32.
     /// </summary>

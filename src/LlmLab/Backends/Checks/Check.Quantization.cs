@@ -52,17 +52,29 @@ internal static partial class Check
         F32(x, "matmul_quantized's input");
         if (weight.Int8 is { } int8) Int8Tensor(int8, "matmul_quantized");
         else BlockTensor(weight.Blocks!, "matmul_quantized");
-        var w = weight.Shape;
+        return LinearShapes("matmul_quantized", x, weight.Shape, bias);
+    }
+
+    /// <summary>x [..., K] f32, weight a Q8_0/Q4_0 [N, K], bias [N]; returns (rows of x, N, K).</summary>
+    public static (int Rows, int N, int K) MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias)
+    {
+        F32(x, "matmul_integer_dot's input");
+        BlockTensor(weight, "matmul_integer_dot");
+        return LinearShapes("matmul_integer_dot", x, weight.Shape, bias);
+    }
+
+    private static (int Rows, int N, int K) LinearShapes(string op, Tensor x, Shape w, Tensor? bias)
+    {
         if (w.Rank != 2)
-            throw new ArgumentException($"matmul_quantized: the weight must be [N, K] (rank 2, a linear layer's [out, in]), got shape {w}");
+            throw new ArgumentException($"{op}: the weight must be [N, K] (rank 2, a linear layer's [out, in]), got shape {w}");
         if (x.Rank == 0 || x.Shape.Last != w[1])
             throw new ArgumentException(
-                $"matmul_quantized: inner dimensions differ: x {x.Shape} and weight {w} (x's last dimension must equal the weight's K = {w[1]})");
+                $"{op}: inner dimensions differ: x {x.Shape} and weight {w} (x's last dimension must equal the weight's K = {w[1]})");
         if (bias is not null)
         {
-            F32(bias, "matmul_quantized's bias");
+            F32(bias, $"{op}'s bias");
             if (bias.Rank != 1 || bias.Shape[0] != w[0])
-                throw new ArgumentException($"matmul_quantized: bias must be [N] = [{w[0]}] for weight {w}, got shape {bias.Shape}");
+                throw new ArgumentException($"{op}: bias must be [N] = [{w[0]}] for weight {w}, got shape {bias.Shape}");
         }
         return ((int)x.Shape.Rows, w[0], w[1]);
     }

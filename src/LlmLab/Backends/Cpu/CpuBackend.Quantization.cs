@@ -151,6 +151,20 @@ public sealed partial class CpuBackend
         return y;
     }
 
+    public Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        var (rows, n, k) = Check.MatMulIntegerDot(x, weight, bias);
+        Check.SameBackend(this, x, weight, bias);
+        var y = NewF32(Check.WithLast(x.Shape, n));
+        if (rows == 0 || n == 0) return y;
+        var path = IntegerDotPaths.Best;
+        bool q4 = weight.DType == DType.Q4_0;
+        using var xq = Q8Activations.Quantize(Span<float>(x), rows, k, path, q4);
+        Parallel.For(n, 2.0 * rows * k, (s, e) =>
+            IntegerDotMatMul.Run(path, xq, Bytes(weight), q4, bias is null ? default : Span<float>(bias), Span<float>(y), n, (int)s, (int)e));
+        return y;
+    }
+
     /// <summary>f over <see cref="ReductionChunks"/> fixed slices of x, in parallel; results in slice order.</summary>
     private T[] ChunkResults<T>(Tensor x, Func<ReadOnlySpan<float>, T> f) where T : struct
     {

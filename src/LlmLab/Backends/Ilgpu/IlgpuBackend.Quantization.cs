@@ -127,6 +127,22 @@ public sealed partial class IlgpuBackend
         return y;
     }
 
+    public Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        var (rows, n, k) = Check.MatMulIntegerDot(x, weight, bias);
+        Check.SameBackend(this, x, weight, bias);
+        var y = Output(Check.WithLast(x.Shape, n));
+        if (rows == 0 || n == 0) return y;
+        // x's rows as Q8_0 blocks (the bits QuantizeBlocks gives), then the integer dots.
+        using var xq = QuantizeBlocks(x, DType.Q8_0);
+        var xv = View<float>(x);
+        var kernel = Kernel("quant.integer_dot", acc => acc.LoadStreamKernel<ArrayView<byte>, int, int, ArrayView<byte>, int, ArrayView<float>, int, ArrayView<float>, int>(IntegerDotKernel.Run));
+        int groups = (n + IntegerDotKernel.RowsPerGroup - 1) / IntegerDotKernel.RowsPerGroup;
+        kernel(new KernelConfig(groups, IntegerDotKernel.GroupSize), Bytes(xq), rows, k / 32, Bytes(weight), weight.DType == DType.Q4_0 ? 1 : 0,
+            bias is null ? xv : View<float>(bias), bias is null ? 0 : 1, View<float>(y), n);
+        return y;
+    }
+
     /// <summary>Up to this many rows, a product with a quantised weight takes the matvec kernel (decoding).</summary>
     private const int QuantizedMatVecRows = 4;
 

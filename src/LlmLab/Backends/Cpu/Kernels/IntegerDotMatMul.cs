@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using LlmLab.Numerics;
+
+namespace LlmLab.Backends.Cpu.Kernels;
+
+/// <summary>
+/// y = x Wᵀ (+ bias) for W [N, K] in Q8_0 or Q4_0 blocks and x rows quantised to Q8_0 (<see cref="Q8Activations"/>),
+/// as ggml's vec_dot_q8_0_q8_0 / vec_dot_q4_0_q8_0 compute it. Lane p of block b (quants 4p..4p+3, p = 0..7) sums
+/// s[b, p] = Σ qw qa exactly in int32; the block factor d[b] = fp16(dw) * fp16(da) is one float multiply; sixteen
+/// float accumulators, eight for even blocks and eight for odd, take acc[b % 2, p] = fma(s[b, p], d[b], acc[b % 2, p])
+/// in block order; then u[e, i] = acc[e, i] + acc[e, i + 4], v[i] = u[0, i] + u[1, i] and y = (v0 + v2) + (v1 + v3),
+/// plus the bias. Every <see cref="IntegerDotPath"/> and every thread split computes each output by that one sequence,
+/// so all give the same bits.
+/// </summary>
+internal static class IntegerDotMatMul
+{
+    /// <summary>Outputs y[m, j] for every row m of x and weight rows j in [nStart, nEnd); bias empty or [N].</summary>
+    public static void Run(IntegerDotPath path, Q8Activations x, ReadOnlySpan<byte> weight, bool q4Weight,
+        ReadOnlySpan<float> bias, Span<float> y, int n, int nStart, int nEnd)
+    {
+        if (q4Weight) Run<Q4Blocks>(path, x, weight, bias, y, n, nStart, nEnd);
+        else Run<Q8Blocks>(path, x, weight, bias, y, n, nStart, nEnd);
+    }
+
+    private static void Run<TFormat>(IntegerDotPath path, Q8Activations x, ReadOnlySpan<byte> weight,
+        ReadOnlySpan<float> bias, Span<float> y, int n, int nStart, int nEnd)
+        where TFormat : struct, IWeightBlocks
+    {
+        if (!IntegerDotPaths.IsSupported(path)) throw new PlatformNotSupportedException($"the {path} integer-dot path needs instructions this machine lacks");
+        if (x.Paired != (path == IntegerDotPath.Avx512)) throw new ArgumentException($"activations laid out for another path than {path}");
+        int blocks = x.Blocks, padded = x.PaddedBlocks, rowBytes = blocks * TFormat.BlockBytes;
+        var weightScales = ArrayPool<float>.Shared.Rent(Math.Max(1, padded));
+        var factors = ArrayPool<float>.Shared.Rent(Math.Max(1, padded));
+        try
+        {
+            Array.Clear(weightScales, 0, padded);
+            for (int j = nStart; j < nEnd; j++)
+            {
+                var w = weight.Slice(j * rowBytes, rowBytes);
+                for (int b = 0; b < blocks; b++)
+                    weightScales[b] = Fp16.ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(w[(b * TFormat.BlockBytes)..]));
+                ref byte wr = ref MemoryMarshal.GetReference(w);
+                for (int m = 0; m < x.Rows; m++)
+                {
+                    var d = factors.AsSpan(0, padded);
+                    TensorPrimitives.Multiply(weightScales.AsSpan(0, padded), x.RowScales(m), d);
+                    ref byte qa = ref MemoryMarshal.GetReference(x.RowQuants(m));
+                    ref int c = ref MemoryMarshal.GetReference(x.RowCorrections(m));
+                    ref float dr = ref MemoryMarshal.GetReference(d);
+                    float dot = path switch
+                    {
+                        IntegerDotPath.Avx512 => Dot512<TFormat>(ref wr, blocks, ref qa, ref c, ref dr),
+                        IntegerDotPath.AvxVnni => Dot256<TFormat, VnniDot>(ref wr, blocks, ref qa, ref c, ref dr),
+                        IntegerDotPath.Avx2 => Dot256<TFormat, MaddubsDot>(ref wr, blocks, ref qa, ref c, ref dr),
+                        _ => DotScalar<TFormat>(ref wr, blocks, ref qa, ref dr),
+                    };
+                    y[m * n + j] = bias.IsEmpty ? dot : dot + bias[j];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(weightScales);
+            ArrayPool<float>.Shared.Return(factors);
+        }
+    }
+
+    /// <summary>The definition, one lane at a time.</summary>
+    private static float DotScalar<TFormat>(ref byte w, int blocks, ref byte qa, ref float d) where TFormat : struct, IWeightBlocks
+    {
+        Span<float> acc = stackalloc float[16];
+        acc.Clear();
+        for (int b = 0; b < blocks; b++)
+        {
+            ref byte quants = ref Unsafe.Add(ref w, b * TFormat.BlockBytes + 2);
+            ref byte q = ref Unsafe.Add(ref qa, b * 32);
+            int e = (b & 1) * 8;
+            for (int p = 0; p < 8; p++)
+            {
+                int s = 0;
+                for (int i = 4 * p; i < 4 * p + 4; i++) s += TFormat.Quant(ref quants, i) * (sbyte)Unsafe.Add(ref q, i);
+                acc[e + p] = MathF.FusedMultiplyAdd(s, Unsafe.Add(ref d, b), acc[e + p]);
+            }
+        }
+        float v0 = (acc[0] + acc[4]) + (acc[8] + acc[12]), v1 = (acc[1] + acc[5]) + (acc[9] + acc[13]);
+        float v2 = (acc[2] + acc[6]) + (acc[10] + acc[14]), v3 = (acc[3] + acc[7]) + (acc[11] + acc[15]);
+        return (v0 + v2) + (v1 + v3);
+    }
+
+    /// <summary>One block a step in 256-bit lanes p0..p7; even blocks into acc0, odd into acc1.</summary>
+    private static float Dot256<TFormat, TDot>(ref byte w, int blocks, ref byte qa, ref int c, ref float d)
+        where TFormat : struct, IWeightBlocks where TDot : struct, IDot256
+    {
+        Vector256<float> acc0 = default, acc1 = default;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2)
+        {
+            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref w, b, ref qa, ref c), Vector256.Create(Unsafe.Add(ref d, b)), acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref w, b + 1, ref qa, ref c), Vector256.Create(Unsafe.Add(ref d, b + 1)), acc1);
+        }
+        if (b < blocks)
+            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref w, b, ref qa, ref c), Vector256.Create(Unsafe.Add(ref d, b)), acc0);
+        return Finish((acc0.GetLower() + acc0.GetUpper()) + (acc1.GetLower() + acc1.GetUpper()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Block256<TFormat, TDot>(ref byte w, int b, ref byte qa, ref int c)
+        where TFormat : struct, IWeightBlocks where TDot : struct, IDot256 =>
+        Vector256.ConvertToSingle(TFormat.Dot256<TDot>(ref Unsafe.Add(ref w, b * TFormat.BlockBytes),
+            Vector256.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector256.LoadUnsafe(ref c, (nuint)(b * 8))));
+
+    /// <summary>
+    /// Two blocks a step in 512-bit lanes [b p0-3, b+1 p0-3, b p4-7, b+1 p4-7] (the paired layout): lanes 0-3 and
+    /// 8-11 are acc[0, p], lanes 4-7 and 12-15 acc[1, p]. A last odd block pairs with the zero padding block
+    /// (factor 0, sums 0), whose fma leaves the accumulators as they are.
+    /// </summary>
+    private static float Dot512<TFormat>(ref byte w, int blocks, ref byte qa, ref int c, ref float d) where TFormat : struct, IWeightBlocks
+    {
+        var spread = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
+        Vector512<float> acc = default;
+        for (int b = 0; b < blocks; b += 2)
+        {
+            ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
+            ref byte b1 = ref b + 1 < blocks ? ref Unsafe.Add(ref b0, TFormat.BlockBytes) : ref b0;
+            var s = TFormat.Dot512(ref b0, ref b1, Vector512.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector512.LoadUnsafe(ref c, (nuint)(b * 8)));
+            var pair = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref d, b)))).AsSingle();
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(s), Avx512F.PermuteVar16x32(pair.ToVector256Unsafe().ToVector512Unsafe(), spread), acc);
+        }
+        var u = acc.GetLower() + acc.GetUpper(); // [u[0, i], u[1, i]]
+        return Finish(u.GetLower() + u.GetUpper());
+    }
+
+    /// <summary>(v0 + v2) + (v1 + v3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish(Vector128<float> v)
+    {
+        var t = v + Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1));
+        return t.ToScalar() + t.GetElement(1);
+    }
+
+    /// <summary>How a 256-bit path multiplies 32 unsigned weight bytes by 32 signed quants into eight int lanes.</summary>
+    private interface IDot256
+    {
+        /// <summary>Σ u qa over each four bytes, plus the lane's correction.</summary>
+        static abstract Vector256<int> Unsigned(Vector256<byte> u, Vector256<sbyte> qa, Vector256<int> correction);
+        /// <summary>Σ w qa over each four bytes for signed weights (the correction is -128 Σ qa).</summary>
+        static abstract Vector256<int> Signed(Vector256<sbyte> w, Vector256<sbyte> qa, Vector256<int> correction);
+    }
+
+    /// <summary>
+    /// pmaddubsw (pairs into int16) then pmaddwd by ones. pmaddubsw saturates, so a signed weight gives its sign to
+    /// the activation instead of an offset: |w| * sign(qa, w), at most 2 * 128 * 127 a pair.
+    /// </summary>
+    private readonly struct MaddubsDot : IDot256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Unsigned(Vector256<byte> u, Vector256<sbyte> qa, Vector256<int> correction) =>
+            Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, qa), Vector256.Create((short)1)) + correction;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Signed(Vector256<sbyte> w, Vector256<sbyte> qa, Vector256<int> correction) =>
+            Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(qa, w)), Vector256.Create((short)1));
+    }
+
+    /// <summary>vpdpbusd: four u8 x s8 products summed into the int lane without saturation.</summary>
+    private readonly struct VnniDot : IDot256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Unsigned(Vector256<byte> u, Vector256<sbyte> qa, Vector256<int> correction) =>
+            AvxVnni.MultiplyWideningAndAdd(correction, u, qa);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Signed(Vector256<sbyte> w, Vector256<sbyte> qa, Vector256<int> correction) =>
+            AvxVnni.MultiplyWideningAndAdd(correction, (w.AsByte() ^ Vector256.Create((byte)0x80)), qa);
+    }
+
+    /// <summary>A weight format's side: its block size, one quant, and its blocks as the vector paths' operands.</summary>
+    private interface IWeightBlocks
+    {
+        static abstract int BlockBytes { get; }
+        /// <summary>The signed value of quant i of a block whose quants start at <paramref name="quants"/>.</summary>
+        static abstract int Quant(ref byte quants, int i);
+        /// <summary>Lanes p0..p7 of the block at <paramref name="block"/> against 32 activation quants.</summary>
+        static abstract Vector256<int> Dot256<TDot>(ref byte block, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256;
+        /// <summary>The paired 512-bit lanes of blocks <paramref name="b0"/> and <paramref name="b1"/>.</summary>
+        static abstract Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction);
+    }
+
+    /// <summary>Q4_0: nibbles 0..15 as the unsigned operand; the correction -8 Σ qa makes them q - 8.</summary>
+    private readonly struct Q4Blocks : IWeightBlocks
+    {
+        public static int BlockBytes => Q4_0.BlockBytes;
+
+        public static int Quant(ref byte quants, int i) => (i < 16 ? Unsafe.Add(ref quants, i) & 15 : Unsafe.Add(ref quants, i - 16) >> 4) - 8;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot256<TDot>(ref byte block, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256
+        {
+            var packed = Vector128.LoadUnsafe(ref block, 2);
+            var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F);
+            return TDot.Unsigned(nibbles, qa, correction);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction)
+        {
+            var packed = Vector256.Create(Vector128.LoadUnsafe(ref b0, 2), Vector128.LoadUnsafe(ref b1, 2));
+            var low = Vector256.Create((byte)0x0F);
+            var nibbles = Vector512.Create(packed & low, Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low);
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(nibbles, qa), Vector512.Create((short)1)) + correction;
+        }
+    }
+
+    /// <summary>Q8_0: signed bytes.</summary>
+    private readonly struct Q8Blocks : IWeightBlocks
+    {
+        public static int BlockBytes => Q8_0.BlockBytes;
+
+        public static int Quant(ref byte quants, int i) => (sbyte)Unsafe.Add(ref quants, i);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot256<TDot>(ref byte block, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256 =>
+            TDot.Signed(Vector256.LoadUnsafe(ref block, 2).AsSByte(), qa, correction);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction)
+        {
+            // [b 0-15, b 16-31, b+1 0-15, b+1 16-31] to the paired order [b 0-15, b+1 0-15, b 16-31, b+1 16-31].
+            var blocks = Vector512.Create(Vector256.LoadUnsafe(ref b0, 2), Vector256.LoadUnsafe(ref b1, 2)).AsInt32();
+            var w = Avx512F.Shuffle4x128(blocks, blocks, 0b11_01_10_00).AsSByte();
+            var negative = Vector512.LessThan(w, Vector512<sbyte>.Zero);
+            var signedQa = (qa ^ negative) - negative; // -qa where w < 0 (|qa| <= 127, so no overflow)
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(w), signedQa), Vector512.Create((short)1));
+        }
+    }
+}
