@@ -34,10 +34,19 @@ public sealed partial class Tape
     /// <summary>
     /// QLoRA's layer: <see cref="LoraLinear"/> over a frozen quantised W (<see cref="IBackend.LoraLinearQuantized"/>).
     /// Backward is LoraLinear's, with dY W taken against W dequantised for that one product and freed; a bias that
-    /// trains (BitFit on top) gets dY summed over rows.
+    /// trains (BitFit on top) gets dY summed over rows. Decoding on an inference tape takes the base product as
+    /// <see cref="QuantizedLinear"/> does (integer dots, <see cref="IntegerDotRows"/>) and adds s (x Aᵀ) Bᵀ to it.
     /// </summary>
     public Variable QuantizedLoraLinear(Variable x, QuantizedWeight weight, Variable? bias, Variable loraA, Variable loraB, float scale)
     {
+        if (IntegerDotWeight(x, weight) is { } blocks)
+        {
+            var y = Backend.MatMulIntegerDot(x.Data, blocks, bias?.Data);
+            using var xa = Backend.MatMul(x.Data.Reshape(-1, x.Shape.Last), loraA.Data, transposeB: true);   // [rows, r]
+            using var low = Backend.MatMul(xa, loraB.Data, transposeB: true);                                // [rows, out]
+            Backend.AddInPlace(y, low.Reshape(y.Shape.ToArray()), scale);
+            return Record(y, null, x, loraA, loraB);
+        }
         var output = Backend.LoraLinearQuantized(x.Data, weight, bias?.Data, loraA.Data, loraB.Data, scale);
         return Record(output, dY => LoraBackward(x, bias, loraA, loraB, scale, dY, dY2 => DequantizedProduct(dY2, weight)),
             bias is null ? [x, loraA, loraB] : [x, loraA, loraB, bias]);

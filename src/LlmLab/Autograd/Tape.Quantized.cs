@@ -1,16 +1,27 @@
 using LlmLab.Backends;
+using LlmLab.Tensors;
 
 namespace LlmLab.Autograd;
 
 public sealed partial class Tape
 {
     /// <summary>
-    /// y = x Wᵀ + bias with W quantised (<see cref="IBackend.MatMulQuantized"/>). The rounded weight is frozen: in
-    /// training (QLoRA) gradients flow through it to x (dx = dY W, W dequantised for that product only) and to a bias
-    /// that trains, never to W.
+    /// Up to this many rows of x (decoding: a token per sequence), an inference product with a Q8_0/Q4_0 weight
+    /// quantises x to Q8_0 too and sums integer dot products (<see cref="IBackend.MatMulIntegerDot"/>), as ggml
+    /// decodes; more rows (prefill, evaluation) and training keep x in f32.
+    /// </summary>
+    public const int IntegerDotRows = 4;
+
+    /// <summary>
+    /// y = x Wᵀ + bias with W quantised (<see cref="IBackend.MatMulQuantized"/>, or on an inference tape up to
+    /// <see cref="IntegerDotRows"/> rows with a block weight <see cref="IBackend.MatMulIntegerDot"/>). The rounded
+    /// weight is frozen: in training (QLoRA) gradients flow through it to x (dx = dY W, W dequantised for that
+    /// product only) and to a bias that trains, never to W.
     /// </summary>
     public Variable QuantizedLinear(Variable x, QuantizedWeight weight, Variable? bias)
     {
+        if (IntegerDotWeight(x, weight) is { } blocks)
+            return Record(Backend.MatMulIntegerDot(x.Data, blocks, bias?.Data), null, bias is null ? [x] : [x, bias]);
         var output = Backend.MatMulQuantized(x.Data, weight, bias?.Data);
         return Record(output, dY =>
         {
@@ -19,4 +30,8 @@ public sealed partial class Tape
             if (x.RequiresGrad) Accumulate(x, DequantizedProduct(dY2, weight).Reshape(x.Shape.ToArray()));
         }, bias is null ? [x] : [x, bias]);
     }
+
+    /// <summary>The block weight when x Wᵀ takes integer dots here (see <see cref="IntegerDotRows"/>), else null.</summary>
+    private Tensor? IntegerDotWeight(Variable x, QuantizedWeight weight) =>
+        !RecordsGradients && weight.Blocks is { } blocks && x.Data.Shape.Rows <= IntegerDotRows ? blocks : null;
 }

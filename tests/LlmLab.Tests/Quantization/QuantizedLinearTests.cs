@@ -97,6 +97,41 @@ public class QuantizedLinearTests
         AssertClose.BitIdentical(f32, Forward(linear, x, 3, 5, inFeatures), "back in f32");
     }
 
+    /// <summary>
+    /// Decoding (up to <see cref="Tape.IntegerDotRows"/> rows on an inference tape) with a Q8_0/Q4_0 weight takes
+    /// MatMulIntegerDot, ggml's integer dots over Q8_0 activations; more rows, and any training tape, take the
+    /// dequantising MatMulQuantized.
+    /// </summary>
+    [Theory]
+    [InlineData(WeightFormat.Q8_0)]
+    [InlineData(WeightFormat.Q4_0)]
+    public void Decode_rows_take_integer_dots_and_longer_inputs_or_training_dequantise(WeightFormat format)
+    {
+        const int inFeatures = 64, outFeatures = 24;
+        var linear = new Linear(Cpu, inFeatures, outFeatures, bias: true, new RandomStream(7, "w"), std: 0.5f);
+        linear.Quantize(format);
+        var weight = linear.QuantizedWeight!;
+        foreach (int rows in new[] { 1, Tape.IntegerDotRows, Tape.IntegerDotRows + 1 })
+        {
+            float[] x = TestData.Normal(rows, rows * inFeatures);
+            using var input = Tensor.From(Cpu, x, 1, rows, inFeatures);
+            using var integer = Cpu.MatMulIntegerDot(input, weight.Blocks!, linear.Bias!.Data);
+            using var dequantised = Cpu.MatMulQuantized(input, weight, linear.Bias.Data);
+            float[] integerY = integer.ToArray<float>(), dequantisedY = dequantised.ToArray<float>();
+            Assert.Contains(integerY.Zip(dequantisedY), p => p.First != p.Second); // the two ops differ, so the checks tell them apart
+            AssertClose.BitIdentical(rows <= Tape.IntegerDotRows ? integerY : dequantisedY, Forward(linear, x, 1, rows, inFeatures), $"{rows} rows, inference");
+            using var tape = new Tape(Cpu);
+            AssertClose.BitIdentical(dequantisedY, linear.Forward(tape, tape.Constant(input)).Data.ToArray<float>(), $"{rows} rows, training tape");
+        }
+
+        // QLoRA decoding adds the adapter to the same integer-dot base: with B = 0 (PEFT's start) the base's values.
+        linear.AttachLora(4, alpha: 8, new RandomStream(5, "lora"));
+        float[] one = TestData.Normal(1, inFeatures);
+        using var row = Tensor.From(Cpu, one, 1, 1, inFeatures);
+        using var baseY = Cpu.MatMulIntegerDot(row, weight.Blocks!, linear.Bias!.Data);
+        Assert.Equal(baseY.ToArray<float>(), Forward(linear, one, 1, 1, inFeatures));
+    }
+
     [Theory, MemberData(nameof(Formats))]
     public void Quantised_gpt_computes_the_f32_gpt_with_dequantised_weights(WeightFormat format)
     {
