@@ -71,7 +71,8 @@ public class QuantizationBenchmarks
 
 /// <summary>
 /// A 4096 -> 4096 linear layer, decode (x [1, 4096]) and prefill (x [64, 4096]), with the weight in each quantised
-/// format, against the f32 MatMul (x W^T) and a plain single-threaded scalar loop that dequantises Q8_0 on the fly.
+/// format (dequantised on the fly, or with x quantised to Q8_0 and integer dots), against the f32 MatMul (x W^T) and
+/// a plain single-threaded scalar loop that dequantises Q8_0 on the fly.
 /// </summary>
 public class QuantizedMatMulBenchmarks
 {
@@ -151,6 +152,20 @@ public class QuantizedMatMulBenchmarks
     public void Q4_0()
     {
         using var y = _backend.MatMulQuantized(_x, _q4);
+        _backend.Synchronize();
+    }
+
+    [Benchmark]
+    public void Q8_0IntegerDot()
+    {
+        using var y = _backend.MatMulIntegerDot(_x, _q8);
+        _backend.Synchronize();
+    }
+
+    [Benchmark]
+    public void Q4_0IntegerDot()
+    {
+        using var y = _backend.MatMulIntegerDot(_x, _q4);
         _backend.Synchronize();
     }
 

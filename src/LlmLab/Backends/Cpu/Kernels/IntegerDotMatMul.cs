@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -33,59 +30,56 @@ internal static class IntegerDotMatMul
         where TFormat : struct, IWeightBlocks
     {
         if (!IntegerDotPaths.IsSupported(path)) throw new PlatformNotSupportedException($"the {path} integer-dot path needs instructions this machine lacks");
-        if (x.Paired != (path == IntegerDotPath.Avx512)) throw new ArgumentException($"activations laid out for another path than {path}");
-        int blocks = x.Blocks, padded = x.PaddedBlocks, rowBytes = blocks * TFormat.BlockBytes;
-        var weightScales = ArrayPool<float>.Shared.Rent(Math.Max(1, padded));
-        var factors = ArrayPool<float>.Shared.Rent(Math.Max(1, padded));
-        try
+        if (x.Path != path || x.Q4Weight != TFormat.IsQ4) throw new ArgumentException($"activations laid out for {x.Path}, not {path}, or for another weight format");
+        int blocks = x.Blocks, rowBytes = blocks * TFormat.BlockBytes;
+        for (int j = nStart; j < nEnd; j++)
         {
-            Array.Clear(weightScales, 0, padded);
-            for (int j = nStart; j < nEnd; j++)
+            ref byte w = ref MemoryMarshal.GetReference(weight.Slice(j * rowBytes, rowBytes));
+            for (int m = 0; m < x.Rows; m++)
             {
-                var w = weight.Slice(j * rowBytes, rowBytes);
-                for (int b = 0; b < blocks; b++)
-                    weightScales[b] = Fp16.ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(w[(b * TFormat.BlockBytes)..]));
-                ref byte wr = ref MemoryMarshal.GetReference(w);
-                for (int m = 0; m < x.Rows; m++)
+                ref byte qa = ref MemoryMarshal.GetReference(x.RowQuants(m));
+                ref int c = ref MemoryMarshal.GetReference(x.RowCorrections(m));
+                ref float da = ref MemoryMarshal.GetReference(x.RowScales(m));
+                float dot = path switch
                 {
-                    var d = factors.AsSpan(0, padded);
-                    TensorPrimitives.Multiply(weightScales.AsSpan(0, padded), x.RowScales(m), d);
-                    ref byte qa = ref MemoryMarshal.GetReference(x.RowQuants(m));
-                    ref int c = ref MemoryMarshal.GetReference(x.RowCorrections(m));
-                    ref float dr = ref MemoryMarshal.GetReference(d);
-                    float dot = path switch
-                    {
-                        IntegerDotPath.Avx512 => Dot512<TFormat>(ref wr, blocks, ref qa, ref c, ref dr),
-                        IntegerDotPath.AvxVnni => Dot256<TFormat, VnniDot>(ref wr, blocks, ref qa, ref c, ref dr),
-                        IntegerDotPath.Avx2 => Dot256<TFormat, MaddubsDot>(ref wr, blocks, ref qa, ref c, ref dr),
-                        _ => DotScalar<TFormat>(ref wr, blocks, ref qa, ref dr),
-                    };
-                    y[m * n + j] = bias.IsEmpty ? dot : dot + bias[j];
-                }
+                    IntegerDotPath.Avx512 => Dot512<TFormat>(ref w, blocks, ref qa, ref c, ref da),
+                    IntegerDotPath.AvxVnni => Dot256<TFormat, VnniDot>(ref w, blocks, ref qa, ref c, ref da),
+                    IntegerDotPath.Avx2 => Dot256<TFormat, MaddubsDot>(ref w, blocks, ref qa, ref c, ref da),
+                    _ => DotScalar<TFormat>(ref w, blocks, ref qa, ref da),
+                };
+                y[m * n + j] = bias.IsEmpty ? dot : dot + bias[j];
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(weightScales);
-            ArrayPool<float>.Shared.Return(factors);
         }
     }
 
+    /// <summary>d[b] = fp16(dw) * fp16(da): the weight block's scale read from its first two bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Factor(ref byte block, ref float da, int b) => Half(Unsafe.ReadUnaligned<ushort>(ref block)) * Unsafe.Add(ref da, b);
+
+    /// <summary>fp16 to float by table (ggml's way): one load, no branch, no call in the loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Half(ushort h) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(HalfTable), h);
+
+    /// <summary>Every fp16 value as a float (256 KiB; the few scales a model uses stay in cache).</summary>
+    private static readonly float[] HalfTable = [.. Enumerable.Range(0, 65536).Select(h => Fp16.ToSingle((ushort)h))];
+
     /// <summary>The definition, one lane at a time.</summary>
-    private static float DotScalar<TFormat>(ref byte w, int blocks, ref byte qa, ref float d) where TFormat : struct, IWeightBlocks
+    private static float DotScalar<TFormat>(ref byte w, int blocks, ref byte qa, ref float da) where TFormat : struct, IWeightBlocks
     {
         Span<float> acc = stackalloc float[16];
         acc.Clear();
         for (int b = 0; b < blocks; b++)
         {
-            ref byte quants = ref Unsafe.Add(ref w, b * TFormat.BlockBytes + 2);
+            ref byte block = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
+            ref byte quants = ref Unsafe.Add(ref block, 2);
             ref byte q = ref Unsafe.Add(ref qa, b * 32);
+            float d = Fp16.ToSingle(Unsafe.ReadUnaligned<ushort>(ref block)) * Unsafe.Add(ref da, b);
             int e = (b & 1) * 8;
             for (int p = 0; p < 8; p++)
             {
                 int s = 0;
                 for (int i = 4 * p; i < 4 * p + 4; i++) s += TFormat.Quant(ref quants, i) * (sbyte)Unsafe.Add(ref q, i);
-                acc[e + p] = MathF.FusedMultiplyAdd(s, Unsafe.Add(ref d, b), acc[e + p]);
+                acc[e + p] = MathF.FusedMultiplyAdd(s, d, acc[e + p]);
             }
         }
         float v0 = (acc[0] + acc[4]) + (acc[8] + acc[12]), v1 = (acc[1] + acc[5]) + (acc[9] + acc[13]);
@@ -94,46 +88,61 @@ internal static class IntegerDotMatMul
     }
 
     /// <summary>One block a step in 256-bit lanes p0..p7; even blocks into acc0, odd into acc1.</summary>
-    private static float Dot256<TFormat, TDot>(ref byte w, int blocks, ref byte qa, ref int c, ref float d)
+    private static float Dot256<TFormat, TDot>(ref byte w, int blocks, ref byte qa, ref int c, ref float da)
         where TFormat : struct, IWeightBlocks where TDot : struct, IDot256
     {
         Vector256<float> acc0 = default, acc1 = default;
         int b = 0;
         for (; b + 1 < blocks; b += 2)
         {
-            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref w, b, ref qa, ref c), Vector256.Create(Unsafe.Add(ref d, b)), acc0);
-            acc1 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref w, b + 1, ref qa, ref c), Vector256.Create(Unsafe.Add(ref d, b + 1)), acc1);
+            ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
+            ref byte b1 = ref Unsafe.Add(ref b0, TFormat.BlockBytes);
+            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b0, b, ref qa, ref c), Vector256.Create(Factor(ref b0, ref da, b)), acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b1, b + 1, ref qa, ref c), Vector256.Create(Factor(ref b1, ref da, b + 1)), acc1);
         }
         if (b < blocks)
-            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref w, b, ref qa, ref c), Vector256.Create(Unsafe.Add(ref d, b)), acc0);
+        {
+            ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
+            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b0, b, ref qa, ref c), Vector256.Create(Factor(ref b0, ref da, b)), acc0);
+        }
         return Finish((acc0.GetLower() + acc0.GetUpper()) + (acc1.GetLower() + acc1.GetUpper()));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Block256<TFormat, TDot>(ref byte w, int b, ref byte qa, ref int c)
+    private static Vector256<float> Block256<TFormat, TDot>(ref byte block, int b, ref byte qa, ref int c)
         where TFormat : struct, IWeightBlocks where TDot : struct, IDot256 =>
-        Vector256.ConvertToSingle(TFormat.Dot256<TDot>(ref Unsafe.Add(ref w, b * TFormat.BlockBytes),
+        Vector256.ConvertToSingle(TFormat.Dot256<TDot>(ref block,
             Vector256.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector256.LoadUnsafe(ref c, (nuint)(b * 8))));
 
     /// <summary>
-    /// Two blocks a step in 512-bit lanes [b p0-3, b+1 p0-3, b p4-7, b+1 p4-7] (the paired layout): lanes 0-3 and
-    /// 8-11 are acc[0, p], lanes 4-7 and 12-15 acc[1, p]. A last odd block pairs with the zero padding block
+    /// Two blocks a step in 512-bit lanes: against Q4_0 interleaved [b p0-3, b+1 p0-3, b p4-7, b+1 p4-7] (its
+    /// nibbles' order), against Q8_0 [b p0-7, b+1 p0-7]; b even, so b's lanes are acc[0, p] and b+1's acc[1, p], and
+    /// the final folds add them in the fixed order either way. A last odd block pairs with the zero padding block
     /// (factor 0, sums 0), whose fma leaves the accumulators as they are.
     /// </summary>
-    private static float Dot512<TFormat>(ref byte w, int blocks, ref byte qa, ref int c, ref float d) where TFormat : struct, IWeightBlocks
+    private static float Dot512<TFormat>(ref byte w, int blocks, ref byte qa, ref int c, ref float da) where TFormat : struct, IWeightBlocks
     {
-        var spread = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
+        var spread = TFormat.IsQ4 ? Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1) : Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
         Vector512<float> acc = default;
         for (int b = 0; b < blocks; b += 2)
         {
             ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
-            ref byte b1 = ref b + 1 < blocks ? ref Unsafe.Add(ref b0, TFormat.BlockBytes) : ref b0;
+            ref byte b1 = ref Unsafe.Add(ref b0, b + 1 < blocks ? TFormat.BlockBytes : 0); // the padding block pairs with b itself
             var s = TFormat.Dot512(ref b0, ref b1, Vector512.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector512.LoadUnsafe(ref c, (nuint)(b * 8)));
-            var pair = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref d, b)))).AsSingle();
+            // [dw[b], dw[b + 1]] * [da[b], da[b + 1]] (the padding block's da is 0): one multiply for both factors.
+            var dw = Vector128.CreateScalarUnsafe(Half(Unsafe.ReadUnaligned<ushort>(ref b0)))
+                .WithElement(1, b + 1 < blocks ? Half(Unsafe.ReadUnaligned<ushort>(ref b1)) : 0f);
+            var pair = dw * Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref da, b)))).AsSingle();
             acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(s), Avx512F.PermuteVar16x32(pair.ToVector256Unsafe().ToVector512Unsafe(), spread), acc);
         }
-        var u = acc.GetLower() + acc.GetUpper(); // [u[0, i], u[1, i]]
-        return Finish(u.GetLower() + u.GetUpper());
+        var low = acc.GetLower();
+        var high = acc.GetUpper();
+        if (TFormat.IsQ4)
+        {
+            var u = low + high; // [u[0, i], u[1, i]]
+            return Finish(u.GetLower() + u.GetUpper());
+        }
+        return Finish((low.GetLower() + low.GetUpper()) + (high.GetLower() + high.GetUpper()));
     }
 
     /// <summary>(v0 + v2) + (v1 + v3).</summary>
@@ -183,18 +192,20 @@ internal static class IntegerDotMatMul
     /// <summary>A weight format's side: its block size, one quant, and its blocks as the vector paths' operands.</summary>
     private interface IWeightBlocks
     {
+        static abstract bool IsQ4 { get; }
         static abstract int BlockBytes { get; }
         /// <summary>The signed value of quant i of a block whose quants start at <paramref name="quants"/>.</summary>
         static abstract int Quant(ref byte quants, int i);
         /// <summary>Lanes p0..p7 of the block at <paramref name="block"/> against 32 activation quants.</summary>
         static abstract Vector256<int> Dot256<TDot>(ref byte block, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256;
-        /// <summary>The paired 512-bit lanes of blocks <paramref name="b0"/> and <paramref name="b1"/>.</summary>
+        /// <summary>The 512-bit lanes of blocks <paramref name="b0"/> and <paramref name="b1"/> (see Dot512).</summary>
         static abstract Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction);
     }
 
     /// <summary>Q4_0: nibbles 0..15 as the unsigned operand; the correction -8 Σ qa makes them q - 8.</summary>
     private readonly struct Q4Blocks : IWeightBlocks
     {
+        public static bool IsQ4 => true;
         public static int BlockBytes => Q4_0.BlockBytes;
 
         public static int Quant(ref byte quants, int i) => (i < 16 ? Unsafe.Add(ref quants, i) & 15 : Unsafe.Add(ref quants, i - 16) >> 4) - 8;
@@ -211,8 +222,8 @@ internal static class IntegerDotMatMul
         public static Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction)
         {
             var packed = Vector256.Create(Vector128.LoadUnsafe(ref b0, 2), Vector128.LoadUnsafe(ref b1, 2));
-            var low = Vector256.Create((byte)0x0F);
-            var nibbles = Vector512.Create(packed & low, Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low);
+            var both = Avx512F.InsertVector256(packed.ToVector512Unsafe(), Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte(), 1);
+            var nibbles = both & Vector512.Create((byte)0x0F);
             return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(nibbles, qa), Vector512.Create((short)1)) + correction;
         }
     }
@@ -220,6 +231,7 @@ internal static class IntegerDotMatMul
     /// <summary>Q8_0: signed bytes.</summary>
     private readonly struct Q8Blocks : IWeightBlocks
     {
+        public static bool IsQ4 => false;
         public static int BlockBytes => Q8_0.BlockBytes;
 
         public static int Quant(ref byte quants, int i) => (sbyte)Unsafe.Add(ref quants, i);
@@ -231,11 +243,8 @@ internal static class IntegerDotMatMul
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction)
         {
-            // [b 0-15, b 16-31, b+1 0-15, b+1 16-31] to the paired order [b 0-15, b+1 0-15, b 16-31, b+1 16-31].
-            var blocks = Vector512.Create(Vector256.LoadUnsafe(ref b0, 2), Vector256.LoadUnsafe(ref b1, 2)).AsInt32();
-            var w = Avx512F.Shuffle4x128(blocks, blocks, 0b11_01_10_00).AsSByte();
-            var negative = Vector512.LessThan(w, Vector512<sbyte>.Zero);
-            var signedQa = (qa ^ negative) - negative; // -qa where w < 0 (|qa| <= 127, so no overflow)
+            var w = Avx512F.InsertVector256(Vector256.LoadUnsafe(ref b0, 2).ToVector512Unsafe(), Vector256.LoadUnsafe(ref b1, 2), 1).AsSByte();
+            var signedQa = Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), -qa, qa); // |qa| <= 127: no overflow
             return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(w), signedQa), Vector512.Create((short)1));
         }
     }
