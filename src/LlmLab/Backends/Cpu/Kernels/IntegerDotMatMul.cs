@@ -32,6 +32,7 @@ internal static class IntegerDotMatMul
         if (!IntegerDotPaths.IsSupported(path)) throw new PlatformNotSupportedException($"the {path} integer-dot path needs instructions this machine lacks");
         if (x.Path != path || x.Q4Weight != TFormat.IsQ4) throw new ArgumentException($"activations laid out for {x.Path}, not {path}, or for another weight format");
         int blocks = x.Blocks, rowBytes = blocks * TFormat.BlockBytes;
+        ref float table = ref MemoryMarshal.GetArrayDataReference(HalfTable);
         for (int j = nStart; j < nEnd; j++)
         {
             ref byte w = ref MemoryMarshal.GetReference(weight.Slice(j * rowBytes, rowBytes));
@@ -42,9 +43,9 @@ internal static class IntegerDotMatMul
                 ref float da = ref MemoryMarshal.GetReference(x.RowScales(m));
                 float dot = path switch
                 {
-                    IntegerDotPath.Avx512 => Dot512<TFormat>(ref w, blocks, ref qa, ref c, ref da),
-                    IntegerDotPath.AvxVnni => Dot256<TFormat, VnniDot>(ref w, blocks, ref qa, ref c, ref da),
-                    IntegerDotPath.Avx2 => Dot256<TFormat, MaddubsDot>(ref w, blocks, ref qa, ref c, ref da),
+                    IntegerDotPath.Avx512 => Dot512<TFormat>(ref table, ref w, blocks, ref qa, ref c, ref da),
+                    IntegerDotPath.AvxVnni => Dot256<TFormat, VnniDot>(ref table, ref w, blocks, ref qa, ref c, ref da),
+                    IntegerDotPath.Avx2 => Dot256<TFormat, MaddubsDot>(ref table, ref w, blocks, ref qa, ref c, ref da),
                     _ => DotScalar<TFormat>(ref w, blocks, ref qa, ref da),
                 };
                 y[m * n + j] = bias.IsEmpty ? dot : dot + bias[j];
@@ -54,11 +55,15 @@ internal static class IntegerDotMatMul
 
     /// <summary>d[b] = fp16(dw) * fp16(da): the weight block's scale read from its first two bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Factor(ref byte block, ref float da, int b) => Half(Unsafe.ReadUnaligned<ushort>(ref block)) * Unsafe.Add(ref da, b);
+    private static float Factor(ref float table, ref byte block, ref float da, int b) => Half(ref table, Unsafe.ReadUnaligned<ushort>(ref block)) * Unsafe.Add(ref da, b);
 
-    /// <summary>fp16 to float by table (ggml's way): one load, no branch, no call in the loop.</summary>
+    /// <summary>
+    /// fp16 to float by table (ggml's way): one load, no branch. The kernels take the table as a ref fetched before
+    /// their loops: a static field read inside one may carry a class-initialisation call, around which the JIT keeps
+    /// the vector accumulators on the stack (twice to four times slower).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Half(ushort h) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(HalfTable), h);
+    private static float Half(ref float table, ushort h) => Unsafe.Add(ref table, h);
 
     /// <summary>Every fp16 value as a float (256 KiB; the few scales a model uses stay in cache).</summary>
     private static readonly float[] HalfTable = [.. Enumerable.Range(0, 65536).Select(h => Fp16.ToSingle((ushort)h))];
@@ -88,7 +93,7 @@ internal static class IntegerDotMatMul
     }
 
     /// <summary>One block a step in 256-bit lanes p0..p7; even blocks into acc0, odd into acc1.</summary>
-    private static float Dot256<TFormat, TDot>(ref byte w, int blocks, ref byte qa, ref int c, ref float da)
+    private static float Dot256<TFormat, TDot>(ref float table, ref byte w, int blocks, ref byte qa, ref int c, ref float da)
         where TFormat : struct, IWeightBlocks where TDot : struct, IDot256
     {
         Vector256<float> acc0 = default, acc1 = default;
@@ -97,13 +102,13 @@ internal static class IntegerDotMatMul
         {
             ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
             ref byte b1 = ref Unsafe.Add(ref b0, TFormat.BlockBytes);
-            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b0, b, ref qa, ref c), Vector256.Create(Factor(ref b0, ref da, b)), acc0);
-            acc1 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b1, b + 1, ref qa, ref c), Vector256.Create(Factor(ref b1, ref da, b + 1)), acc1);
+            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b0, b, ref qa, ref c), Vector256.Create(Factor(ref table, ref b0, ref da, b)), acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b1, b + 1, ref qa, ref c), Vector256.Create(Factor(ref table, ref b1, ref da, b + 1)), acc1);
         }
         if (b < blocks)
         {
             ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
-            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b0, b, ref qa, ref c), Vector256.Create(Factor(ref b0, ref da, b)), acc0);
+            acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b0, b, ref qa, ref c), Vector256.Create(Factor(ref table, ref b0, ref da, b)), acc0);
         }
         return Finish((acc0.GetLower() + acc0.GetUpper()) + (acc1.GetLower() + acc1.GetUpper()));
     }
@@ -120,20 +125,22 @@ internal static class IntegerDotMatMul
     /// the final folds add them in the fixed order either way. A last odd block pairs with the zero padding block
     /// (factor 0, sums 0), whose fma leaves the accumulators as they are.
     /// </summary>
-    private static float Dot512<TFormat>(ref byte w, int blocks, ref byte qa, ref int c, ref float da) where TFormat : struct, IWeightBlocks
+    private static float Dot512<TFormat>(ref float table, ref byte w, int blocks, ref byte qa, ref int c, ref float da) where TFormat : struct, IWeightBlocks
     {
         var spread = TFormat.IsQ4 ? Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1) : Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
         Vector512<float> acc = default;
-        for (int b = 0; b < blocks; b += 2)
+        int b = 0;
+        for (; b + 1 < blocks; b += 2)
         {
             ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
-            ref byte b1 = ref Unsafe.Add(ref b0, b + 1 < blocks ? TFormat.BlockBytes : 0); // the padding block pairs with b itself
-            var s = TFormat.Dot512(ref b0, ref b1, Vector512.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector512.LoadUnsafe(ref c, (nuint)(b * 8)));
-            // [dw[b], dw[b + 1]] * [da[b], da[b + 1]] (the padding block's da is 0): one multiply for both factors.
-            var dw = Vector128.CreateScalarUnsafe(Half(Unsafe.ReadUnaligned<ushort>(ref b0)))
-                .WithElement(1, b + 1 < blocks ? Half(Unsafe.ReadUnaligned<ushort>(ref b1)) : 0f);
-            var pair = dw * Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref da, b)))).AsSingle();
-            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(s), Avx512F.PermuteVar16x32(pair.ToVector256Unsafe().ToVector512Unsafe(), spread), acc);
+            ref byte b1 = ref Unsafe.Add(ref b0, TFormat.BlockBytes);
+            acc = Pair512<TFormat>(ref table, ref b0, ref b1, ref qa, ref c, ref da, b, spread, acc, Half(ref table, Unsafe.ReadUnaligned<ushort>(ref b1)));
+        }
+        if (b < blocks)
+        {
+            // The padding block pairs with b itself: its quants, sums and factor are 0.
+            ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
+            acc = Pair512<TFormat>(ref table, ref b0, ref b0, ref qa, ref c, ref da, b, spread, acc, 0f);
         }
         var low = acc.GetLower();
         var high = acc.GetUpper();
@@ -143,6 +150,18 @@ internal static class IntegerDotMatMul
             return Finish(u.GetLower() + u.GetUpper());
         }
         return Finish((low.GetLower() + low.GetUpper()) + (high.GetLower() + high.GetUpper()));
+    }
+
+    /// <summary>acc + the lanes of blocks b (at b0) and b + 1 (at b1, weight scale dw1) times their factors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Pair512<TFormat>(ref float table, ref byte b0, ref byte b1, ref byte qa, ref int c, ref float da, int b,
+        Vector512<int> spread, Vector512<float> acc, float dw1) where TFormat : struct, IWeightBlocks
+    {
+        var s = TFormat.Dot512(ref b0, ref b1, Vector512.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector512.LoadUnsafe(ref c, (nuint)(b * 8)));
+        // [dw[b], dw[b + 1]] * [da[b], da[b + 1]]: one multiply for both factors.
+        var dw = Vector128.CreateScalarUnsafe(Half(ref table, Unsafe.ReadUnaligned<ushort>(ref b0))).WithElement(1, dw1);
+        var pair = dw * Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref da, b)))).AsSingle();
+        return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(s), Avx512F.PermuteVar16x32(pair.ToVector256Unsafe().ToVector512Unsafe(), spread), acc);
     }
 
     /// <summary>(v0 + v2) + (v1 + v3).</summary>
