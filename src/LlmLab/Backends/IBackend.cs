@@ -121,8 +121,9 @@ public interface IBackend : IDisposable
     /// <summary>
     /// x [..., K] times a Q8_0/Q4_0 weight [N, K] transposed as ggml computes it: each row of x is quantised to Q8_0
     /// per block of 32 (the bits of <see cref="QuantizeBlocks"/>), each block's integer dot product with the weight's
-    /// quants is exact, and the blocks combine in one fixed float order (docs/kernels.md), so every backend, vector
-    /// width and thread count gives the same bits. For inference: x's rounding has no gradient.
+    /// quants is exact, and the blocks combine in one fixed float order (docs/kernels.md), so the cpu backend gives
+    /// the same bits at every vector width and thread count (ILGPU, without fma, within tolerance). For inference:
+    /// x's rounding has no gradient.
     /// </summary>
     Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null);
     /// <summary>
