@@ -86,6 +86,48 @@ public class MatMulTests
     }
 
     [Fact]
+    public void Cpu_decode_rows_give_the_bits_they_have_in_a_taller_product()
+    {
+        // Up to 4 rows against a weight stored [N, K] take Gemv (no packing); 13 rows take the blocked Gemm.
+        var cpu = TestBackends.CpuWithThreads(2);
+        const int Tall = 13;
+        int seed = 500;
+        foreach (var (n, k) in new[] { (1, 1), (15, 7), (16, 8), (17, 13), (33, 300), (1000, 768), (50, 2049) })
+            foreach (bool tb in new[] { true, false })
+                for (int m = 1; m <= 4; m++)
+                {
+                    var a = TestData.Normal(seed++, (long)Tall * k);
+                    var b = TestData.Normal(seed++, (long)k * n);
+                    var bias = TestData.Normal(seed++, n);
+                    var tall = Run(cpu, a, b, bias, Tall, n, k, tb);
+                    var few = Run(cpu, a[..(m * k)], b, bias, m, n, k, tb);
+                    AssertClose.BitIdentical(tall[..(m * n)], few, $"{m} rows of [{n}, {k}] tb={tb}");
+                }
+    }
+
+    [Fact]
+    public void Cpu_decode_rows_against_per_batch_weights_give_each_batch_its_own_bits()
+    {
+        var cpu = TestBackends.CpuWithThreads(2);
+        const int Batch = 3, M = 2, N = 40, K = 37, Tall = 13;
+        var a = TestData.Normal(1, Batch * M * K);
+        var b = TestData.Normal(2, Batch * N * K);
+        using var ta = Tensor.From(cpu, a, Batch, M, K);
+        using var tb = Tensor.From(cpu, b, Batch, N, K);
+        using var batched = cpu.MatMul(ta, tb, transposeB: true);
+        var c = batched.ToArray<float>();
+        var zeros = new float[N];
+        for (int i = 0; i < Batch; i++)
+        {
+            // Batch i's rows on top of a 13-row A, so that the blocked Gemm computes them.
+            var tall = new float[Tall * K];
+            Array.Copy(a, i * M * K, tall, 0, M * K);
+            var expected = Run(cpu, tall, b[(i * N * K)..((i + 1) * N * K)], zeros, Tall, N, K, tb: true);
+            AssertClose.BitIdentical(expected[..(M * N)], c[(i * M * N)..((i + 1) * M * N)], $"batch {i}");
+        }
+    }
+
+    [Fact]
     public void Cpu_vector256_and_vector512_kernels_give_the_same_bits()
     {
         var wide = new CpuBackend(2);

@@ -25,6 +25,11 @@ internal static unsafe class Gemm
     public static void Run(CpuParallel parallel, GemmProblem problem, bool vector256 = false)
     {
         if (problem.Batch == 0 || problem.M == 0 || problem.N == 0) return;
+        if (Gemv.Fits(problem))
+        {
+            Gemv.Run(parallel, problem);
+            return;
+        }
         // Tiles run vectors along N: a C narrower than a vector is computed as C^T = B^T A^T (the same bits).
         if (problem.N < 16 && problem.M > problem.N) problem = problem.Transposed();
         if (!vector256 && Vector512.IsHardwareAccelerated) Run<GemmKernel512>(parallel, problem);
