@@ -81,39 +81,6 @@ internal static unsafe class GemmPacking
             r6 = Avx.LoadVector256(src + 6 * srcStride);
             r7 = Avx.LoadVector256(src + 7 * srcStride);
         }
-        Transpose(r0, r1, r2, r3, r4, r5, r6, r7, out var v0, out var v1, out var v2, out var v3, out var v4, out var v5, out var v6, out var v7);
-        if (rows == 8)
-        {
-            Avx.Store(dst, v0);
-            Avx.Store(dst + dstStride, v1);
-            Avx.Store(dst + 2 * dstStride, v2);
-            Avx.Store(dst + 3 * dstStride, v3);
-            Avx.Store(dst + 4 * dstStride, v4);
-            Avx.Store(dst + 5 * dstStride, v5);
-            Avx.Store(dst + 6 * dstStride, v6);
-            Avx.Store(dst + 7 * dstStride, v7);
-        }
-        else
-        {
-            // Rows 4-7 are zero: only each column's first four values are written.
-            v0.GetLower().Store(dst);
-            v1.GetLower().Store(dst + dstStride);
-            v2.GetLower().Store(dst + 2 * dstStride);
-            v3.GetLower().Store(dst + 3 * dstStride);
-            v4.GetLower().Store(dst + 4 * dstStride);
-            v5.GetLower().Store(dst + 5 * dstStride);
-            v6.GetLower().Store(dst + 6 * dstStride);
-            v7.GetLower().Store(dst + 7 * dstStride);
-        }
-    }
-
-    /// <summary>An 8 x 8 block in registers, rows r0..r7, transposed: vk's lane r is rr's lane k.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Transpose(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
-        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
-        out Vector256<float> v0, out Vector256<float> v1, out Vector256<float> v2, out Vector256<float> v3,
-        out Vector256<float> v4, out Vector256<float> v5, out Vector256<float> v6, out Vector256<float> v7)
-    {
         // Interleave pairs of rows, then pairs of pairs: s0 holds column 0 of rows 0-3 and column 4 of rows 0-3, ...
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
@@ -123,9 +90,27 @@ internal static unsafe class GemmPacking
         var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
         var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
         var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
-        v0 = Avx.Permute2x128(s0, s4, 0x20); v1 = Avx.Permute2x128(s1, s5, 0x20);
-        v2 = Avx.Permute2x128(s2, s6, 0x20); v3 = Avx.Permute2x128(s3, s7, 0x20);
-        v4 = Avx.Permute2x128(s0, s4, 0x31); v5 = Avx.Permute2x128(s1, s5, 0x31);
-        v6 = Avx.Permute2x128(s2, s6, 0x31); v7 = Avx.Permute2x128(s3, s7, 0x31);
+        if (rows == 8)
+        {
+            Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+            Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+            Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+            Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+            Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+            Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+            Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+            Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
+        }
+        else
+        {
+            s0.GetLower().Store(dst);
+            s1.GetLower().Store(dst + dstStride);
+            s2.GetLower().Store(dst + 2 * dstStride);
+            s3.GetLower().Store(dst + 3 * dstStride);
+            s0.GetUpper().Store(dst + 4 * dstStride);
+            s1.GetUpper().Store(dst + 5 * dstStride);
+            s2.GetUpper().Store(dst + 6 * dstStride);
+            s3.GetUpper().Store(dst + 7 * dstStride);
+        }
     }
 }
