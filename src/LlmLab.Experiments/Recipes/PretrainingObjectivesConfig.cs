@@ -18,7 +18,7 @@ public sealed record PretrainingObjectivesConfig
     [Param(Description = "model width of every family", Min = 8, Max = 4096)] public int Width { get; init; } = 128;
     [Param(Description = "attention heads (the width must divide by them)", Min = 1, Max = 64)] public int Heads { get; init; } = 4;
     [Param(Description = "windows per pre-training step", Min = 1, Max = 4096)] public int BatchSize { get; init; } = 16;
-    [Param(Description = "the GPT's pre-training steps: the compute budget every family spends", Min = 1, Max = 10_000_000)] public int Steps { get; init; } = 1000;
+    [Param(Description = "the GPT's pre-training steps: the compute budget every family spends", Min = 1, Max = 10_000_000)] public int Steps { get; init; } = 2500;
     [Param(Description = "share of the BERT's tokens chosen for masked LM (BERT's 0.15; Wettig et al. 2023 found 0.4 better)", Min = 0.01, Max = 1)] public double MaskProbability { get; init; } = 0.15;
     [Param(Description = "share of the T5's tokens hidden in spans (T5's 0.15)", Min = 0.01, Max = 0.9)] public double NoiseDensity { get; init; } = 0.15;
     [Param(Description = "mean length of the T5's hidden spans (T5's 3)", Min = 1, Max = 100)] public double MeanSpanLength { get; init; } = 3;
