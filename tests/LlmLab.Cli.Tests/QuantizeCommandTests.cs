@@ -129,6 +129,42 @@ public class QuantizeCommandTests
     }
 
     [Fact]
+    public void Token_embedding_quantises_the_tied_head_and_reports_the_bytes_it_saves()
+    {
+        using var temp = new TempFolder();
+        string output = Path.Combine(temp.Path, "int8-wte");
+        var r = CliResult.Run("quantize", "--model", Gpt2, "--format", "int8", "--token-embedding", "--output", output).Succeeds();
+        // wte [512, 48]: 96 KiB in f32, 24 KiB of int8 values and 2 KiB of row scales.
+        Assert.Contains("token embedding wte, the tied LM head [512, 48]: 96.0 KiB -> 26.0 KiB in int8, 70.0 KiB saved", r.Out);
+        var config = HfConfig.Read(Path.Combine(output, "config.json"));
+        Assert.Equal(["wte"], config["quantization_config"]!["quantized_embeddings"]!.AsArray().Select(n => n!.GetValue<string>()));
+
+        using var backend = Backend.Create("cpu");
+        var inMemory = HfCheckpoint.Load(backend, Gpt2);
+        QuantizedCheckpoint.Quantize(inMemory, WeightFormat.Int8, tokenEmbedding: true);
+        using var expected = Safetensors.Open(ModelFixtures.Expected("gpt2-tiny"));
+        using var ids = Tensor.From(backend, expected.ReadInt64("input_ids"), 2, 24);
+        using var tape = new Tape(backend, recordGradients: false);
+        float[] logits = inMemory.Forward(tape, new ModelInputs(ids)).Data.ToArray<float>();
+        Assert.Equal(logits, Forward(temp, output));
+        double difference = ModelFixtures.MaxAbsDifference(ModelFixtures.ReadLogits(ModelFixtures.Expected("gpt2-tiny")), logits);
+        Assert.True(difference is > 1e-5 and <= 1e-2, $"int8 with its head: max |logits - f32| = {difference:E3}");
+
+        r = CliResult.Run("quantize", "--model", ModelFixtures.Folder("llama-tiny"), "--format", "int8", "--token-embedding", "--output", Path.Combine(temp.Path, "llama")).Succeeds();
+        Assert.Contains("token embedding wte [512, 48]: ", r.Out);
+    }
+
+    [Fact]
+    public void Token_embedding_in_a_block_format_needs_a_width_of_whole_blocks()
+    {
+        using var temp = new TempFolder();
+        string output = Path.Combine(temp.Path, "q4");
+        CliResult.Run("quantize", "--model", Gpt2, "--format", "q4_0", "--token-embedding", "--output", output)
+            .AssertUserError("q4_0 stores blocks of 32 values, but the token embedding 'wte' has rows of 48 (use int8, or a width that is a multiple of 32)");
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void Generate_runs_on_a_quantised_folder_and_int8_keeps_the_greedy_tokens()
     {
         using var temp = new TempFolder();

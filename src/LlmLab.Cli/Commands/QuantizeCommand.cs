@@ -6,9 +6,10 @@ using LlmLab.Nn;
 namespace LlmLab.Cli.Commands;
 
 /// <summary>
-/// <c>llmlab quantize</c>: every linear layer of a model folder in int8, Q8_0 or Q4_0, saved as a folder that
-/// forward and generate load without quantising again (<see cref="QuantizedCheckpoint"/>). Reports which layers were
-/// quantised, which stayed f32 and the sizes before and after.
+/// <c>llmlab quantize</c>: every linear layer of a model folder in int8, Q8_0 or Q4_0 (with --token-embedding the
+/// token embedding and a head tied to it too), saved as a folder that forward and generate load without quantising
+/// again (<see cref="QuantizedCheckpoint"/>). Reports which layers were quantised, which stayed f32, the bytes the
+/// embedding saves and the sizes before and after.
 /// </summary>
 public sealed class QuantizeCommand : ICommand
 {
@@ -21,25 +22,29 @@ public sealed class QuantizeCommand : ICommand
     public string Summary => "quantise a model folder's linear layers (int8, q8_0, q4_0) into a folder forward/generate load";
 
     public string Usage => $$"""
-        usage: llmlab quantize --model DIR --format int8|q8_0|q4_0 --output DIR [--backend NAME]
+        usage: llmlab quantize --model DIR --format int8|q8_0|q4_0 --output DIR [--token-embedding] [--backend NAME]
 
           --model DIR           a Hugging Face model folder
           --format F            int8: one absmax scale per output row (LLM.int8's vector-wise scheme);
                                 q8_0, q4_0: ggml's blocks of 32 inputs with an fp16 scale each
           --output DIR          the quantised folder (created; must not be --model)
+          --token-embedding     quantise the token embedding too (GPT-2's wte, Llama's embed_tokens), and so the
+                                LM head when it is tied to it, as ggml's GPT-2 example does; q8_0 and q4_0 need
+                                the model's width to be a multiple of 32
         {{BackendOption.Help}}
 
-        Every linear layer is quantised; embeddings (and a head tied to them), norms and biases stay f32. q8_0 and
-        q4_0 need a layer's input width to be a multiple of 32: other layers stay f32 and are listed. The output
-        holds config.json with "quantization_config": {"quant_method": "llmlab", ...} and model.safetensors under
-        LlmLab's parameter names (quantised weights raw); transformers cannot read it, llmlab forward and generate can.
+        Every linear layer is quantised; the token embedding (and a head tied to it) only with --token-embedding;
+        other embeddings, norms and biases stay f32. q8_0 and q4_0 need a layer's input width to be a multiple of
+        32: other layers stay f32 and are listed. The output holds config.json with "quantization_config":
+        {"quant_method": "llmlab", ...} and model.safetensors under LlmLab's parameter names (quantised weights
+        raw); transformers cannot read it, llmlab forward and generate can.
 
         """;
 
     public int Run(IReadOnlyList<string> args, CliContext context)
     {
         var options = new OptionParser()
-            .Single(ModelFolder.ModelOption).Single("--format").Single("--output").Single(BackendOption.Name)
+            .Single(ModelFolder.ModelOption).Single("--format").Single("--output").Flag("--token-embedding").Single(BackendOption.Name)
             .Parse(args);
         string folder = ModelFolder.Required(options);
         string formatName = options.Value("--format") ?? throw CliException.Usage("no --format given: int8, q8_0 or q4_0");
@@ -49,8 +54,9 @@ public sealed class QuantizeCommand : ICommand
 
         using var backend = BackendOption.Create(options.Value(BackendOption.Name));
         var model = ModelFolder.Load(backend, folder);
+        bool tokenEmbedding = options.Has("--token-embedding");
         long before = QuantizedCheckpoint.StoredBytes(model.Module);
-        var layers = UserErrors.Run(() => QuantizedCheckpoint.Quantize(model, format));
+        var layers = UserErrors.Run(() => QuantizedCheckpoint.Quantize(model, format, tokenEmbedding));
         if (layers.Quantized.Count == 0)
             throw new CliException($"no linear layer of {model.Architecture} has an input width that is a multiple of 32, so {format.Name()} would quantise nothing; use int8");
         long after = QuantizedCheckpoint.StoredBytes(model.Module);
@@ -66,6 +72,13 @@ public sealed class QuantizeCommand : ICommand
         o.WriteLine($"{model.Architecture} ({model.ModelType}): {layers.Quantized.Count} of {total} linear layers quantised to {format.Name()}");
         if (layers.KeptF32.Count > 0)
             o.WriteLine($"kept in f32 (input width not a multiple of 32): {string.Join(", ", layers.KeptF32)}");
+        if (tokenEmbedding)
+        {
+            var table = model.TokenEmbedding;
+            long f32 = table.Weight.Shape.ElementCount * sizeof(float);
+            string head = model.TiedHead ? ", the tied LM head" : "";
+            o.WriteLine($"token embedding {layers.Embeddings[0]}{head} [{table.Weight.Shape[0]}, {table.Weight.Shape[1]}]: {Size(f32)} -> {Size(table.WeightByteLength)} in {format.Name()}, {Size(f32 - table.WeightByteLength)} saved");
+        }
         o.WriteLine($"parameters: {Size(before)} in f32 -> {Size(after)} ({Ratio(after, before)})");
         long fileAfter = new FileInfo(Path.Combine(output, HfWeights.SingleFile)).Length;
         o.WriteLine($"{HfWeights.SingleFile}: {Size(SourceBytes(folder))} -> {Size(fileAfter)}");

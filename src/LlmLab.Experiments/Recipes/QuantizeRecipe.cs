@@ -40,7 +40,8 @@ public static class QuantizeRecipe
         {
             foreach (var format in (IEnumerable<WeightFormat>)[WeightFormat.F32, .. formats])
             {
-                var size = WeightQuantizer.Quantize(model.Model, format);
+                var embedding = config.QuantizeTokenEmbedding && format != WeightFormat.F32 ? model.Model.TokenEmbedding : null;
+                var size = WeightQuantizer.Quantize(model.Model, format, embedding);
                 var score = HeldOutScore.Measure(model, text, BatchSize, config.EvaluationBatches, context.Cancellation);
                 context.Log($"quantize: {format.Name()}: linear weights {size.LinearBytes:N0} bytes, perplexity {NumberFormat.Significant(score.Perplexity)} on {score.Tokens:N0} tokens");
                 results.Add(new QuantizationResult(size, score));
@@ -51,7 +52,7 @@ public static class QuantizeRecipe
         {
             WeightQuantizer.Quantize(model.Model, WeightFormat.F32);
         }
-        Report(model, results, context);
+        Report(model, results, config.QuantizeTokenEmbedding, context);
         return results;
     }
 
@@ -75,7 +76,7 @@ public static class QuantizeRecipe
         return formats;
     }
 
-    private static void Report(TinyGpt model, IReadOnlyList<QuantizationResult> results, ExperimentContext context)
+    private static void Report(TinyGpt model, IReadOnlyList<QuantizationResult> results, bool tokenEmbedding, ExperimentContext context)
     {
         var f32 = results[0];
         double Change(QuantizationResult r) => r.Score.Perplexity / f32.Score.Perplexity - 1;
@@ -89,23 +90,23 @@ public static class QuantizeRecipe
         var linears = WeightQuantizer.Linears(model.Model);
         var linearWeights = linears.Select(l => l.Name + ".weight").ToHashSet();
         var parameters = model.Model.NamedParameters().ToList();
-        long total = parameters.Sum(p => p.Parameter.Data.ElementCount);
-        long Count(Func<string, bool> which) => parameters.Where(p => which(p.Name)).Sum(p => p.Parameter.Data.ElementCount);
+        long total = parameters.Sum(p => p.Parameter.Shape.ElementCount);
+        long Count(Func<string, bool> which) => parameters.Where(p => which(p.Name)).Sum(p => p.Parameter.Shape.ElementCount);
         bool IsEmbedding(string name) => name is "wte.weight" or "wpe.weight";
         string formats = results.Count > 1 ? string.Join(", ", results.Skip(1).Select(r => r.Format.Name())) : "f32";
         bool head = linears.Any(l => l.Name == "lm_head");
         var rows = new List<IReadOnlyList<object?>>
         {
             new object?[] { $"linear weights ({linears.Count} layers: attention q/k/v/o, MLP{(head ? ", LM head" : "")})", Count(linearWeights.Contains), formats },
-            new object?[] { model.Model.Config.TiedEmbeddings ? "token embedding (also the tied LM head)" : "token embedding", Count(n => n == "wte.weight"), "f32" },
+            new object?[] { model.Model.Config.TiedEmbeddings ? "token embedding (also the tied LM head)" : "token embedding", Count(n => n == "wte.weight"), tokenEmbedding ? formats : "f32" },
         };
         if (model.Model.PositionEmbedding is not null) rows.Add(["position embedding", Count(n => n == "wpe.weight"), "f32"]);
         rows.Add(["norms and biases", Count(n => !linearWeights.Contains(n) && !IsEmbedding(n)), "f32"]);
-        long quantized = Count(linearWeights.Contains);
+        long quantized = Count(linearWeights.Contains) + (tokenEmbedding ? Count(n => n == "wte.weight") : 0);
         context.Table("quantize: what is quantised",
             ["tensors", "parameters", "stored as"],
             rows,
-            $"{NumberFormat.Percent((double)quantized / total)} of the {total:N0} parameters are linear weights and take the quantised format; the rest stay f32.");
+            $"{NumberFormat.Percent((double)quantized / total)} of the {total:N0} parameters are linear weights{(tokenEmbedding ? " or the token embedding" : "")} and take the quantised format; the rest stay f32.");
 
         foreach (var r in results) context.Summary($"{r.Format.Name()} perplexity", r.Score.Perplexity);
     }

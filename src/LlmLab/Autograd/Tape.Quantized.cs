@@ -31,6 +31,12 @@ public sealed partial class Tape
         }, bias is null ? [x] : [x, bias]);
     }
 
+    /// <summary>
+    /// Rows of a quantised embedding table picked by <paramref name="ids"/>, dequantised
+    /// (<see cref="IBackend.EmbeddingQuantized"/>). The table is frozen: it gets no gradient.
+    /// </summary>
+    public Variable QuantizedEmbedding(QuantizedWeight table, Tensor ids) => Record(Backend.EmbeddingQuantized(table, ids), null);
+
     /// <summary>The block weight when x Wᵀ takes integer dots here (see <see cref="IntegerDotRows"/>), else null.</summary>
     private Tensor? IntegerDotWeight(Variable x, QuantizedWeight weight) =>
         !RecordsGradients && weight.Blocks is { } blocks && x.Data.Shape.Rows <= IntegerDotRows ? blocks : null;

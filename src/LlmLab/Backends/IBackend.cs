@@ -115,6 +115,12 @@ public interface IBackend : IDisposable
     Tensor QuantizeBlocks(Tensor x, DType format);
     /// <summary>An f32 tensor from Q8_0 or Q4_0 blocks.</summary>
     Tensor DequantizeBlocks(Tensor q);
+    /// <summary>
+    /// Rows of a quantised table [vocab, dim] (int8 with absmax scales, or Q8_0/Q4_0) picked by <paramref name="ids"/>
+    /// (i32 or i64, any shape), dequantised: [..ids, dim], bit for bit those rows of <see cref="Dequantize"/> or
+    /// <see cref="DequantizeBlocks"/> of the whole table. A quantised embedding's lookup reads only its rows.
+    /// </summary>
+    Tensor EmbeddingQuantized(QuantizedWeight table, Tensor ids);
     /// <summary>x [..., K] times a quantised weight [N, K] transposed (a linear layer), dequantising on the fly: [..., N].
     /// The weight is an <see cref="Int8Tensor"/> with absmax scales, or a Q8_0/Q4_0 tensor.</summary>
     Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null);

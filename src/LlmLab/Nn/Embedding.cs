@@ -5,7 +5,11 @@ using LlmLab.Tensors;
 
 namespace LlmLab.Nn;
 
-/// <summary>A [count, dim] table of learned vectors, N(0, std) at initialisation; rows picked by id.</summary>
+/// <summary>
+/// A [count, dim] table of learned vectors, N(0, std) at initialisation; rows picked by id. It can be stored
+/// quantised (<see cref="Quantize"/>) for inference, as ggml stores GPT-2's wte: a lookup then dequantises only the
+/// rows it picks, and as a tied LM head (<see cref="Project"/>) the table goes through the quantised matmul.
+/// </summary>
 public sealed class Embedding : Module
 {
     public Embedding(IBackend backend, int count, int dim, RandomStream init, float std = 0.02f) =>
@@ -13,5 +17,51 @@ public sealed class Embedding : Module
 
     public Variable Weight { get; }
 
-    public Variable Forward(Tape tape, Tensor ids) => tape.Embedding(Weight, ids);
+    /// <summary>How the table is stored: f32 (<see cref="Weight"/> itself) or a quantised copy of it.</summary>
+    public WeightFormat Format { get; private set; }
+
+    /// <summary>The quantised table lookups and <see cref="Project"/> read; null in f32.</summary>
+    public QuantizedWeight? QuantizedWeight { get; private set; }
+
+    /// <summary>Bytes of the table as lookups read it (f32, or the quantised values with their scales).</summary>
+    public long WeightByteLength => QuantizedWeight?.ByteLength() ?? Weight.Data.ByteLength;
+
+    /// <summary>
+    /// Stores the table in <paramref name="format"/> (int8 per row, or Q8_0/Q4_0, which need a row width that is a
+    /// multiple of 32), quantised from the f32 <see cref="Weight"/>, which is kept: <see cref="WeightFormat.F32"/>
+    /// goes back to it exactly. A quantised table is frozen: lookups and the head pass no gradient to it.
+    /// </summary>
+    public void Quantize(WeightFormat format)
+    {
+        QuantizedParameter.CheckBlocks(format, Weight.Shape[1], "this embedding");
+        var next = format == WeightFormat.F32 ? null : WeightFormats.Quantize(Weight.Data, format);
+        QuantizedWeight?.Release();
+        QuantizedWeight = next;
+        Format = format;
+    }
+
+    /// <summary>
+    /// Installs a table quantised elsewhere (read from a quantised checkpoint) as it is; the embedding owns it from
+    /// now on. <see cref="Weight"/> becomes its dequantised values (the f32 view export reads).
+    /// </summary>
+    public void InstallQuantized(QuantizedWeight weight)
+    {
+        QuantizedParameter.CheckFits(weight, Weight, "an embedding");
+        QuantizedParameter.CopyDequantized(weight, Weight);
+        QuantizedWeight?.Release();
+        QuantizedWeight = weight;
+        Format = QuantizedParameter.FormatOf(weight);
+    }
+
+    /// <summary>The rows of the table that <paramref name="ids"/> pick: [..ids, dim].</summary>
+    public Variable Forward(Tape tape, Tensor ids) =>
+        QuantizedWeight is { } quantized ? tape.QuantizedEmbedding(quantized, ids) : tape.Embedding(Weight, ids);
+
+    /// <summary>
+    /// The table as a tied output layer: <paramref name="hidden"/> [..., dim] times the tableᵀ, plus
+    /// <paramref name="bias"/> [count]: logits [..., count]. A quantised table takes the quantised matmul, so decoding
+    /// uses integer dots as ggml does.
+    /// </summary>
+    public Variable Project(Tape tape, Variable hidden, Variable? bias = null) =>
+        QuantizedWeight is { } quantized ? tape.QuantizedLinear(hidden, quantized, bias) : tape.MatMul(hidden, Weight, transposeB: true, bias: bias);
 }

@@ -64,17 +64,11 @@ public sealed partial class Linear : Module
     /// </summary>
     public void InstallQuantized(QuantizedWeight weight)
     {
-        if (weight.Shape != Weight.Data.Shape)
-            throw new ArgumentException($"a quantised weight of shape {weight.Shape} does not fit a linear layer of weight {Weight.Data.Shape}");
-        if (!ReferenceEquals((weight.Int8?.Values ?? weight.Blocks!).Backend, Weight.Data.Backend))
-            throw new ArgumentException("a quantised weight must live on the layer's backend");
-        var format = weight.Int8 is not null ? WeightFormat.Int8 : weight.Blocks!.DType == DType.Q8_0 ? WeightFormat.Q8_0 : WeightFormat.Q4_0;
-        var data = Weight.Data;
-        using (var dequantized = weight.Dequantize())
-            data.Backend.Copy(dequantized.Storage, dequantized.ByteOffset, data.Storage, data.ByteOffset, data.ByteLength);
+        QuantizedParameter.CheckFits(weight, Weight, "a linear layer");
+        QuantizedParameter.CopyDequantized(weight, Weight);
         QuantizedWeight?.Release();
         QuantizedWeight = weight;
-        Format = format;
+        Format = QuantizedParameter.FormatOf(weight);
     }
 
     /// <summary>LoRA's down-projection A [r, in] ("lora_A"), or null without an adapter.</summary>

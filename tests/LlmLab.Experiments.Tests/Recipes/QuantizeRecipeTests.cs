@@ -58,6 +58,24 @@ public sealed class QuantizeRecipeTests(QuickModel model) : IDisposable
         Assert.All(WeightQuantizer.Linears(model.Model.Model), l => Assert.Equal(WeightFormat.F32, l.Layer.Format));
     }
 
+    /// <summary>
+    /// Quantising the token embedding, and so the tied head, as well as the linear layers moves the quick model's
+    /// perplexity little: measured +0.008% (q8_0) and +0.36% (q4_0) over the linear layers alone.
+    /// </summary>
+    [Fact]
+    public void QuantisingTheTiedHeadTooKeepsPerplexityClose()
+    {
+        var plain = QuantizeRecipe.Compare(model.Model, Quick with { Formats = "q8_0,q4_0" }, model.Context("quantize-linears"));
+        var head = QuantizeRecipe.Compare(model.Model, Quick with { Formats = "q8_0,q4_0", QuantizeTokenEmbedding = true }, model.Context("quantize-head"));
+        Assert.Equal(plain[0].Score.Loss, head[0].Score.Loss);
+        Assert.Equal(WeightFormat.F32, model.Model.Model.TokenEmbedding.Format);
+        double[] change = [.. plain.Zip(head).Skip(1).Select(p => p.Second.Score.Perplexity / p.First.Score.Perplexity - 1)];
+        Assert.True(change[0] != 0 && Math.Abs(change[0]) < 0.002, $"q8_0 head: perplexity {100 * change[0]:F4}%");
+        Assert.True(change[1] != 0 && Math.Abs(change[1]) < 0.02, $"q4_0 head: perplexity {100 * change[1]:F4}%");
+        long wte = model.Model.Model.TokenEmbedding.Weight.Shape.ElementCount;
+        Assert.Equal(wte * 4 - wte / 32 * 18, plain[2].Size.ModelBytes - head[2].Size.ModelBytes);
+    }
+
     [Fact]
     public void AnUnknownFormatIsAConfigurationError()
     {

@@ -46,6 +46,16 @@ internal static partial class Check
             throw new ArgumentException($"{op}: expected a q8_0 or q4_0 tensor, got {q.DType.Name()} of shape {q.Shape}");
     }
 
+    /// <summary>A quantised table [vocab, dim] and i32/i64 ids.</summary>
+    public static void EmbeddingQuantized(QuantizedWeight table, Tensor ids)
+    {
+        if (table.Int8 is { } int8) Int8Tensor(int8, "embedding_quantized");
+        else BlockTensor(table.Blocks!, "embedding_quantized");
+        if (table.Shape.Rank != 2)
+            throw new ArgumentException($"embedding_quantized: the table must be [vocab, dim] (rank 2), got shape {table.Shape}");
+        Index(ids, "embedding_quantized's ids");
+    }
+
     /// <summary>x [..., K], weight [N, K], bias [N]; returns (rows of x, N, K).</summary>
     public static (int Rows, int N, int K) MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias)
     {

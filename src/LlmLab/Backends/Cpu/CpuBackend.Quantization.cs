@@ -121,6 +121,35 @@ public sealed partial class CpuBackend
         return y;
     }
 
+    public Tensor EmbeddingQuantized(QuantizedWeight table, Tensor ids)
+    {
+        var values = table.Int8?.Values ?? table.Blocks!;
+        Check.SameBackend(this, values, table.Int8?.Scales, ids);
+        Check.EmbeddingQuantized(table, ids);
+        long[] rows = Indices(ids);
+        Check.IdsInRange<long>(rows, ids.Shape, table.Shape);
+        int dim = table.Shape[1];
+        var y = NewF32Output(new Shape([.. ids.Shape.ToArray(), dim]));
+        if (y.ElementCount == 0) return y;
+        int rowBytes = (int)values.DType.ByteCount(dim);
+        float[]? scales = table.Int8?.Scales.ToArray<float>();
+        Parallel.For(rows.Length, 2.0 * dim, (s, e) =>
+        {
+            ReadOnlySpan<byte> bytes = Bytes(values);
+            Span<float> ys = Span<float>(y);
+            for (long k = s; k < e; k++)
+            {
+                long id = rows[k];
+                var source = bytes.Slice((int)(id * rowBytes), rowBytes);
+                var row = ys.Slice((int)(k * dim), dim);
+                if (values.DType == DType.Q8_0) Q8_0.Dequantize(source, row);
+                else if (values.DType == DType.Q4_0) Q4_0.Dequantize(source, row);
+                else Int8Absmax.Dequantize(MemoryMarshal.Cast<byte, sbyte>(source), scales![scales.Length == 1 ? 0 : id], row);
+            }
+        });
+        return y;
+    }
+
     public Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null)
     {
         var (rows, n, k) = Check.MatMulQuantized(x, weight, bias);

@@ -99,6 +99,25 @@ public sealed partial class IlgpuBackend
         return y;
     }
 
+    public Tensor EmbeddingQuantized(QuantizedWeight table, Tensor ids)
+    {
+        var values = table.Int8?.Values ?? table.Blocks!;
+        var scales = table.Int8?.Scales;
+        Check.SameBackend(this, values, scales, ids);
+        Check.EmbeddingQuantized(table, ids);
+        if (ids.DType == DType.I32) Check.IdsInRange<int>(ids.ToArray<int>(), ids.Shape, table.Shape);
+        else Check.IdsInRange<long>(ids.ToArray<long>(), ids.Shape, table.Shape);
+        int dim = table.Shape[1];
+        var y = Output(new Shape([.. ids.Shape.ToArray(), dim]));
+        if (y.ElementCount == 0) return y;
+        var kernel = Kernel("embedding.quantized", acc => acc.LoadStreamKernel<ArrayView<byte>, int, int, ArrayView<float>, int, ArrayView<int>, int, int, ArrayView<float>>(EmbeddingKernel.GatherQuantized));
+        var yv = View<float>(y);
+        kernel(new KernelConfig(Count(ids.ElementCount, "embedding's ids"), Math.Min(256, (dim + 31) / 32 * 32)),
+            Bytes(values), Format(values), (int)values.DType.ByteCount(dim), scales is null ? yv : View<float>(scales),
+            scales is { ElementCount: > 1 } ? 1 : 0, Bytes(ids).Cast<int>(), ids.DType == DType.I64 ? 2 : 1, dim, yv);
+        return y;
+    }
+
     public Tensor MatMulQuantized(Tensor x, QuantizedWeight weight, Tensor? bias = null)
     {
         var (rows, n, k) = Check.MatMulQuantized(x, weight, bias);

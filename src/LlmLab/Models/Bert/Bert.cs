@@ -43,7 +43,7 @@ public sealed class Bert : Module
     /// segment embedding (all 0 when null).
     /// </summary>
     public Variable Forward(Tape tape, Tensor ids, Tensor? attentionMask = null, Tensor? tokenTypeIds = null) =>
-        Head.Forward(tape, Encode(tape, ids, attentionMask, tokenTypeIds), Config, Embeddings.Word.Weight);
+        Head.Forward(tape, Encode(tape, ids, attentionMask, tokenTypeIds), Config, Embeddings.Word);
 
     /// <summary>The encoder's last hidden state [B, T, C] (transformers' BertModel output).</summary>
     public Variable Encode(Tape tape, Tensor ids, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
@@ -58,7 +58,7 @@ public sealed class Bert : Module
     /// inputs_embeds; token type and position embeddings are still added): soft prompts enter here.
     /// </summary>
     public Variable ForwardEmbeddings(Tape tape, Variable inputsEmbeds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, int pastLength = 0) =>
-        Head.Forward(tape, EncodeEmbeddings(tape, inputsEmbeds, attentionMask, tokenTypeIds, pastLength), Config, Embeddings.Word.Weight);
+        Head.Forward(tape, EncodeEmbeddings(tape, inputsEmbeds, attentionMask, tokenTypeIds, pastLength), Config, Embeddings.Word);
 
     /// <summary>
     /// The encoder's last hidden state [B, T, C] from word embeddings [B, T, C]. <paramref name="pastLength"/> keys
@@ -247,10 +247,14 @@ public sealed class Bert : Module
         /// <summary>cls.predictions.bias [V].</summary>
         public Variable Bias { get; }
 
-        internal Variable Forward(Tape tape, Variable x, BertConfig config, Variable wordEmbeddings)
+        internal Variable Forward(Tape tape, Variable x, BertConfig config, Embedding wordEmbeddings)
         {
             var h = TransformNorm.Forward(tape, Activation(tape, Transform.Forward(tape, x), config.Activation));
-            return tape.MatMul(h, Decoder?.Weight ?? wordEmbeddings, transposeB: true, bias: Bias);
+            if (Decoder is null) return wordEmbeddings.Project(tape, h, Bias);
+            // The decoder's bias is the head's own, so the linear layer's product is taken here.
+            return Decoder.QuantizedWeight is { } quantized
+                ? tape.QuantizedLinear(h, quantized, Bias)
+                : tape.MatMul(h, Decoder.Weight, transposeB: true, bias: Bias);
         }
     }
 }

@@ -62,7 +62,7 @@ public sealed class Gpt : Module
 
     /// <summary>The LM head over final-normed hidden states [B, T, C] (<see cref="Hidden"/>): logits [B, T, V].</summary>
     public Variable Logits(Tape tape, Variable hidden) =>
-        Head is not null ? Head.Forward(tape, hidden) : tape.MatMul(hidden, TokenEmbedding.Weight, transposeB: true);
+        Head is not null ? Head.Forward(tape, hidden) : TokenEmbedding.Project(tape, hidden);
 
     /// <summary>
     /// The final-normed hidden states [B, T, C] for token ids (i32 [B, T]), what the LM head reads: a reward model's

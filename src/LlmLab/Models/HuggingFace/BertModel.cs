@@ -22,6 +22,8 @@ public sealed class BertModel(Bert bert, JsonObject config, JsonObject? generati
     public override ModelFamily Family => ModelFamily.EncoderOnly;
     public override Module Module => Bert;
     public override int VocabularySize => Bert.Config.VocabularySize;
+    public override Embedding TokenEmbedding => Bert.Embeddings.Word;
+    public override bool TiedHead => Bert.Head.Decoder is null;
 
     public override Variable Forward(Tape tape, ModelInputs inputs)
     {

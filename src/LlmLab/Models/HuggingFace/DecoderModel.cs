@@ -13,6 +13,8 @@ public abstract class DecoderModel(Gpt gpt, JsonObject config, JsonObject? gener
     public override ModelFamily Family => ModelFamily.DecoderOnly;
     public override Module Module => Gpt;
     public override int VocabularySize => Gpt.Config.VocabularySize;
+    public override Embedding TokenEmbedding => Gpt.TokenEmbedding;
+    public override bool TiedHead => Gpt.Head is null;
 
     public override Variable Forward(Tape tape, ModelInputs inputs)
     {

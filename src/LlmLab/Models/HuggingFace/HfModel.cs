@@ -35,6 +35,10 @@ public abstract class HfModel
     /// <summary>The LlmLab module tree holding every parameter (what a trainer or LoRA is given).</summary>
     public abstract Module Module { get; }
     public abstract int VocabularySize { get; }
+    /// <summary>The token embedding table (wte, embed_tokens, word_embeddings, shared), and so a head tied to it.</summary>
+    public abstract Embedding TokenEmbedding { get; }
+    /// <summary>Whether the LM head is <see cref="TokenEmbedding"/> itself (tied) rather than a layer of its own.</summary>
+    public abstract bool TiedHead { get; }
 
     /// <summary>
     /// Logits [batch, time, vocabulary] (the decoder's time for an encoder-decoder model). Inputs the family does not

@@ -20,6 +20,8 @@ public sealed class T5Model(T5 t5, JsonObject config, JsonObject? generationConf
     public override ModelFamily Family => ModelFamily.EncoderDecoder;
     public override Module Module => T5;
     public override int VocabularySize => T5.Config.VocabularySize;
+    public override Embedding TokenEmbedding => T5.Shared;
+    public override bool TiedHead => T5.Head is null;
 
     public override Variable Forward(Tape tape, ModelInputs inputs)
     {

@@ -76,7 +76,7 @@ public sealed class T5 : Module
         RequireIds(decoderInputIds, "decoder input ids");
         var x = Decoder.Decode(tape, Shared.Forward(tape, decoderInputIds), encoderStates, encoderPadding, cache);
         if (Config.ScalesDecoderOutputs) x = tape.Scale(x, MathF.Pow(Config.Width, -0.5f));
-        return Head is not null ? Head.Forward(tape, x) : tape.MatMul(x, Shared.Weight, transposeB: true);
+        return Head is not null ? Head.Forward(tape, x) : Shared.Project(tape, x);
     }
 
     /// <summary>Mean cross-entropy of the logits against <paramref name="targets"/> ([B Td] or [B, Td]; -100 ignored).</summary>

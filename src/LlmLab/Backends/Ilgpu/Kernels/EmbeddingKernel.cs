@@ -18,6 +18,38 @@ internal static class EmbeddingKernel
     }
 
     /// <summary>
+    /// The gather from a quantised table, one group per output row, threads over the dimension, each value
+    /// dequantised as the whole-table kernels do: int8 q / scale (the row's, or the one of a per-tensor
+    /// <paramref name="perRow"/> 0), a Q8_0 q * fp16(d), a Q4_0 (nibble - 8) * fp16(d).
+    /// </summary>
+    public static void GatherQuantized(ArrayView<byte> table, int format, int rowBytes, ArrayView<float> scales, int perRow,
+        ArrayView<int> ids, int idStride, int dim, ArrayView<float> y)
+    {
+        long k = Grid.IdxX;
+        long row = ids[k * idStride];
+        long from = row * rowBytes, to = k * dim;
+        float scale = format == MatMulWeights.Int8 ? scales[perRow != 0 ? row : 0] : 1f;
+        for (int j = Group.IdxX; j < dim; j += Group.DimX)
+        {
+            if (format == MatMulWeights.Int8)
+            {
+                y[to + j] = (sbyte)table[from + j] / scale;
+                continue;
+            }
+            bool q4 = format == MatMulWeights.Q4_0;
+            long o = from + j / 32 * (q4 ? 18 : 34);
+            int i = j % 32, value;
+            if (q4)
+            {
+                int packed = table[o + 2 + (i & 15)];
+                value = (i < 16 ? packed & 15 : packed >> 4) - 8;
+            }
+            else value = (sbyte)table[o + 2 + i];
+            y[to + j] = value * QuantBlockKernels.ReadHalf(table, o);
+        }
+    }
+
+    /// <summary>
     /// Embedding backward, one group per vocabulary row v, threads over the dimension: the sum of gradOutput rows at
     /// positions order[offsets[v] .. offsets[v + 1]) (the positions with id v, ascending; sorted on the host), added
     /// in that order. No atomics; a row no id names is written as zeros.
