@@ -10,7 +10,8 @@ namespace LlmLab.Benchmarks;
 /// --inProcess (no child build: the GPU machine has a runtime but no SDK). Backends come from LLMLAB_BENCH_BACKENDS
 /// (comma-separated, default "cpu" plus "cuda" where a CUDA device exists). `anchors` runs the GPU check and the
 /// docs/performance.md timings instead (see Anchors/AnchorRun.cs); `training` prints training-step tokens/s (Training/TrainingRun.cs); `inference` times a GPT-2-124M-shaped
-/// forward pass and greedy decoding in f32, int8, Q8_0 and Q4_0 (Inference/InferenceRun.cs).
+/// forward pass and greedy decoding in f32, int8, Q8_0 and Q4_0 (Inference/InferenceRun.cs); `load-memory` the resident
+/// memory of loaded quantised folders of that model against their files (Inference/LoadMemoryRun.cs).
 /// </summary>
 public static class Program
 {
@@ -19,6 +20,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "anchors") return Anchors.AnchorRun.Run(args[1..]);
         if (args.Length > 0 && args[0] == "training") return Training.TrainingRun.Run(args[1..]);
         if (args.Length > 0 && args[0] == "inference") return Inference.InferenceRun.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "load-memory") return Inference.LoadMemoryRun.Run(args[1..]);
         bool quick = args.Contains("--quick");
         bool inProcess = args.Contains("--inProcess") || args.Contains("--inprocess");
         var rest = args.Where(a => a is not ("--quick" or "--inProcess" or "--inprocess")).ToArray();

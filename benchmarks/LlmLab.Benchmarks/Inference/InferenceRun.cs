@@ -42,12 +42,8 @@ public static class InferenceRun
         }
 
         using var backend = Backend.Create(backendName);
-        var config = new JsonObject
-        {
-            ["model_type"] = "gpt2", ["vocab_size"] = 50257, ["n_positions"] = 1024, ["n_embd"] = 768, ["n_layer"] = 12, ["n_head"] = 12,
-        };
         var clock = Stopwatch.StartNew();
-        var model = HfCheckpoint.Create(backend, config, seed: 124);
+        var model = HfCheckpoint.Create(backend, Gpt2Config(), seed: 124);
         Console.Error.WriteLine($"built {model.Module.ParameterCount():N0} parameters in {clock.Elapsed.TotalSeconds:F1} s");
         double flops = 2.0 * model.Module.ParameterCount() * tokens;   // multiply-adds of every weight, once per token
 
@@ -64,6 +60,13 @@ public static class InferenceRun
         AnsiConsole.Write(table);
         return 0;
     }
+
+    /// <summary>GPT-2-124M's config.json: 12 layers, 12 heads, width 768, 1024 positions, vocabulary 50257.</summary>
+    public static JsonObject Gpt2Config() => new()
+    {
+        ["model_type"] = "gpt2", ["architectures"] = new JsonArray("GPT2LMHeadModel"), ["vocab_size"] = 50257, ["n_positions"] = 1024,
+        ["n_embd"] = 768, ["n_layer"] = 12, ["n_head"] = 12,
+    };
 
     private static double Forward(HfModel model, int tokens)
     {

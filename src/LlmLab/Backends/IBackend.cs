@@ -24,6 +24,11 @@ public interface IBackend : IDisposable
     void Copy(TensorStorage source, long sourceOffset, TensorStorage destination, long destinationOffset, long byteLength);
     /// <summary>Waits until every launched kernel has finished (needed before reading a clock).</summary>
     void Synchronize();
+    /// <summary>
+    /// Frees the memory kept for reuse (freed tensors' memory, pooled by size for the next step), as
+    /// torch.cuda.empty_cache does: the loaders call it, so a loaded model's process holds its live tensors only.
+    /// </summary>
+    void ReleaseCachedMemory();
 
     // ---- linear algebra -------------------------------------------------------------------------------------
 

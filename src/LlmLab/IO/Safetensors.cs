@@ -219,6 +219,22 @@ public sealed unsafe class Safetensors : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the tensor's bytes as stored into <paramref name="destination"/>, whose bytes must number the same (a
+    /// loader's parameter, or a quantised block tensor), straight from the mapping in chunks: no host array.
+    /// </summary>
+    public void ReadInto(string name, Tensor destination)
+    {
+        var info = Info(name);
+        if (info.ByteLength != destination.ByteLength)
+            throw new SafetensorsException(Path, name, $"holds {info.ByteLength} bytes; {destination} takes {destination.ByteLength}");
+        for (long offset = 0; offset < info.ByteLength; offset += ChunkElements)
+        {
+            int length = (int)Math.Min(ChunkElements, info.ByteLength - offset);
+            destination.Backend.Write(destination.Storage, destination.ByteOffset + offset, Span(info, offset, length));
+        }
+    }
+
     public void Dispose()
     {
         if (_data == null) return;

@@ -13,7 +13,7 @@ namespace LlmLab.Nn;
 public sealed class Embedding : Module
 {
     public Embedding(IBackend backend, int count, int dim, RandomStream init, float std = 0.02f) =>
-        Weight = Parameter("weight", Tensor.From(backend, init.Normal((long)count * dim, std), count, dim));
+        Weight = Parameter("weight", backend, new Shape(count, dim), () => init.Normal((long)count * dim, std));
 
     public Variable Weight { get; }
 
@@ -24,7 +24,7 @@ public sealed class Embedding : Module
     public QuantizedWeight? QuantizedWeight { get; private set; }
 
     /// <summary>Bytes of the table as lookups read it (f32, or the quantised values with their scales).</summary>
-    public long WeightByteLength => QuantizedWeight?.ByteLength() ?? Weight.Data.ByteLength;
+    public long WeightByteLength => QuantizedWeight?.ByteLength() ?? Weight.Shape.ElementCount * sizeof(float);
 
     /// <summary>
     /// Stores the table in <paramref name="format"/> (int8 per row, or Q8_0/Q4_0, which need a row width that is a
@@ -34,7 +34,8 @@ public sealed class Embedding : Module
     public void Quantize(WeightFormat format)
     {
         QuantizedParameter.CheckBlocks(format, Weight.Shape[1], "this embedding");
-        var next = format == WeightFormat.F32 ? null : WeightFormats.Quantize(Weight.Data, format);
+        var f32 = Weight.Data;
+        var next = format == WeightFormat.F32 ? null : WeightFormats.Quantize(f32, format);
         QuantizedWeight?.Release();
         QuantizedWeight = next;
         Format = format;
@@ -42,15 +43,15 @@ public sealed class Embedding : Module
 
     /// <summary>
     /// Installs a table quantised elsewhere (read from a quantised checkpoint) as it is; the embedding owns it from
-    /// now on. <see cref="Weight"/> becomes its dequantised values (the f32 view export reads).
+    /// now on and holds no f32 table: <see cref="Weight"/>'s values are the dequantised ones, made when asked for.
     /// </summary>
     public void InstallQuantized(QuantizedWeight weight)
     {
         QuantizedParameter.CheckFits(weight, Weight, "an embedding");
-        QuantizedParameter.CopyDequantized(weight, Weight);
         QuantizedWeight?.Release();
         QuantizedWeight = weight;
         Format = QuantizedParameter.FormatOf(weight);
+        Weight.Defer(() => QuantizedWeight!.Dequantize());
     }
 
     /// <summary>The rows of the table that <paramref name="ids"/> pick: [..ids, dim].</summary>

@@ -26,7 +26,7 @@ public sealed partial class Linear
         int length = feedForward ? InFeatures : OutFeatures;
         if (values.Length != length)
             throw new ArgumentException($"IA3 on a [{OutFeatures}, {InFeatures}] layer needs {length} values ({(feedForward ? "in" : "out")} features), got {values.Length}");
-        Ia3Vector = Parameter("ia3_l", Tensor.From(Weight.Data.Backend, values, length));
+        Ia3Vector = Parameter("ia3_l", Tensor.From(Weight.Backend, values, length));
         Ia3FeedForward = feedForward;
     }
 

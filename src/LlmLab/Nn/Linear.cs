@@ -18,7 +18,7 @@ public sealed partial class Linear : Module
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = Parameter("weight", Tensor.From(backend, init.Normal((long)outFeatures * inFeatures, std), outFeatures, inFeatures));
+        Weight = Parameter("weight", backend, new Shape(outFeatures, inFeatures), () => init.Normal((long)outFeatures * inFeatures, std));
         Bias = bias ? Parameter("bias", Tensor.Zeros(backend, new Shape(outFeatures))) : null;
     }
 
@@ -42,16 +42,18 @@ public sealed partial class Linear : Module
     public QuantizedWeight? QuantizedWeight { get; private set; }
 
     /// <summary>Bytes of the weight as Forward reads it (f32, or the quantised values with their scales).</summary>
-    public long WeightByteLength => QuantizedWeight?.ByteLength() ?? Weight.Data.ByteLength;
+    public long WeightByteLength => QuantizedWeight?.ByteLength() ?? Weight.Shape.ElementCount * sizeof(float);
 
     /// <summary>
     /// Stores the weight in <paramref name="format"/>, quantised from the f32 <see cref="Weight"/>, which is kept:
-    /// quantising again starts from it, and <see cref="WeightFormat.F32"/> goes back to it exactly. A quantised weight
-    /// is frozen (it gets no gradient) but gradients flow through it, so a LoRA adapter on it trains (QLoRA).
+    /// quantising again starts from it, and <see cref="WeightFormat.F32"/> goes back to it exactly (a weight installed
+    /// quantised gets its dequantised values as f32 here). A quantised weight is frozen (it gets no gradient) but
+    /// gradients flow through it, so a LoRA adapter on it trains (QLoRA).
     /// </summary>
     public void Quantize(WeightFormat format)
     {
-        var next = format == WeightFormat.F32 ? null : WeightFormats.Quantize(Weight.Data, format);
+        var f32 = Weight.Data;
+        var next = format == WeightFormat.F32 ? null : WeightFormats.Quantize(f32, format);
         QuantizedWeight?.Release();
         QuantizedWeight = next;
         Format = format;
@@ -59,16 +61,17 @@ public sealed partial class Linear : Module
 
     /// <summary>
     /// Installs a weight quantised elsewhere (read from a quantised checkpoint) as it is, without quantising again;
-    /// the layer owns it from now on. <see cref="Weight"/> becomes its dequantised values, so the f32 view (export,
-    /// <see cref="WeightFormat.F32"/>) holds what the quantised weight stands for.
+    /// the layer owns it from now on. <see cref="Weight"/> lets its f32 tensor go: the layer holds only the quantised
+    /// weight, and the f32 view (export, <see cref="WeightFormat.F32"/>, merging an adapter) is its dequantised
+    /// values, made when asked for (<see cref="Variable.ToArray{T}"/> reads them without keeping them).
     /// </summary>
     public void InstallQuantized(QuantizedWeight weight)
     {
         QuantizedParameter.CheckFits(weight, Weight, "a linear layer");
-        QuantizedParameter.CopyDequantized(weight, Weight);
         QuantizedWeight?.Release();
         QuantizedWeight = weight;
         Format = QuantizedParameter.FormatOf(weight);
+        Weight.Defer(() => QuantizedWeight!.Dequantize());
     }
 
     /// <summary>LoRA's down-projection A [r, in] ("lora_A"), or null without an adapter.</summary>
@@ -133,7 +136,7 @@ public sealed partial class Linear : Module
         if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"LoRA scale must be finite, got {scale}");
         if (a.Length != (long)rank * InFeatures || b.Length != (long)OutFeatures * rank)
             throw new ArgumentException($"LoRA rank {rank} on a [{OutFeatures}, {InFeatures}] layer needs A of {(long)rank * InFeatures} and B of {(long)OutFeatures * rank} values, got {a.Length} and {b.Length}");
-        var backend = Weight.Data.Backend;
+        var backend = Weight.Backend;
         LoraA = Child("lora_A", new Linear(Tensor.From(backend, a, rank, InFeatures)));
         LoraB = Child("lora_B", new Linear(Tensor.From(backend, b, OutFeatures, rank)));
         LoraScale = scale;

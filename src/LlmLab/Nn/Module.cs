@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using LlmLab.Autograd;
+using LlmLab.Backends;
+using LlmLab.Tensors;
 
 namespace LlmLab.Nn;
 
@@ -36,7 +38,7 @@ public abstract class Module
     }
 
     public long ParameterCount(bool trainableOnly = false) =>
-        NamedParameters().Where(p => !trainableOnly || p.Parameter.RequiresGrad).Sum(p => p.Parameter.Data.ElementCount);
+        NamedParameters().Where(p => !trainableOnly || p.Parameter.RequiresGrad).Sum(p => p.Parameter.Shape.ElementCount);
 
     /// <summary>
     /// Freezes (or, with <paramref name="trainable"/> true, unfreezes) the parameters whose dotted name matches a
@@ -59,7 +61,7 @@ public abstract class Module
 
     public int Unfreeze(string pattern) => Freeze(pattern, trainable: true);
 
-    protected Variable Parameter(string name, Tensors.Tensor data)
+    protected Variable Parameter(string name, Tensor data)
     {
         var p = Variable.Parameter(data, name);
         _parameters.Add((name, p));
@@ -73,7 +75,20 @@ public abstract class Module
         return module;
     }
 
-    /// <summary>Unregisters a parameter added with <see cref="Parameter"/> (it leaves <see cref="NamedParameters"/>).</summary>
+    /// <summary>
+    /// A parameter of <paramref name="shape"/> holding <paramref name="init"/>'s values; inside
+    /// <see cref="EmptyWeights.Scope"/> a deferred one that will be zeros (init is not called, so nothing is drawn).
+    /// </summary>
+    protected Variable Parameter(string name, IBackend backend, Shape shape, Func<float[]> init)
+    {
+        var p = EmptyWeights.Active
+            ? Variable.DeferredParameter(backend, shape, name, () => Tensor.Zeros(backend, shape))
+            : Variable.Parameter(Tensor.From(backend, init(), shape.ToArray()), name);
+        _parameters.Add((name, p));
+        return p;
+    }
+
+    /// <summary>Unregisters a parameter added with <see cref="Parameter(string, Tensor)"/> (it leaves <see cref="NamedParameters"/>).</summary>
     protected void RemoveParameter(string name)
     {
         if (_parameters.RemoveAll(p => p.Name == name) == 0) throw new InvalidOperationException($"this module has no parameter named '{name}'");

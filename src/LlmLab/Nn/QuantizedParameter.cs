@@ -14,16 +14,8 @@ internal static class QuantizedParameter
     {
         if (weight.Shape != parameter.Shape)
             throw new ArgumentException($"a quantised weight of shape {weight.Shape} does not fit {layer} of weight {parameter.Shape}");
-        if (!ReferenceEquals((weight.Int8?.Values ?? weight.Blocks!).Backend, parameter.Data.Backend))
+        if (!ReferenceEquals((weight.Int8?.Values ?? weight.Blocks!).Backend, parameter.Backend))
             throw new ArgumentException($"a quantised weight must live on the backend of {layer}");
-    }
-
-    /// <summary>The parameter's f32 values become the quantised weight's dequantised ones.</summary>
-    public static void CopyDequantized(QuantizedWeight weight, Variable parameter)
-    {
-        var data = parameter.Data;
-        using var dequantized = weight.Dequantize();
-        data.Backend.Copy(dequantized.Storage, dequantized.ByteOffset, data.Storage, data.ByteOffset, data.ByteLength);
     }
 
     /// <summary>

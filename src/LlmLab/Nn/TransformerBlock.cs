@@ -34,7 +34,7 @@ public sealed class TransformerBlock : Module, IAdapterBlock
     public void AttachAdapters(int bottleneck, BottleneckActivation activation, RandomStream init)
     {
         if (AttentionAdapter is not null) throw new InvalidOperationException("this block already has bottleneck adapters");
-        var backend = Attention.Output.Weight.Data.Backend;
+        var backend = Attention.Output.Weight.Backend;
         int width = Attention.Output.OutFeatures;
         AttentionAdapter = Child("attn_adapter", new Bottleneck(backend, width, bottleneck, activation, init));
         MlpAdapter = Child("mlp_adapter", new Bottleneck(backend, width, bottleneck, activation, init));

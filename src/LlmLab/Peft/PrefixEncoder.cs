@@ -28,7 +28,7 @@ public sealed class PrefixEncoder : Module
         }
         else if (zeroInit)
         {
-            AdapterFolder.Assign(Embedding.Weight, new float[Embedding.Weight.Data.ElementCount]);
+            AdapterFolder.Assign(Embedding.Weight, new float[Embedding.Weight.Shape.ElementCount]);
         }
     }
 
@@ -66,7 +66,7 @@ public sealed class PrefixEncoder : Module
         var linear = new Linear(backend, inFeatures, outFeatures, bias: true, init);
         float bound = 1 / MathF.Sqrt(inFeatures);
         float[] Uniform(long count) => zero ? new float[count] : [.. Enumerable.Range(0, (int)count).Select(_ => (2 * init.NextUniform() - 1) * bound)];
-        AdapterFolder.Assign(linear.Weight, Uniform(linear.Weight.Data.ElementCount));
+        AdapterFolder.Assign(linear.Weight, Uniform(linear.Weight.Shape.ElementCount));
         AdapterFolder.Assign(linear.Bias!, Uniform(outFeatures));
         return linear;
     }

@@ -70,7 +70,7 @@ public sealed class PrefixTuning : Module
         EncoderHiddenSize = config.EncoderHiddenSize ?? TokenDim;
         foreach (var (_, p) in model.NamedParameters()) p.RequiresGrad = false;
         BaseModel = Child("base_model", model);
-        Encoder = Child("prompt_encoder", new PrefixEncoder(_words.Weight.Data.Backend, config.NumVirtualTokens, NumLayers * 2 * TokenDim, TokenDim,
+        Encoder = Child("prompt_encoder", new PrefixEncoder(_words.Weight.Backend, config.NumVirtualTokens, NumLayers * 2 * TokenDim, TokenDim,
             config.PrefixProjection ? EncoderHiddenSize : null, config.ZeroInit, new RandomStream(seed, "prefix_tuning")));
     }
 
@@ -179,7 +179,7 @@ public sealed class PrefixTuning : Module
         if (Family == ModelFamily.EncoderOnly) throw new InvalidOperationException("prefix tuning: only a decoder generates with KV caches");
         if (caches.Count != NumLayers) throw new ArgumentException($"prefix tuning: {caches.Count} caches for {NumLayers} layers");
         int n = Encoder.VirtualTokens, headDim = TokenDim / NumAttentionHeads;
-        var backend = Encoder.Embedding.Weight.Data.Backend;
+        var backend = Encoder.Embedding.Weight.Backend;
         using var tape = new Tape(backend, recordGradients: false);
         // [n, L, 2, kv heads, D]: virtual token t's keys (or values) of layer l for head h are one row of D.
         var table = Encoder.Forward(tape).Data;

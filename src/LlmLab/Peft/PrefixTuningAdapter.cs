@@ -26,7 +26,7 @@ public static class PrefixTuningAdapter
         config["prefix_projection"] = tuning.Config.PrefixProjection;
         config["init_weights"] = tuning.Config.ZeroInit ? "zero" : null;
         float[] values;
-        using (var tape = new Tape(tuning.Encoder.Embedding.Weight.Data.Backend, recordGradients: false))
+        using (var tape = new Tape(tuning.Encoder.Embedding.Weight.Backend, recordGradients: false))
             values = tuning.Encoder.Forward(tape).Data.ToArray<float>();
         AdapterFolder.Write(folder, config, [(TensorName, values, [tuning.Encoder.VirtualTokens, tuning.Encoder.OutputDim])]);
     }

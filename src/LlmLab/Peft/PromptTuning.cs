@@ -32,7 +32,7 @@ public sealed class PromptTuning : Module
         _words = words;
         _forward = forward;
         BaseModel = Child("base_model", model);
-        var backend = words.Weight.Data.Backend;
+        var backend = words.Weight.Backend;
         int submodules = family == ModelFamily.EncoderDecoder ? 2 : 1;
         Prompt = Child("prompt_encoder", new PromptEmbedding(backend, config.NumVirtualTokens, submodules, TokenDim, new RandomStream(seed, "prompt_tuning")));
     }

@@ -48,7 +48,8 @@ public sealed record TrainingCheckpoint(string Folder, int Step, long NextBatch,
         try
         {
             var weights = new SafetensorsWriter();
-            foreach (var (name, p) in model.NamedParameters()) Add(weights, name, p.Data);
+            // ToArray: a deferred weight (a loaded quantised base under QLoRA) is read without keeping an f32 copy.
+            foreach (var (name, p) in model.NamedParameters()) weights.Add(name, p.ToArray<float>(), p.Shape.ToArray());
             weights.Save(Path.Combine(temporary, ModelFile));
             var moments = new SafetensorsWriter();
             foreach (var (name, m) in optimizer.Moments()) Add(moments, name, m);

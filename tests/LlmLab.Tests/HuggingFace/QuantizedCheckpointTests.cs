@@ -1,14 +1,17 @@
 using System.Text.Json.Nodes;
 using LlmLab.Autograd;
 using LlmLab.Backends;
+using LlmLab.Backends.Cpu;
 using LlmLab.Generation;
 using LlmLab.IO;
 using LlmLab.Models.HuggingFace;
 using LlmLab.Nn;
+using LlmLab.Peft;
 using LlmLab.Quantization;
 using LlmLab.Tensors;
 using LlmLab.Tests.Data;
 using LlmLab.Tests.Infrastructure;
+using LlmLab.Training;
 
 namespace LlmLab.Tests.HuggingFace;
 
@@ -128,6 +131,75 @@ public class QuantizedCheckpointTests
         var e = Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(Cpu, temp.Directory));
         Assert.Contains("quantized_embeddings names 'h.0.attn', which is not an embedding", e.Message);
     }
+
+    /// <summary>
+    /// Loading a quantised folder makes no f32 tensor for a weight stored quantised, not even for a moment: the
+    /// backend's tensors, at their peak and after, are the parameters as stored. Decoding, exporting (which writes
+    /// the dequantised values) and training a LoRA adapter over the base (QLoRA) keep it so; asking for the f32 weight
+    /// (WeightFormat.F32) makes it, from the quantised values.
+    /// </summary>
+    [Theory, MemberData(nameof(Formats))]
+    public void A_loaded_quantised_model_holds_no_f32_copy_of_its_quantised_weights(string format)
+    {
+        var model = RandomGpt2(Cpu);
+        QuantizedCheckpoint.Quantize(model, WeightFormats.Parse(format), tokenEmbedding: true);
+        using var temp = new TempFiles();
+        string folder = Path.Combine(temp.Directory, "q");
+        QuantizedCheckpoint.Save(model, folder);
+
+        using var backend = new CpuBackend(threads: 2);
+        var loaded = HfCheckpoint.Load(backend, folder);
+        long stored = QuantizedCheckpoint.StoredBytes(loaded.Module);
+        var weights = QuantisedWeights(loaded);
+        Assert.Equal(13, weights.Count);   // 6 linear layers a block, and wte
+        Assert.All(weights, w => Assert.False(w.Weight.IsMaterialized, $"{w.Name} holds an f32 tensor"));
+        Assert.Equal(stored, backend.TensorMemory.LiveBytes);
+        Assert.Equal(stored, backend.TensorMemory.PeakBytes);
+
+        var options = new GenerationOptions { MaxNewTokens = 4, StopTokens = [] };
+        Assert.Equal(model.Generate([3, 4], options), loaded.Generate([3, 4], options));
+        loaded.Save(Path.Combine(temp.Directory, "plain"));
+        using (var plain = Safetensors.Open(Path.Combine(temp.Directory, "plain", "model.safetensors")))
+        using (var table = loaded.TokenEmbedding.QuantizedWeight!.Dequantize())
+            Assert.Equal(table.ToArray<float>(), plain.ReadFloats("transformer.wte.weight"));
+        Assert.All(weights, w => Assert.False(w.Weight.IsMaterialized, $"{w.Name} kept an f32 tensor after decoding and export"));
+        Assert.Equal(stored, backend.TensorMemory.LiveBytes);
+
+        var gpt = ((DecoderModel)loaded).Gpt;
+        var layers = Lora.Apply(gpt, new LoraConfig { Rank = 2, Alpha = 4, TargetModules = [LoraConfig.AllLinear] }, seed: 3);
+        var tokens = Enumerable.Range(0, 200).Select(i => (i * 7 + i / 5) % 96).ToArray();
+        var training = new TrainingOptions { Steps = 2, LearningRate = 1e-2f, WarmupSteps = 0, EvaluationInterval = 0 };
+        using (var trainer = new Trainer(backend, gpt, (tape, b) => gpt.Loss(tape, b.Inputs, b.Targets), training, new CausalLmBatches(tokens, 8, 2, seed: 2)))
+            trainer.Train();
+        Assert.All(weights, w => Assert.False(w.Weight.IsMaterialized, $"{w.Name} got an f32 tensor in QLoRA training"));
+        foreach (var (_, layer) in layers) layer.DetachLora();
+
+        var q = WeightQuantizer.Linears(loaded.Module).First().Layer;
+        using var dequantized = q.QuantizedWeight!.Dequantize();
+        Assert.Equal(dequantized.ToArray<float>(), q.Weight.ToArray<float>());
+        Assert.False(q.Weight.IsMaterialized);
+        q.Quantize(WeightFormat.F32);
+        Assert.True(q.Weight.IsMaterialized);
+        Assert.Equal(dequantized.ToArray<float>(), q.Weight.Data.ToArray<float>());
+    }
+
+    /// <summary>An f32 folder loads without random draws or temporaries: the tensors at their peak are the parameters.</summary>
+    [Fact]
+    public void An_f32_folder_loads_into_its_parameters_alone()
+    {
+        using var temp = new TempFiles();
+        var original = RandomGpt2(Cpu);
+        original.Save(temp.Directory);
+        using var backend = new CpuBackend(threads: 1);
+        var loaded = HfCheckpoint.Load(backend, temp.Directory);
+        Assert.Equal(loaded.Module.ParameterCount() * sizeof(float), backend.TensorMemory.PeakBytes);
+        foreach (var ((name, expected), (_, actual)) in original.Module.NamedParameters().Zip(loaded.Module.NamedParameters()))
+            Assert.True(expected.ToArray<float>().AsSpan().SequenceEqual(actual.ToArray<float>()), name);
+    }
+
+    private static List<(string Name, Variable Weight)> QuantisedWeights(HfModel model) =>
+        [.. WeightQuantizer.Linears(model.Module).Where(l => l.Layer.QuantizedWeight is not null).Select(l => (l.Name, l.Layer.Weight))
+            .Concat(WeightQuantizer.Embeddings(model.Module).Where(e => e.Layer.QuantizedWeight is not null).Select(e => (e.Name, e.Layer.Weight)))];
 
     /// <summary>Logits of a [2, 12] prefill and of a one-token decode row (integer dots) are the same bits.</summary>
     internal static void AssertSameLogits(HfModel expected, HfModel actual, int vocabulary, string what)

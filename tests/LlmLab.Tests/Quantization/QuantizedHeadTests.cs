@@ -94,13 +94,13 @@ public class QuantizedHeadTests
     public void Quantising_without_the_embedding_puts_a_quantised_one_back_in_f32()
     {
         var gpt = new Gpt(Cpu, Tiny(), seed: 8);
-        float[] table = gpt.TokenEmbedding.Weight.Data.ToArray<float>();
+        float[] table = gpt.TokenEmbedding.Weight.ToArray<float>();
         WeightQuantizer.Quantize(gpt, WeightFormat.Q4_0, gpt.TokenEmbedding);
         var summary = WeightQuantizer.Quantize(gpt, WeightFormat.Q8_0);
         Assert.Null(summary.Embedding);
         Assert.Equal(WeightFormat.F32, gpt.TokenEmbedding.Format);
         Assert.Null(gpt.TokenEmbedding.QuantizedWeight);
-        Assert.Equal(table, gpt.TokenEmbedding.Weight.Data.ToArray<float>());
+        Assert.Equal(table, gpt.TokenEmbedding.Weight.ToArray<float>());
     }
 
     private static void Install(QuantizedWeight weight, Variable target)

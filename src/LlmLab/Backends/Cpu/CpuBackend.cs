@@ -41,6 +41,8 @@ public sealed partial class CpuBackend : IBackend
 
     public void Synchronize() { }
 
+    public void ReleaseCachedMemory() => Memory.Clear();
+
     public void Dispose() { }
 
     // ---- typed access for kernels ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ namespace LlmLab.Backends.Cpu;
 /// on the large-object heap, so each one cost a page-faulting allocation and, every few steps, a gen-2 collection.
 /// A reused array is cleared before it is handed out (tensors start as zeros) unless the caller is a kernel that
 /// overwrites every element (clearing 90 MB a step on one thread cost more than the kernels it fed). At most <see cref="MaxPooledBytes"/>
-/// are kept; small arrays are left to the GC, which handles them well.
+/// are kept, until <see cref="Clear"/> lets them go (the loaders do, so a loaded model holds no pooled arrays);
+/// small arrays are left to the GC, which handles them well.
 /// </summary>
 internal sealed class CpuMemoryPool
 {
@@ -36,6 +37,25 @@ internal sealed class CpuMemoryPool
             }
         }
         return new byte[byteLength];
+    }
+
+    /// <summary>The bytes of freed arrays held for reuse now.</summary>
+    public long PooledBytes
+    {
+        get
+        {
+            lock (_free) return _pooledBytes;
+        }
+    }
+
+    /// <summary>Drops every pooled array (the GC takes them).</summary>
+    public void Clear()
+    {
+        lock (_free)
+        {
+            _free.Clear();
+            _pooledBytes = 0;
+        }
     }
 
     public void Return(byte[] data)

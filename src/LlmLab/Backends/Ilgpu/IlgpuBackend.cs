@@ -108,6 +108,8 @@ public sealed partial class IlgpuBackend : IBackend
 
     public void Synchronize() => Stream.Synchronize();
 
+    public void ReleaseCachedMemory() => _pool.Clear();
+
     public void Dispose()
     {
         _disposed = true;

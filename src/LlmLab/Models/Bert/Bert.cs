@@ -133,7 +133,7 @@ public sealed class Bert : Module
             Position = Child("position_embeddings", new Embedding(backend, config.MaxPositions, config.Width, new RandomStream(seed, "init.bert.embeddings.position_embeddings"), std));
             TokenType = Child("token_type_embeddings", new Embedding(backend, config.TypeVocabularySize, config.Width, new RandomStream(seed, "init.bert.embeddings.token_type_embeddings"), std));
             Norm = Child("LayerNorm", new Norm(backend, config.Width, NormKind.LayerNorm, bias: true, config.NormEpsilon));
-            if (config.PadTokenId is int pad)
+            if (config.PadTokenId is int pad && Word.Weight.IsMaterialized)   // a deferred table is zeros already
             {
                 // nn.Embedding(padding_idx=pad) starts that row at zero.
                 var w = Word.Weight.Data;
@@ -194,7 +194,7 @@ public sealed class Bert : Module
         public void AttachAdapters(int bottleneck, BottleneckActivation activation, RandomStream init)
         {
             if (AttentionAdapter is not null) throw new InvalidOperationException("this layer already has bottleneck adapters");
-            var backend = Query.Weight.Data.Backend;
+            var backend = Query.Weight.Backend;
             int width = AttentionOutput.OutFeatures;
             AttentionAdapter = Child("attn_adapter", new Bottleneck(backend, width, bottleneck, activation, init));
             MlpAdapter = Child("mlp_adapter", new Bottleneck(backend, width, bottleneck, activation, init));

@@ -47,7 +47,7 @@ public sealed class BertModel(Bert bert, JsonObject config, JsonObject? generati
     public override IEnumerable<(string Name, float[] Values, int[] Shape)> ExportTensors() =>
         BaseParameters()
             .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => (p.Name, p.Parameter.Data.ToArray<float>(), p.Parameter.Shape.ToArray()));
+            .Select(p => (p.Name, p.Parameter.ToArray<float>(), p.Parameter.Shape.ToArray()));
 
     public override IReadOnlyDictionary<string, IReadOnlyList<LinearSlice>> LinearModules =>
         Bert.NamedModules()

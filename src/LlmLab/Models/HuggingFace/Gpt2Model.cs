@@ -45,7 +45,7 @@ public sealed class Gpt2Model(Gpt gpt, JsonObject config, JsonObject? generation
     public override IEnumerable<(string Name, float[] Values, int[] Shape)> ExportTensors()
     {
         var c = Gpt.Config;
-        (string, float[], int[]) Tensor(string name, Variable value) => (Prefix + name, value.Data.ToArray<float>(), value.Shape.ToArray());
+        (string, float[], int[]) Tensor(string name, Variable value) => (Prefix + name, value.ToArray<float>(), value.Shape.ToArray());
         (string, float[], int[]) Conv1D(string name, params Linear[] layers)
         {
             // [out, in] Linear weights side by side as one [in, sum of out] Conv1D weight.
@@ -53,7 +53,7 @@ public sealed class Gpt2Model(Gpt gpt, JsonObject config, JsonObject? generation
             var result = new float[ins * outs];
             foreach (var layer in layers)
             {
-                var w = layer.Weight.Data.ToArray<float>();
+                var w = layer.Weight.ToArray<float>();
                 for (int o = 0; o < layer.OutFeatures; o++, column++)
                     for (int r = 0; r < ins; r++)
                         result[r * outs + column] = w[o * ins + r];

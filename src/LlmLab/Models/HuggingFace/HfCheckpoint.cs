@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LlmLab.Backends;
+using LlmLab.Nn;
 
 namespace LlmLab.Models.HuggingFace;
 
@@ -21,8 +22,10 @@ public static class HfCheckpoint
         var tensors = architecture.Tensors(config);
         using var weights = HfWeights.Open(folder);
         CheckTensors(tensors, weights);
-        var model = architecture.Create(backend, config, generation, seed: 0);
+        HfModel model;
+        using (EmptyWeights.Scope()) model = architecture.Create(backend, config, generation, seed: 0);   // no draws: every weight is read
         model.ImportTensors(weights);
+        backend.ReleaseCachedMemory();
         return model;
     }
 

@@ -105,7 +105,7 @@ public abstract class HfModel
     }
 
     /// <summary>A parameter's values and shape, as <see cref="ExportTensors"/> yields them.</summary>
-    protected static (float[] Values, int[] Shape) Values(Variable parameter) => (parameter.Data.ToArray<float>(), parameter.Shape.ToArray());
+    protected static (float[] Values, int[] Shape) Values(Variable parameter) => (parameter.ToArray<float>(), parameter.Shape.ToArray());
 
     private IReadOnlyList<int> TokenIds(string key) => (GenerationConfig?[key] ?? Config[key]) switch
     {

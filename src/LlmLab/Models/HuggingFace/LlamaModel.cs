@@ -18,7 +18,7 @@ public sealed class LlamaModel(Gpt gpt, JsonObject config, JsonObject? generatio
     }
 
     public override IEnumerable<(string Name, float[] Values, int[] Shape)> ExportTensors() =>
-        Tensors().Select(t => (t.Name, t.Parameter.Data.ToArray<float>(), t.Parameter.Shape.ToArray()));
+        Tensors().Select(t => (t.Name, t.Parameter.ToArray<float>(), t.Parameter.Shape.ToArray()));
 
     public override IReadOnlyDictionary<string, IReadOnlyList<LinearSlice>> LinearModules =>
         Linears().ToDictionary(l => l.Name, l => (IReadOnlyList<LinearSlice>)[new LinearSlice(l.Layer, 0)]);

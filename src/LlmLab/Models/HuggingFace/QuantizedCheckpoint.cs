@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmLab.Backends;
@@ -25,7 +24,8 @@ public sealed record QuantizedLayers(WeightFormat Format, IReadOnlyList<string> 
 /// layer or embedding L stores its weight raw: int8 as <c>L.weight</c> I8 [rows, cols] plus <c>L.weight_scale</c>
 /// F32 [rows] (the factor the row was multiplied by: w ≈ q / scale); Q8_0 and Q4_0 as <c>L.weight</c> U8 [rows,
 /// cols / 32 × 34 or 18], ggml's blocks byte for byte. Everything else (other embeddings, norms, biases, layers left in
-/// f32) is F32. transformers cannot read such a folder; <see cref="HfModel.Save"/> of the loaded model writes an ordinary one
+/// f32) is F32. The loaded model holds the quantised weights only (no f32 copies; see <see cref="Load"/>).
+/// transformers cannot read such a folder; <see cref="HfModel.Save"/> of the loaded model writes an ordinary one
 /// (quantised weights dequantised).
 /// </summary>
 public static class QuantizedCheckpoint
@@ -125,7 +125,7 @@ public static class QuantizedCheckpoint
         {
             if (!byWeight.TryGetValue(name, out var weight))
             {
-                writer.Add(name, parameter.Data.ToArray<float>(), parameter.Shape.ToArray());
+                writer.Add(name, parameter.ToArray<float>(), parameter.Shape.ToArray());
                 continue;
             }
             if (weight.Int8 is { } int8)
@@ -161,16 +161,18 @@ public static class QuantizedCheckpoint
 
     /// <summary>
     /// The model a quantised folder holds: created from its config (without quantization_config, so that
-    /// <see cref="HfModel.Save"/> writes an ordinary folder), every parameter read by its LlmLab name, each quantised
-    /// layer and embedding given its stored weight as is. A missing, misshapen, mistyped or unexpected tensor is an
-    /// error naming it.
+    /// <see cref="HfModel.Save"/> writes an ordinary folder) with its weights deferred (<see cref="EmptyWeights"/>),
+    /// every parameter read by its LlmLab name straight into its tensor, each quantised layer and embedding given its
+    /// stored weight as is, so no f32 copy of a quantised weight is ever made. A missing, misshapen, mistyped or
+    /// unexpected tensor is an error naming it.
     /// </summary>
     public static HfModel Load(IBackend backend, string folder, JsonObject config, JsonObject? generationConfig)
     {
         var (format, layerNames, embeddingNames) = ReadConfig(config);
         var plain = config.DeepClone().AsObject();
         plain.Remove(ConfigKey);
-        var model = HfCheckpoint.Create(backend, plain, seed: 0, generationConfig);
+        HfModel model;
+        using (EmptyWeights.Scope()) model = HfCheckpoint.Create(backend, plain, seed: 0, generationConfig);
         var linears = WeightQuantizer.Linears(model.Module).ToDictionary(l => l.Name, l => l.Layer);
         var tables = WeightQuantizer.Embeddings(model.Module).ToDictionary(e => e.Name, e => e.Layer);
         if (layerNames.FirstOrDefault(n => !linears.ContainsKey(n)) is { } unknown)
@@ -195,12 +197,11 @@ public static class QuantizedCheckpoint
                 continue;
             }
             var info = Expect(file, name, SafetensorsDType.F32, parameter.Shape.ToArray());
-            var values = file.ReadFloats(info.Name);
-            var data = parameter.Data;
-            backend.Write(data.Storage, data.ByteOffset, MemoryMarshal.AsBytes(values.AsSpan()));
+            file.ReadInto(info.Name, parameter.Data);
         }
         if (file.Names.FirstOrDefault(n => !used.Contains(n)) is { } extra)
             throw new SafetensorsException(path, extra, $"is not a parameter of the {model.Architecture} that config.json describes");
+        backend.ReleaseCachedMemory();
         return model;
     }
 
@@ -250,7 +251,9 @@ public static class QuantizedCheckpoint
         if (cols % dtype.BlockLength() != 0)
             throw new SafetensorsException(file.Path, name, $"is listed as {format.Name()}, but its rows hold {cols} values, not a multiple of 32");
         Expect(file, name, SafetensorsDType.U8, [rows, (int)dtype.ByteCount(cols)]);
-        return Tensor.FromBytes(backend, file.ReadBytes(name), dtype, rows, cols);
+        var blocks = Tensor.Zeros(backend, new Shape(rows, cols), dtype);
+        file.ReadInto(name, blocks);
+        return blocks;
     }
 
     private static SafetensorsTensorInfo Expect(Safetensors file, string name, SafetensorsDType dtype, int[] shape)

@@ -40,7 +40,7 @@ public sealed class T5Block : Module, IAdapterBlock
     {
         if (AttentionAdapter is not null) throw new InvalidOperationException("this block already has bottleneck adapters");
         var output = SelfAttention.Layer.Output;
-        var backend = output.Weight.Data.Backend;
+        var backend = output.Weight.Backend;
         AttentionAdapter = Child("attn_adapter", new Bottleneck(backend, output.OutFeatures, bottleneck, activation, init));
         MlpAdapter = Child("mlp_adapter", new Bottleneck(backend, output.OutFeatures, bottleneck, activation, init));
     }
