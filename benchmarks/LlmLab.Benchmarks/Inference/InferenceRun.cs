@@ -13,16 +13,19 @@ using Spectre.Console;
 namespace LlmLab.Benchmarks.Inference;
 
 /// <summary>
-/// `inference [--backend B] [--tokens N] [--new M] [--repeats R]`: a GPT-2-shaped 124M-parameter model (12 layers,
-/// 12 heads, width 768, vocabulary 50257, random weights) built through the Hugging Face GPT-2 architecture, timed
-/// in f32, int8, Q8_0 and Q4_0: the forward pass over N tokens (median of R) and greedy generation of M tokens with
-/// the KV cache after a 16-token prompt (tokens/s of the decode steps), with the bytes the weights take.
+/// `inference [--backend B] [--tokens N] [--new M] [--repeats R] [--formats LIST]`: a GPT-2-shaped 124M-parameter
+/// model (12 layers, 12 heads, width 768, vocabulary 50257, random weights) built through the Hugging Face GPT-2
+/// architecture, timed with its linear layers in f32, int8, Q8_0 and Q4_0, and in Q8_0 and Q4_0 with the tied head
+/// (wte) quantised too ("q8_0+head", "q4_0+head", as ggml's GPT-2 example stores it): the forward pass over N tokens
+/// (median of R) and greedy generation of M tokens with the KV cache after a 16-token prompt (tokens/s of the decode
+/// steps: M / (min of R runs of prompt + M tokens - min of R runs of prompt + 1)), with the bytes the weights take.
+/// LLMLAB_THREADS sets the cpu backend's threads.
 /// </summary>
 public static class InferenceRun
 {
     public static int Run(string[] args)
     {
-        string backendName = "cpu";
+        string backendName = "cpu", formats = "f32,int8,q8_0,q4_0,q8_0+head,q4_0+head";
         int tokens = 128, newTokens = 32, repeats = 5;
         for (int i = 0; i < args.Length; i++)
         {
@@ -32,11 +35,24 @@ public static class InferenceRun
                 "--tokens" when hasValue => int.TryParse(args[++i], out tokens) && tokens > 0,
                 "--new" when hasValue => int.TryParse(args[++i], out newTokens) && newTokens > 0,
                 "--repeats" when hasValue => int.TryParse(args[++i], out repeats) && repeats > 0,
+                "--formats" when hasValue => !string.IsNullOrWhiteSpace(formats = args[++i]),
                 _ => false,
             };
             if (!ok)
             {
-                Console.Error.WriteLine($"inference: unknown or bad argument '{args[i]}'; usage: inference [--backend B] [--tokens N] [--new M] [--repeats R]");
+                Console.Error.WriteLine($"inference: unknown or bad argument '{args[i]}'; usage: inference [--backend B] [--tokens N] [--new M] [--repeats R] [--formats f32,int8,q8_0,q4_0,q8_0+head,q4_0+head]");
+                return 2;
+            }
+        }
+
+        var rows = new List<(string Name, WeightFormat Format, bool Head)>();
+        foreach (string row in formats.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            bool head = row.EndsWith("+head", StringComparison.Ordinal);
+            try { rows.Add((row, WeightFormats.Parse(head ? row[..^"+head".Length] : row), head)); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"inference: --formats: {e.Message} (a format may end in +head: the tied head quantised too)");
                 return 2;
             }
         }
@@ -47,15 +63,15 @@ public static class InferenceRun
         Console.Error.WriteLine($"built {model.Module.ParameterCount():N0} parameters in {clock.Elapsed.TotalSeconds:F1} s");
         double flops = 2.0 * model.Module.ParameterCount() * tokens;   // multiply-adds of every weight, once per token
 
-        var table = new Table().AddColumns("weights", "weight bytes", $"forward {tokens} tokens (median ms)", "GFLOP/s", $"greedy decode tok/s ({newTokens} new)");
-        foreach (var format in new[] { WeightFormat.F32, WeightFormat.Int8, WeightFormat.Q8_0, WeightFormat.Q4_0 })
+        var table = new Table().AddColumns("weights", "weight bytes", $"forward {tokens} tokens (median ms)", "GFLOP/s", $"greedy decode tok/s ({newTokens} new, min of {repeats})");
+        foreach (var (row, format, head) in rows)
         {
-            var summary = WeightQuantizer.Quantize(model.Module, format);
+            var summary = WeightQuantizer.Quantize(model.Module, format, head ? model.TokenEmbedding : null);
             double forwardMs = Median(repeats, () => Forward(model, tokens));
-            double decode = Decode(model, newTokens);
-            table.AddRow(format.Name(), $"{summary.ModelBytes / 1e6:F1} MB", forwardMs.ToString("F1", CultureInfo.InvariantCulture),
+            double decode = Decode(model, newTokens, repeats);
+            table.AddRow(row, $"{summary.ModelBytes / 1e6:F1} MB", forwardMs.ToString("F1", CultureInfo.InvariantCulture),
                 (flops / forwardMs / 1e6).ToString("F1", CultureInfo.InvariantCulture), decode.ToString("F1", CultureInfo.InvariantCulture));
-            Console.Error.WriteLine($"{format.Name()}: forward {forwardMs:F1} ms, decode {decode:F1} tok/s, {summary.ModelBytes / 1e6:F1} MB");
+            Console.Error.WriteLine($"{row}: forward {forwardMs:F1} ms, decode {decode:F1} tok/s, {summary.ModelBytes / 1e6:F1} MB");
         }
         AnsiConsole.Write(table);
         return 0;
@@ -80,8 +96,8 @@ public static class InferenceRun
     }
 
     // Decode tokens/s: a timed generation of prompt + n tokens minus a prompt-only one (the prefill), so only the
-    // one-token steps through the KV cache count.
-    private static double Decode(HfModel model, int newTokens)
+    // one-token steps through the KV cache count; the fastest of the runs of each, which a busy machine slows least.
+    private static double Decode(HfModel model, int newTokens, int repeats)
     {
         int[] prompt = Enumerable.Range(0, 16).Select(i => i * 31 % model.VocabularySize).ToArray();
         double Generate(int count)
@@ -91,9 +107,11 @@ public static class InferenceRun
             return clock.Elapsed.TotalMilliseconds;
         }
         Generate(2);   // warm-up
-        double prefill = Median(3, () => Generate(1)), full = Median(3, () => Generate(newTokens + 1));
+        double prefill = Min(repeats, () => Generate(1)), full = Min(repeats, () => Generate(newTokens + 1));
         return newTokens / ((full - prefill) / 1000);
     }
+
+    private static double Min(int repeats, Func<double> run) => Enumerable.Range(0, repeats).Min(_ => run());
 
     private static double Median(int repeats, Func<double> run)
     {
