@@ -50,7 +50,7 @@ public class IntegerDotTests
                 {
                     // kind 0: weights quantised from floats; kind 1: arbitrary quant bytes (Q8_0's -128, every nibble).
                     var x = Awkward(rows * k, rows * 31 + k);
-                    var w = kind == 0 ? Quantized(n, k, q4, n + k) : RandomBlocks(n, k, q4, n * 7 + k);
+                    var w = kind == 0 ? QuantizationReference.NormalBlocks(n, k, q4, n + k) : QuantizationReference.RandomBlocks(n, k, q4, n * 7 + k);
                     var bias = (n + k) % 3 == 0 ? TestData.Uniform(n, n) : null;
                     var actual = RunKernel(path, x, rows, k, w, q4, n, bias);
                     var expected = IntegerDotReference.FixedOrder(x, rows, k, w, q4, n, bias);
@@ -69,7 +69,7 @@ public class IntegerDotTests
             foreach (var (rows, n, k) in shapes)
             {
                 var x = Awkward(rows * k, rows + k);
-                var w = Quantized(n, k, q4, 5 * n + k);
+                var w = QuantizationReference.NormalBlocks(n, k, q4, 5 * n + k);
                 var bias = rows % 2 == 1 ? TestData.Uniform(n + 1, n) : null;
                 int[] leading = rows == 4 ? [2, 2] : [rows];
                 using var tx = Tensor.From(backend, x, [.. leading, k]);
@@ -94,7 +94,7 @@ public class IntegerDotTests
         var bias = TestData.Uniform(5, n);
         foreach (bool q4 in new[] { false, true })
         {
-            var w = Quantized(n, k, q4, 4);
+            var w = QuantizationReference.NormalBlocks(n, k, q4, 4);
             var dtype = q4 ? DType.Q4_0 : DType.Q8_0;
             using var w1 = Tensor.FromBytes(one, w, dtype, n, k);
             using var w2 = Tensor.FromBytes(two, w, dtype, n, k);
@@ -142,29 +142,6 @@ public class IntegerDotTests
         for (int i = 0; i < expected.Length; i++)
             if (!(Math.Abs(actual[i] - expected[i]) <= unit * magnitude[i]))
                 throw new XunitException($"{what}: y[{i / n}, {i % n}] = {actual[i]:R}, float64 {expected[i]:R}, off by more than {unit * magnitude[i]:E3}");
-    }
-
-    /// <summary>Q8_0 or Q4_0 bytes of a weight [n, k] drawn from N(0, 0.5), by the reference quantisers.</summary>
-    private static byte[] Quantized(int n, int k, bool q4, int seed)
-    {
-        var w = TestData.Normal(seed, (long)n * k, 0.5f);
-        return q4 ? QuantizationReference.Q4_0(w) : QuantizationReference.Q8_0(w);
-    }
-
-    /// <summary>Blocks of arbitrary quant bytes (every Q8_0 value, -128 too, and every nibble) with normal fp16 scales.</summary>
-    private static byte[] RandomBlocks(int n, int k, bool q4, int seed)
-    {
-        var random = new System.Random(seed);
-        int blockBytes = q4 ? 18 : 34;
-        var bytes = new byte[n * (k / 32) * blockBytes];
-        random.NextBytes(bytes);
-        for (int o = 0; o < bytes.Length; o += blockBytes)
-        {
-            ushort h = BitConverter.HalfToUInt16Bits((Half)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-12, 6))));
-            bytes[o] = (byte)h;
-            bytes[o + 1] = (byte)(h >> 8);
-        }
-        return bytes;
     }
 
     /// <summary>Activations over six decades, with zero blocks, exact halves of a quant step and float subnormals.</summary>

@@ -26,7 +26,7 @@ public class QuantizedEmbeddingTests
             foreach (int dim in new[] { 32, 96, 800 })
                 for (int kind = 0; kind < 2; kind++)
                 {
-                    byte[] bytes = kind == 0 ? Quantized(Vocab, dim, q4, dim) : RandomBlocks(Vocab, dim, q4, dim + 1);
+                    byte[] bytes = kind == 0 ? QuantizationReference.NormalBlocks(Vocab, dim, q4, dim) : QuantizationReference.RandomBlocks(Vocab, dim, q4, dim + 1);
                     using var table = Tensor.FromBytes(backend, bytes, q4 ? DType.Q4_0 : DType.Q8_0, Vocab, dim);
                     var reference = BlockTable(bytes, q4, dim);
                     Check(backend, table, reference, dim, $"{(q4 ? "q4_0" : "q8_0")} dim {dim} kind {kind}");
@@ -56,7 +56,7 @@ public class QuantizedEmbeddingTests
         var one = TestBackends.CpuWithThreads(1);
         var two = TestBackends.CpuWithThreads(2);
         const int vocab = 3000, dim = 256;
-        var bytes = Quantized(vocab, dim, q4: true, 9);
+        var bytes = QuantizationReference.NormalBlocks(vocab, dim, q4: true, 9);
         var ids = TestData.Integers(3, 500, 0, vocab);
         using var t1 = Tensor.FromBytes(one, bytes, DType.Q4_0, vocab, dim);
         using var t2 = Tensor.FromBytes(two, bytes, DType.Q4_0, vocab, dim);
@@ -103,26 +103,4 @@ public class QuantizedEmbeddingTests
     }
 
     private static double[] BlockTable(byte[] bytes, bool q4, int dim) => TestData.ToDouble(QuantizationReference.DequantizeBlocks(bytes, q4));
-
-    private static byte[] Quantized(int rows, int dim, bool q4, int seed)
-    {
-        var w = TestData.Normal(seed, (long)rows * dim, 0.5f);
-        return q4 ? QuantizationReference.Q4_0(w) : QuantizationReference.Q8_0(w);
-    }
-
-    /// <summary>Blocks of arbitrary quant bytes with normal fp16 scales of many magnitudes.</summary>
-    private static byte[] RandomBlocks(int rows, int dim, bool q4, int seed)
-    {
-        var random = new System.Random(seed);
-        int blockBytes = q4 ? 18 : 34;
-        var bytes = new byte[rows * (dim / 32) * blockBytes];
-        random.NextBytes(bytes);
-        for (int o = 0; o < bytes.Length; o += blockBytes)
-        {
-            ushort h = BitConverter.HalfToUInt16Bits((Half)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-12, 6))));
-            bytes[o] = (byte)h;
-            bytes[o + 1] = (byte)(h >> 8);
-        }
-        return bytes;
-    }
 }

@@ -133,4 +133,27 @@ public static class QuantizationReference
         y[o] = (byte)h;
         y[o + 1] = (byte)(h >> 8);
     }
+
+    /// <summary>Q8_0 or Q4_0 bytes of a matrix [rows, width] drawn from N(0, 0.5), by the reference quantisers.</summary>
+    public static byte[] NormalBlocks(int rows, int width, bool q4, int seed)
+    {
+        var w = Infrastructure.TestData.Normal(seed, (long)rows * width, 0.5f);
+        return q4 ? Q4_0(w) : Q8_0(w);
+    }
+
+    /// <summary>Blocks of arbitrary quant bytes (every Q8_0 value, -128 too, and every nibble) with normal fp16 scales of many magnitudes.</summary>
+    public static byte[] RandomBlocks(int rows, int width, bool q4, int seed)
+    {
+        var random = new System.Random(seed);
+        int blockBytes = q4 ? 18 : 34;
+        var bytes = new byte[rows * (width / 32) * blockBytes];
+        random.NextBytes(bytes);
+        for (int o = 0; o < bytes.Length; o += blockBytes)
+        {
+            ushort h = BitConverter.HalfToUInt16Bits((Half)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-12, 6))));
+            bytes[o] = (byte)h;
+            bytes[o + 1] = (byte)(h >> 8);
+        }
+        return bytes;
+    }
 }
