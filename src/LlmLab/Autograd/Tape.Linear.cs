@@ -34,8 +34,8 @@ public sealed partial class Tape
     /// <summary>
     /// QLoRA's layer: <see cref="LoraLinear"/> over a frozen quantised W (<see cref="IBackend.LoraLinearQuantized"/>).
     /// Backward is LoraLinear's, with dY W taken against W dequantised for that one product and freed; a bias that
-    /// trains (BitFit on top) gets dY summed over rows. Decoding on an inference tape takes the base product as
-    /// <see cref="QuantizedLinear"/> does (integer dots, <see cref="IntegerDotRows"/>) and adds s (x Aᵀ) Bᵀ to it.
+    /// trains (BitFit on top) gets dY summed over rows. An inference tape takes the base product as
+    /// <see cref="QuantizedLinear"/> does (integer dots, <see cref="IBackend.IntegerDotRows"/>) and adds s (x Aᵀ) Bᵀ to it.
     /// </summary>
     public Variable QuantizedLoraLinear(Variable x, QuantizedWeight weight, Variable? bias, Variable loraA, Variable loraB, float scale)
     {

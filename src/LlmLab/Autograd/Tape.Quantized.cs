@@ -6,15 +6,9 @@ namespace LlmLab.Autograd;
 public sealed partial class Tape
 {
     /// <summary>
-    /// Up to this many rows of x (decoding: a token per sequence), an inference product with a Q8_0/Q4_0 weight
-    /// quantises x to Q8_0 too and sums integer dot products (<see cref="IBackend.MatMulIntegerDot"/>), as ggml
-    /// decodes; more rows (prefill, evaluation) and training keep x in f32.
-    /// </summary>
-    public const int IntegerDotRows = 4;
-
-    /// <summary>
-    /// y = x Wᵀ + bias with W quantised (<see cref="IBackend.MatMulQuantized"/>, or on an inference tape up to
-    /// <see cref="IntegerDotRows"/> rows with a block weight <see cref="IBackend.MatMulIntegerDot"/>). The rounded
+    /// y = x Wᵀ + bias with W quantised: on an inference tape with a Q8_0/Q4_0 weight, x quantised to Q8_0 too and
+    /// integer dot products summed (<see cref="IBackend.MatMulIntegerDot"/>, as ggml computes it; up to the backend's
+    /// <see cref="IBackend.IntegerDotRows"/>), else x kept in f32 (<see cref="IBackend.MatMulQuantized"/>). The rounded
     /// weight is frozen: in training (QLoRA) gradients flow through it to x (dx = dY W, W dequantised for that
     /// product only) and to a bias that trains, never to W.
     /// </summary>
@@ -37,7 +31,7 @@ public sealed partial class Tape
     /// </summary>
     public Variable QuantizedEmbedding(QuantizedWeight table, Tensor ids) => Record(Backend.EmbeddingQuantized(table, ids), null);
 
-    /// <summary>The block weight when x Wᵀ takes integer dots here (see <see cref="IntegerDotRows"/>), else null.</summary>
+    /// <summary>The block weight when x Wᵀ takes integer dots here (see <see cref="QuantizedLinear"/>), else null.</summary>
     private Tensor? IntegerDotWeight(Variable x, QuantizedWeight weight) =>
-        !RecordsGradients && weight.Blocks is { } blocks && x.Data.Shape.Rows <= IntegerDotRows ? blocks : null;
+        !RecordsGradients && weight.Blocks is { } blocks && x.Data.Shape.Rows <= Backend.IntegerDotRows ? blocks : null;
 }

@@ -138,6 +138,13 @@ public interface IBackend : IDisposable
     /// </summary>
     Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null);
     /// <summary>
+    /// The most rows of x for which an inference product with a Q8_0/Q4_0 weight takes <see cref="MatMulIntegerDot"/>
+    /// (the tape asks; more rows take <see cref="MatMulQuantized"/>): cpu, any number (prefill runs on integer-dot
+    /// tiles, so a prompt's rows get the bits they would get decoded one by one); ILGPU, a decode step's few rows
+    /// (its prefill stays on the f32 tile kernels).
+    /// </summary>
+    int IntegerDotRows { get; }
+    /// <summary>
     /// QLoRA's layer: x Wᵀ + bias + scale (x Aᵀ) Bᵀ with W quantised and dequantised on the fly (as
     /// <see cref="MatMulQuantized"/>) and the adapter A [r, in], B [out, r] in f32.
     /// </summary>

@@ -28,9 +28,10 @@ public class IntegerDotTests
         }
     }
 
-    // (rows, n, k): one block, odd block counts (the 512-bit path's padding), n off every tile, rows 1..5.
+    // (rows, n, k): one block, odd block counts (the 512-bit path's padding), n off every tile, rows 1..13 (prefill
+    // tiles of 4 x rows by 3 weight rows, with rows and weight rows left over).
     private static readonly (int Rows, int N, int K)[] Shapes =
-        [(1, 1, 32), (1, 3, 64), (2, 17, 96), (1, 100, 1024), (3, 33, 224), (4, 8, 768), (5, 7, 160)];
+        [(1, 1, 32), (1, 3, 64), (2, 17, 96), (1, 100, 1024), (3, 33, 224), (4, 8, 768), (5, 7, 160), (8, 6, 32), (9, 11, 224), (13, 20, 96)];
 
     [Fact]
     public void This_machine_runs_the_paths_it_reports()

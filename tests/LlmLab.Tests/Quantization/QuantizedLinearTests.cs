@@ -98,38 +98,45 @@ public class QuantizedLinearTests
     }
 
     /// <summary>
-    /// Decoding (up to <see cref="Tape.IntegerDotRows"/> rows on an inference tape) with a Q8_0/Q4_0 weight takes
-    /// MatMulIntegerDot, ggml's integer dots over Q8_0 activations; more rows, and any training tape, take the
-    /// dequantising MatMulQuantized.
+    /// Inference with a Q8_0/Q4_0 weight takes MatMulIntegerDot, ggml's integer dots over Q8_0 activations, up to the
+    /// backend's IntegerDotRows: on cpu any number, so a prompt's rows get the bits each would get decoded alone; on
+    /// ILGPU decode rows, longer inputs taking the dequantising MatMulQuantized, as any training tape does.
     /// </summary>
     [Theory]
-    [InlineData(WeightFormat.Q8_0)]
-    [InlineData(WeightFormat.Q4_0)]
-    public void Decode_rows_take_integer_dots_and_longer_inputs_or_training_dequantise(WeightFormat format)
+    [InlineData("cpu", WeightFormat.Q8_0)]
+    [InlineData("cpu", WeightFormat.Q4_0)]
+    [InlineData("ilgpu-cpu", WeightFormat.Q4_0)]
+    public void Inference_takes_integer_dots_up_to_the_backends_rows_and_training_dequantises(string backendName, WeightFormat format)
     {
         const int inFeatures = 64, outFeatures = 24;
-        var linear = new Linear(Cpu, inFeatures, outFeatures, bias: true, new RandomStream(7, "w"), std: 0.5f);
+        var backend = TestBackends.Get(backendName);
+        var linear = new Linear(backend, inFeatures, outFeatures, bias: true, new RandomStream(7, "w"), std: 0.5f);
         linear.Quantize(format);
         var weight = linear.QuantizedWeight!;
-        foreach (int rows in new[] { 1, Tape.IntegerDotRows, Tape.IntegerDotRows + 1 })
+        Assert.Equal(backendName == "cpu" ? int.MaxValue : 4, backend.IntegerDotRows);
+        foreach (int rows in new[] { 1, 4, 5, 13 })
         {
             float[] x = TestData.Normal(rows, rows * inFeatures);
-            using var input = Tensor.From(Cpu, x, 1, rows, inFeatures);
-            using var integer = Cpu.MatMulIntegerDot(input, weight.Blocks!, linear.Bias!.Data);
-            using var dequantised = Cpu.MatMulQuantized(input, weight, linear.Bias.Data);
-            float[] integerY = integer.ToArray<float>(), dequantisedY = dequantised.ToArray<float>();
+            using var input = Tensor.From(backend, x, 1, rows, inFeatures);
+            using var integer = backend.MatMulIntegerDot(input, weight.Blocks!, linear.Bias!.Data);
+            using var dequantised = backend.MatMulQuantized(input, weight, linear.Bias.Data);
+            float[] integerY = integer.ToArray<float>(), dequantisedY = dequantised.ToArray<float>(), inference = Forward(linear, x, 1, rows, inFeatures, backend);
             Assert.Contains(integerY.Zip(dequantisedY), p => p.First != p.Second); // the two ops differ, so the checks tell them apart
-            AssertClose.BitIdentical(rows <= Tape.IntegerDotRows ? integerY : dequantisedY, Forward(linear, x, 1, rows, inFeatures), $"{rows} rows, inference");
-            using var tape = new Tape(Cpu);
+            AssertClose.BitIdentical(rows <= backend.IntegerDotRows ? integerY : dequantisedY, inference, $"{rows} rows, inference");
+            using var tape = new Tape(backend);
             AssertClose.BitIdentical(dequantisedY, linear.Forward(tape, tape.Constant(input)).Data.ToArray<float>(), $"{rows} rows, training tape");
+            if (backendName != "cpu") continue;
+            for (int r = 0; r < rows; r++)
+                AssertClose.BitIdentical(inference.AsSpan(r * outFeatures, outFeatures).ToArray(),
+                    Forward(linear, x.AsSpan(r * inFeatures, inFeatures).ToArray(), 1, 1, inFeatures, backend), $"row {r} of {rows} alone");
         }
 
         // QLoRA decoding adds the adapter to the same integer-dot base: with B = 0 (PEFT's start) the base's values.
         linear.AttachLora(4, alpha: 8, new RandomStream(5, "lora"));
         float[] one = TestData.Normal(1, inFeatures);
-        using var row = Tensor.From(Cpu, one, 1, 1, inFeatures);
-        using var baseY = Cpu.MatMulIntegerDot(row, weight.Blocks!, linear.Bias!.Data);
-        Assert.Equal(baseY.ToArray<float>(), Forward(linear, one, 1, 1, inFeatures));
+        using var row = Tensor.From(backend, one, 1, 1, inFeatures);
+        using var baseY = backend.MatMulIntegerDot(row, weight.Blocks!, linear.Bias!.Data);
+        Assert.Equal(baseY.ToArray<float>(), Forward(linear, one, 1, 1, inFeatures, backend));
     }
 
     [Theory, MemberData(nameof(Formats))]
@@ -149,7 +156,9 @@ public class QuantizedLinearTests
             Cpu.Copy(dequantized.Storage, dequantized.ByteOffset, r.Weight.Data.Storage, r.Weight.Data.ByteOffset, dequantized.ByteLength);
         }
 
-        float[] actual = Logits(quantized, ids);
+        // A tape that records gradients keeps x in f32 (MatMulQuantized), so only the weights' rounding differs;
+        // inference rounds x to Q8_0 too (MatMulIntegerDot, checked layer by layer).
+        float[] actual = Logits(quantized, ids, recordGradients: true);
         AssertClose.Within(Logits(reference, ids), actual, abs: 1e-4, rel: 1e-4, what: $"{format.Name()} logits");
         Assert.Contains(actual.Zip(f32), p => p.First != p.Second);
 
@@ -225,16 +234,17 @@ public class QuantizedLinearTests
         Assert.Contains("f32, int8, q8_0, q4_0", e.Message);
     }
 
-    private static float[] Forward(Linear linear, float[] x, int batch, int time, int inFeatures)
+    private static float[] Forward(Linear linear, float[] x, int batch, int time, int inFeatures, IBackend? on = null)
     {
-        using var tape = new Tape(Cpu, recordGradients: false);
-        using var input = Tensor.From(Cpu, x, batch, time, inFeatures);
+        var backend = on ?? Cpu;
+        using var tape = new Tape(backend, recordGradients: false);
+        using var input = Tensor.From(backend, x, batch, time, inFeatures);
         return linear.Forward(tape, tape.Constant(input)).Data.ToArray<float>();
     }
 
-    private static float[] Logits(Gpt gpt, Tensor ids)
+    private static float[] Logits(Gpt gpt, Tensor ids, bool recordGradients = false)
     {
-        using var tape = new Tape(Cpu, recordGradients: false);
+        using var tape = new Tape(Cpu, recordGradients);
         return gpt.Forward(tape, ids).Data.ToArray<float>();
     }
 

@@ -180,6 +180,9 @@ public sealed partial class CpuBackend
         return y;
     }
 
+    /// <summary>Every count: the 512-bit path's tiles run prefill near the f32 GEMM's pace (docs/kernels.md).</summary>
+    public int IntegerDotRows => int.MaxValue;
+
     public Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null)
     {
         var (rows, n, k) = Check.MatMulIntegerDot(x, weight, bias);

@@ -146,6 +146,9 @@ public sealed partial class IlgpuBackend
         return y;
     }
 
+    /// <summary>Decode rows: the integer-dot kernel is a matvec; prefill keeps the f32 tile kernels.</summary>
+    public int IntegerDotRows => QuantizedMatVecRows;
+
     public Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null)
     {
         var (rows, n, k) = Check.MatMulIntegerDot(x, weight, bias);

@@ -15,7 +15,7 @@ namespace LlmLab.Backends.Cpu.Kernels;
 /// plus the bias. Every <see cref="IntegerDotPath"/> and every thread split computes each output by that one sequence,
 /// so all give the same bits.
 /// </summary>
-internal static class IntegerDotMatMul
+internal static partial class IntegerDotMatMul
 {
     /// <summary>Outputs y[m, j] for every row m of x and weight rows j in [nStart, nEnd); bias empty or [N].</summary>
     public static void Run(IntegerDotPath path, Q8Activations x, ReadOnlySpan<byte> weight, bool q4Weight,
@@ -33,7 +33,15 @@ internal static class IntegerDotMatMul
         if (x.Path != path || x.Q4Weight != TFormat.IsQ4) throw new ArgumentException($"activations laid out for {x.Path}, not {path}, or for another weight format");
         int blocks = x.Blocks, rowBytes = blocks * TFormat.BlockBytes;
         ref float table = ref MemoryMarshal.GetArrayDataReference(HalfTable);
-        for (int j = nStart; j < nEnd; j++)
+        int j = nStart;
+        ref byte w0 = ref MemoryMarshal.GetReference(weight);
+        if (path == IntegerDotPath.Avx512 && x.Rows >= TileRows)
+            for (; j + TileColumns <= nEnd; j += TileColumns) RunTile512<TFormat>(ref table, x, ref w0, rowBytes, bias, y, n, j);
+        else if (path == IntegerDotPath.AvxVnni && x.Rows >= TileRows256)
+            for (; j + TileColumns256 <= nEnd; j += TileColumns256) RunTile256<TFormat, VnniDot>(ref table, x, ref w0, rowBytes, bias, y, n, j);
+        else if (path == IntegerDotPath.Avx2 && x.Rows >= TileRows256)
+            for (; j + TileColumns256 <= nEnd; j += TileColumns256) RunTile256<TFormat, MaddubsDot>(ref table, x, ref w0, rowBytes, bias, y, n, j);
+        for (; j < nEnd; j++)
         {
             ref byte w = ref MemoryMarshal.GetReference(weight.Slice(j * rowBytes, rowBytes));
             for (int m = 0; m < x.Rows; m++)
@@ -48,7 +56,7 @@ internal static class IntegerDotMatMul
                     IntegerDotPath.Avx2 => Dot256<TFormat, MaddubsDot>(ref table, ref w, blocks, ref qa, ref c, ref da),
                     _ => DotScalar<TFormat>(ref w, blocks, ref qa, ref da),
                 };
-                y[m * n + j] = bias.IsEmpty ? dot : dot + bias[j];
+                Store(y, bias, n, m, j, dot);
             }
         }
     }
@@ -110,13 +118,13 @@ internal static class IntegerDotMatMul
             ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
             acc0 = Vector256.FusedMultiplyAdd(Block256<TFormat, TDot>(ref b0, b, ref qa, ref c), Vector256.Create(Factor(ref table, ref b0, ref da, b)), acc0);
         }
-        return Finish((acc0.GetLower() + acc0.GetUpper()) + (acc1.GetLower() + acc1.GetUpper()));
+        return Finish256(acc0, acc1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Block256<TFormat, TDot>(ref byte block, int b, ref byte qa, ref int c)
         where TFormat : struct, IWeightBlocks where TDot : struct, IDot256 =>
-        Vector256.ConvertToSingle(TFormat.Dot256<TDot>(ref block,
+        Vector256.ConvertToSingle(TFormat.Lanes256<TDot>(TFormat.Operand256(ref block),
             Vector256.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector256.LoadUnsafe(ref c, (nuint)(b * 8))));
 
     /// <summary>
@@ -142,6 +150,13 @@ internal static class IntegerDotMatMul
             ref byte b0 = ref Unsafe.Add(ref w, b * TFormat.BlockBytes);
             acc = Pair512<TFormat>(ref table, ref b0, ref b0, ref qa, ref c, ref da, b, spread, acc, 0f);
         }
+        return Finish512<TFormat>(acc);
+    }
+
+    /// <summary>The 512-bit accumulators folded in the fixed order: [acc[0, p], acc[1, p]] laid out as Dot512 says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish512<TFormat>(Vector512<float> acc) where TFormat : struct, IWeightBlocks
+    {
         var low = acc.GetLower();
         var high = acc.GetUpper();
         if (TFormat.IsQ4)
@@ -157,7 +172,8 @@ internal static class IntegerDotMatMul
     private static Vector512<float> Pair512<TFormat>(ref float table, ref byte b0, ref byte b1, ref byte qa, ref int c, ref float da, int b,
         Vector512<int> spread, Vector512<float> acc, float dw1) where TFormat : struct, IWeightBlocks
     {
-        var s = TFormat.Dot512(ref b0, ref b1, Vector512.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte(), Vector512.LoadUnsafe(ref c, (nuint)(b * 8)));
+        var qa64 = Vector512.LoadUnsafe(ref qa, (nuint)(b * 32)).AsSByte();
+        var s = TFormat.Lanes512(TFormat.Operand512(ref b0, ref b1, out var negative), negative, qa64, -qa64, Vector512.LoadUnsafe(ref c, (nuint)(b * 8)));
         // [dw[b], dw[b + 1]] * [da[b], da[b + 1]]: one multiply for both factors.
         var dw = Vector128.CreateScalarUnsafe(Half(ref table, Unsafe.ReadUnaligned<ushort>(ref b0))).WithElement(1, dw1);
         var pair = dw * Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref da, b)))).AsSingle();
@@ -215,10 +231,17 @@ internal static class IntegerDotMatMul
         static abstract int BlockBytes { get; }
         /// <summary>The signed value of quant i of a block whose quants start at <paramref name="quants"/>.</summary>
         static abstract int Quant(ref byte quants, int i);
-        /// <summary>Lanes p0..p7 of the block at <paramref name="block"/> against 32 activation quants.</summary>
-        static abstract Vector256<int> Dot256<TDot>(ref byte block, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256;
-        /// <summary>The 512-bit lanes of blocks <paramref name="b0"/> and <paramref name="b1"/> (see Dot512).</summary>
-        static abstract Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction);
+        /// <summary>The block at <paramref name="block"/> as the 256-bit operand: Q4_0's nibbles (0..15), Q8_0's bytes.</summary>
+        static abstract Vector256<sbyte> Operand256(ref byte block);
+        /// <summary>Lanes p0..p7 of an operand against 32 activation quants.</summary>
+        static abstract Vector256<int> Lanes256<TDot>(Vector256<sbyte> operand, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256;
+        /// <summary>
+        /// Blocks <paramref name="b0"/> and <paramref name="b1"/> as the 512-bit unsigned operand in Dot512's lane
+        /// order: Q4_0's nibbles, or Q8_0's |w| with <paramref name="negative"/> marking the bytes whose w &lt; 0.
+        /// </summary>
+        static abstract Vector512<byte> Operand512(ref byte b0, ref byte b1, out Vector512<sbyte> negative);
+        /// <summary>The operand's 512-bit lanes against 64 activation quants (and their negation) plus corrections.</summary>
+        static abstract Vector512<int> Lanes512(Vector512<byte> operand, Vector512<sbyte> negative, Vector512<sbyte> qa, Vector512<sbyte> negatedQa, Vector512<int> correction);
     }
 
     /// <summary>Q4_0: nibbles 0..15 as the unsigned operand; the correction -8 Σ qa makes them q - 8.</summary>
@@ -230,21 +253,28 @@ internal static class IntegerDotMatMul
         public static int Quant(ref byte quants, int i) => (i < 16 ? Unsafe.Add(ref quants, i) & 15 : Unsafe.Add(ref quants, i - 16) >> 4) - 8;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot256<TDot>(ref byte block, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256
+        public static Vector256<sbyte> Operand256(ref byte block)
         {
             var packed = Vector128.LoadUnsafe(ref block, 2);
-            var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F);
-            return TDot.Unsigned(nibbles, qa, correction);
+            return (Vector256.Create(packed, Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()) & Vector256.Create((byte)0x0F)).AsSByte();
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction)
+        public static Vector256<int> Lanes256<TDot>(Vector256<sbyte> operand, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256 =>
+            TDot.Unsigned(operand.AsByte(), qa, correction);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> Operand512(ref byte b0, ref byte b1, out Vector512<sbyte> negative)
         {
+            negative = default;
             var packed = Vector256.Create(Vector128.LoadUnsafe(ref b0, 2), Vector128.LoadUnsafe(ref b1, 2));
             var both = Avx512F.InsertVector256(packed.ToVector512Unsafe(), Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte(), 1);
-            var nibbles = both & Vector512.Create((byte)0x0F);
-            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(nibbles, qa), Vector512.Create((short)1)) + correction;
+            return both & Vector512.Create((byte)0x0F);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Lanes512(Vector512<byte> operand, Vector512<sbyte> negative, Vector512<sbyte> qa, Vector512<sbyte> negatedQa, Vector512<int> correction) =>
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(operand, qa), Vector512.Create((short)1)) + correction;
     }
 
     /// <summary>Q8_0: signed bytes.</summary>
@@ -256,15 +286,23 @@ internal static class IntegerDotMatMul
         public static int Quant(ref byte quants, int i) => (sbyte)Unsafe.Add(ref quants, i);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Dot256<TDot>(ref byte block, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256 =>
-            TDot.Signed(Vector256.LoadUnsafe(ref block, 2).AsSByte(), qa, correction);
+        public static Vector256<sbyte> Operand256(ref byte block) => Vector256.LoadUnsafe(ref block, 2).AsSByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<int> Dot512(ref byte b0, ref byte b1, Vector512<sbyte> qa, Vector512<int> correction)
+        public static Vector256<int> Lanes256<TDot>(Vector256<sbyte> operand, Vector256<sbyte> qa, Vector256<int> correction) where TDot : struct, IDot256 =>
+            TDot.Signed(operand, qa, correction);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> Operand512(ref byte b0, ref byte b1, out Vector512<sbyte> negative)
         {
             var w = Avx512F.InsertVector256(Vector256.LoadUnsafe(ref b0, 2).ToVector512Unsafe(), Vector256.LoadUnsafe(ref b1, 2), 1).AsSByte();
-            var signedQa = Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), -qa, qa); // |qa| <= 127: no overflow
-            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(w), signedQa), Vector512.Create((short)1));
+            negative = Vector512.LessThan(w, Vector512<sbyte>.Zero);
+            return Avx512BW.Abs(w);
         }
+
+        /// <summary>|w| times qa with w's sign (|qa| &lt;= 127: no overflow).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Lanes512(Vector512<byte> operand, Vector512<sbyte> negative, Vector512<sbyte> qa, Vector512<sbyte> negatedQa, Vector512<int> correction) =>
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(operand, Vector512.ConditionalSelect(negative, negatedQa, qa)), Vector512.Create((short)1));
     }
 }
