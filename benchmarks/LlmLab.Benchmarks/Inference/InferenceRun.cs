@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using LlmLab.Autograd;
 using LlmLab.Backends;
+using LlmLab.Backends.Cpu;
 using LlmLab.Generation;
 using LlmLab.Models.HuggingFace;
 using LlmLab.Nn;
@@ -13,19 +14,20 @@ using Spectre.Console;
 namespace LlmLab.Benchmarks.Inference;
 
 /// <summary>
-/// `inference [--backend B] [--tokens N] [--new M] [--repeats R] [--formats LIST]`: a GPT-2-shaped 124M-parameter
-/// model (12 layers, 12 heads, width 768, vocabulary 50257, random weights) built through the Hugging Face GPT-2
-/// architecture, timed with its linear layers in f32, int8, Q8_0 and Q4_0, and in Q8_0 and Q4_0 with the tied head
-/// (wte) quantised too ("q8_0+head", "q4_0+head", as ggml's GPT-2 example stores it): the forward pass over N tokens
-/// (median of R) and greedy generation of M tokens with the KV cache after a 16-token prompt (tokens/s of the decode
-/// steps: M / (min of R runs of prompt + M tokens - min of R runs of prompt + 1)), with the bytes the weights take.
-/// LLMLAB_THREADS sets the cpu backend's threads.
+/// `inference [--backend B] [--threads LIST] [--tokens N] [--new M] [--repeats R] [--formats LIST]`: a GPT-2-shaped
+/// 124M-parameter model (12 layers, 12 heads, width 768, vocabulary 50257, random weights) built through the Hugging
+/// Face GPT-2 architecture, timed with its linear layers in f32, int8, Q8_0 and Q4_0, and in Q8_0 and Q4_0 with the
+/// tied head (wte) quantised too ("q8_0+head", "q4_0+head", as ggml's GPT-2 example stores it): prefill, the forward
+/// pass over N tokens (median of R, as tokens/s and GFLOP/s), and greedy generation of M tokens with the KV cache
+/// after a 16-token prompt (tokens/s of the decode steps: M / (min of R runs of prompt + M tokens - min of R runs of
+/// prompt + 1)), with the bytes the weights take; on cpu once per thread count of --threads (default: LLMLAB_THREADS,
+/// else every core).
 /// </summary>
 public static class InferenceRun
 {
     public static int Run(string[] args)
     {
-        string backendName = "cpu", formats = "f32,int8,q8_0,q4_0,q8_0+head,q4_0+head";
+        string backendName = "cpu", formats = "f32,int8,q8_0,q4_0,q8_0+head,q4_0+head", threadList = "";
         int tokens = 128, newTokens = 32, repeats = 5;
         for (int i = 0; i < args.Length; i++)
         {
@@ -36,11 +38,12 @@ public static class InferenceRun
                 "--new" when hasValue => int.TryParse(args[++i], out newTokens) && newTokens > 0,
                 "--repeats" when hasValue => int.TryParse(args[++i], out repeats) && repeats > 0,
                 "--formats" when hasValue => !string.IsNullOrWhiteSpace(formats = args[++i]),
+                "--threads" when hasValue => !string.IsNullOrWhiteSpace(threadList = args[++i]),
                 _ => false,
             };
             if (!ok)
             {
-                Console.Error.WriteLine($"inference: unknown or bad argument '{args[i]}'; usage: inference [--backend B] [--tokens N] [--new M] [--repeats R] [--formats f32,int8,q8_0,q4_0,q8_0+head,q4_0+head]");
+                Console.Error.WriteLine($"inference: unknown or bad argument '{args[i]}'; usage: inference [--backend B] [--threads 1,2] [--tokens N] [--new M] [--repeats R] [--formats f32,int8,q8_0,q4_0,q8_0+head,q4_0+head]");
                 return 2;
             }
         }
@@ -57,21 +60,38 @@ public static class InferenceRun
             }
         }
 
-        using var backend = Backend.Create(backendName);
-        var clock = Stopwatch.StartNew();
-        var model = HfCheckpoint.Create(backend, Gpt2Config(), seed: 124);
-        Console.Error.WriteLine($"built {model.Module.ParameterCount():N0} parameters in {clock.Elapsed.TotalSeconds:F1} s");
-        double flops = 2.0 * model.Module.ParameterCount() * tokens;   // multiply-adds of every weight, once per token
-
-        var table = new Table().AddColumns("weights", "weight bytes", $"forward {tokens} tokens (median ms)", "GFLOP/s", $"greedy decode tok/s ({newTokens} new, min of {repeats})");
-        foreach (var (row, format, head) in rows)
+        int?[] threadCounts;
+        try
         {
-            var summary = WeightQuantizer.Quantize(model.Module, format, head ? model.TokenEmbedding : null);
-            double forwardMs = Median(repeats, () => Forward(model, tokens));
-            double decode = Decode(model, newTokens, repeats);
-            table.AddRow(row, $"{summary.ModelBytes / 1e6:F1} MB", forwardMs.ToString("F1", CultureInfo.InvariantCulture),
-                (flops / forwardMs / 1e6).ToString("F1", CultureInfo.InvariantCulture), decode.ToString("F1", CultureInfo.InvariantCulture));
-            Console.Error.WriteLine($"{row}: forward {forwardMs:F1} ms, decode {decode:F1} tok/s, {summary.ModelBytes / 1e6:F1} MB");
+            threadCounts = threadList.Length == 0 ? [null]
+                : [.. threadList.Split(',', StringSplitOptions.TrimEntries).Select(t => int.TryParse(t, out int n) && n > 0 ? (int?)n : throw new FormatException(t))];
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"inference: --threads: '{e.Message}' is not a positive thread count (a comma-separated list, e.g. 1,2)");
+            return 2;
+        }
+
+        var table = new Table().AddColumns("weights", "threads", "weight bytes", $"prefill {tokens} tokens (median ms)", "prefill tok/s", "GFLOP/s",
+            $"greedy decode tok/s ({newTokens} new, min of {repeats})");
+        foreach (int? threads in threadCounts)
+        {
+            using var backend = Backend.Create(backendName, threads);
+            string threadLabel = backend is CpuBackend cpu ? cpu.Threads.ToString(CultureInfo.InvariantCulture) : "-";
+            var clock = Stopwatch.StartNew();
+            var model = HfCheckpoint.Create(backend, Gpt2Config(), seed: 124);
+            Console.Error.WriteLine($"built {model.Module.ParameterCount():N0} parameters in {clock.Elapsed.TotalSeconds:F1} s ({threadLabel} threads)");
+            double flops = 2.0 * model.Module.ParameterCount() * tokens;   // multiply-adds of every weight, once per token
+            foreach (var (row, format, head) in rows)
+            {
+                var summary = WeightQuantizer.Quantize(model.Module, format, head ? model.TokenEmbedding : null);
+                double forwardMs = Median(repeats, () => Forward(model, tokens));
+                double decode = Decode(model, newTokens, repeats);
+                table.AddRow(row, threadLabel, $"{summary.ModelBytes / 1e6:F1} MB", forwardMs.ToString("F1", CultureInfo.InvariantCulture),
+                    (tokens / forwardMs * 1000).ToString("F0", CultureInfo.InvariantCulture), (flops / forwardMs / 1e6).ToString("F1", CultureInfo.InvariantCulture),
+                    decode.ToString("F1", CultureInfo.InvariantCulture));
+                Console.Error.WriteLine($"{row}, {threadLabel} threads: prefill {forwardMs:F1} ms, decode {decode:F1} tok/s, {summary.ModelBytes / 1e6:F1} MB");
+            }
         }
         AnsiConsole.Write(table);
         return 0;
