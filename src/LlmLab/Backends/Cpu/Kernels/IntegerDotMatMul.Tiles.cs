@@ -30,7 +30,10 @@ internal static partial class IntegerDotMatMul
                     ref MemoryMarshal.GetReference(x.RowScales(m))));
     }
 
-    /// <summary>Rows m .. m + 3 of x against weight rows j .. j + 2: twelve accumulators over the block pairs.</summary>
+    /// <summary>
+    /// Rows m .. m + 3 of x against weight rows j .. j + 2: twelve accumulators over the block pairs, unrolled by hand
+    /// (named locals stay in registers; an array of accumulators would live in memory).
+    /// </summary>
     private static void Tile512<TFormat>(ref float table, Q8Activations x, int m, ref byte weight, int rowBytes,
         ReadOnlySpan<float> bias, Span<float> y, int n, int j) where TFormat : struct, IWeightBlocks
     {
