@@ -180,7 +180,7 @@ public sealed partial class CpuBackend
         return y;
     }
 
-    /// <summary>Every count: the 512-bit path's tiles run prefill near the f32 GEMM's pace (docs/kernels.md).</summary>
+    /// <summary>Every count: the integer-dot tiles run prefill near the f32 GEMM's pace (docs/kernels.md).</summary>
     public int IntegerDotRows => int.MaxValue;
 
     public Tensor MatMulIntegerDot(Tensor x, Tensor weight, Tensor? bias = null)
