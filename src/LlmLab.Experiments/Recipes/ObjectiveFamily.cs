@@ -66,6 +66,7 @@ public sealed record ObjectiveFamily(
             VocabularySize = tokenizer.VocabularySize, Width = config.Width, HeadDim = config.Width / config.Heads, Heads = config.Heads,
             FeedForwardWidth = 3 * config.Width, EncoderLayers = config.Layers / 2, DecoderLayers = config.Layers / 2,
         }, seed);
+        if (config.T5LocalityPrior != 0) t5.Encoder.Blocks[0].SelfAttention.Layer.AddLocalityPrior((float)config.T5LocalityPrior);
         long encoder = t5.Encoder.ParameterCount(), decoder = t5.Decoder.ParameterCount();
         long head = t5.Head is null ? (long)config.Width * tokenizer.VocabularySize : 0;
         var (noise, spans) = Training.SpanCorruption.NoiseLengths(config.Context, config.NoiseDensity, config.MeanSpanLength);

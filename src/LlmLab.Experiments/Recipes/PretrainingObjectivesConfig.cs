@@ -22,6 +22,7 @@ public sealed record PretrainingObjectivesConfig
     [Param(Description = "share of the BERT's tokens chosen for masked LM (BERT's 0.15; Wettig et al. 2023 found 0.4 better)", Min = 0.01, Max = 1)] public double MaskProbability { get; init; } = 0.15;
     [Param(Description = "share of the T5's tokens hidden in spans (T5's 0.15)", Min = 0.01, Max = 0.9)] public double NoiseDensity { get; init; } = 0.15;
     [Param(Description = "mean length of the T5's hidden spans (T5's 3)", Min = 1, Max = 100)] public double MeanSpanLength { get; init; } = 3;
+    [Param(Description = "added at initialisation to one nearby offset per head of the T5 encoder's position bias (-1, +1, -2, +2): without it the T5 does not learn to read a sentinel's neighbours at this compute; 0 = transformers' initialisation", Min = 0, Max = 20)] public double T5LocalityPrior { get; init; } = 7;
     [Param(Description = "peak pre-training learning rate (a cosine to a tenth of it)", Min = 0, Max = 1)] public double LearningRate { get; init; } = 2e-3;
     [Param(Description = "share of each pre-training's steps spent warming up", Min = 0, Max = 1)] public double WarmupShare { get; init; } = 0.05;
     [Param(Description = "validation points on each pre-training's loss curve", Min = 1, Max = 1000)] public int EvaluationPoints { get; init; } = 10;

@@ -133,6 +133,26 @@ public class T5Tests
         Assert.NotEqual(Weights(4), Weights(5));
     }
 
+    [Fact]
+    public void A_locality_prior_adds_to_one_nearby_offset_per_head()
+    {
+        var backend = TestBackends.Get("cpu");
+        var config = SmallConfig() with { Heads = 6, HeadDim = 4, RelativeBuckets = 32, RelativeMaxDistance = 64 };
+        var model = new T5(backend, config, seed: 3);
+        var layer = model.Encoder.Blocks[0].SelfAttention.Layer;
+        float[] before = layer.RelativeAttentionBias!.Weight.Data.ToArray<float>();
+        layer.AddLocalityPrior(5f);
+        float[] after = layer.RelativeAttentionBias.Weight.Data.ToArray<float>();
+        int[] offsets = [-1, 1, -2, 2, -3, 3];   // head h's offset, key minus query
+        for (int bucket = 0; bucket < 32; bucket++)
+            for (int h = 0; h < 6; h++)
+            {
+                bool favoured = bucket == RelativePositionBuckets.Bucket(offsets[h], bidirectional: true, 32, 64);
+                Assert.Equal(before[bucket * 6 + h] + (favoured ? 5f : 0f), after[bucket * 6 + h]);
+            }
+        Assert.Throws<InvalidOperationException>(() => model.Encoder.Blocks[1].SelfAttention.Layer.AddLocalityPrior(5f));
+    }
+
     private static T5Config SmallConfig() => new()
     {
         VocabularySize = 40, Width = 16, HeadDim = 8, FeedForwardWidth = 32, EncoderLayers = 2, DecoderLayers = 2, Heads = 2,

@@ -46,6 +46,28 @@ public sealed class T5Attention : Module
     public Embedding? RelativeAttentionBias { get; }
 
     /// <summary>
+    /// Adds <paramref name="bias"/> to <see cref="RelativeAttentionBias"/> at one nearby offset per head (head h:
+    /// -1, +1, -2, +2, ... in turn, cycling): a locality prior at initialisation, so each head starts out favouring a
+    /// neighbour. A T5 from transformers' initialisation (bias N(0, d_model^-1/2)) learns to move text between
+    /// neighbours only slowly at small scale (docs/pretraining.md).
+    /// </summary>
+    public void AddLocalityPrior(float bias)
+    {
+        var table = RelativeAttentionBias ?? throw new InvalidOperationException("this attention layer has no relative_attention_bias (only a stack's first layer does)");
+        var values = table.Weight.Data.ToArray<float>();
+        for (int h = 0; h < Heads; h++)
+        {
+            int distance = h / 2 % MaxPriorDistance + 1, offset = h % 2 == 0 ? -distance : distance;
+            values[RelativePositionBuckets.Bucket(offset, Bidirectional, Buckets, MaxDistance) * Heads + h] += bias;
+        }
+        var data = table.Weight.Data;
+        data.Backend.Write(data.Storage, data.ByteOffset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    /// <summary>The farthest offset <see cref="AddLocalityPrior"/> gives a head before it cycles back to ±1.</summary>
+    private const int MaxPriorDistance = 4;
+
+    /// <summary>
     /// The position bias [H, Tq, Tk] for queries at positions queryOffset .. queryOffset + Tq - 1 and keys at
     /// 0 .. Tk - 1, looked up from <see cref="RelativeAttentionBias"/> (differentiable).
     /// </summary>
