@@ -6,12 +6,12 @@ using System.Runtime.Intrinsics.X86;
 namespace LlmLab.Backends.Cpu.Kernels;
 
 /// <summary>
-/// Prefill: several x rows against several weight rows at a time (512-bit: 4 × 3; 256-bit: 3 × 2), so a weight pair's operand (its
-/// unpacked quants and scales) serves four rows and an activation pair serves three weight rows, instead of each
-/// output reloading both. Every output still takes Dot512's sequence: the integer lanes are exact whichever
-/// instructions make them, and the factor lanes dw · da are the same float products, spread from the weight's and
-/// the activation's pairs separately and multiplied lane by lane. So a row has the same bits alone (decoding) or in a
-/// tile (prefill).
+/// Prefill: several x rows against several weight rows at a time (512-bit 4 × 3, 256-bit 3 × 2), so a weight block's
+/// unpacked quants and scale serve every row of the tile and an activation block every weight row, instead of each
+/// output reloading both. Every output still takes its one-output sequence (Dot512, Dot256): the integer lanes are
+/// exact whichever instructions make them, and the factors dw · da are the same float products. So a row has the
+/// same bits alone (decoding) or in a tile (prefill). The rows a tile leaves are done at once, while the tile's
+/// weight rows are still in cache.
 /// </summary>
 internal static partial class IntegerDotMatMul
 {
