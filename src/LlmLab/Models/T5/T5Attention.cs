@@ -53,7 +53,7 @@ public sealed class T5Attention : Module
     /// </summary>
     public void AddLocalityPrior(float bias)
     {
-        var table = RelativeAttentionBias ?? throw new InvalidOperationException("this attention layer has no relative_attention_bias (only a stack's first layer does)");
+        var table = BiasTable;
         var values = table.Weight.Data.ToArray<float>();
         for (int h = 0; h < Heads; h++)
         {
@@ -64,6 +64,8 @@ public sealed class T5Attention : Module
         data.Backend.Write(data.Storage, data.ByteOffset, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
+    private Embedding BiasTable => RelativeAttentionBias ?? throw new InvalidOperationException("this attention layer has no relative_attention_bias (only a stack's first layer does)");
+
     /// <summary>The farthest offset <see cref="AddLocalityPrior"/> gives a head before it cycles back to ±1.</summary>
     private const int MaxPriorDistance = 4;
 
@@ -73,7 +75,7 @@ public sealed class T5Attention : Module
     /// </summary>
     public Variable PositionBias(Tape tape, int queries, int keys, int queryOffset = 0)
     {
-        var table = RelativeAttentionBias ?? throw new InvalidOperationException("this attention layer has no relative_attention_bias (only a stack's first layer does)");
+        var table = BiasTable;
         var ids = tape.Keep(Tensor.From(tape.Backend, RelativePositionBuckets.Matrix(queries, keys, queryOffset, Bidirectional, Buckets, MaxDistance), queries * keys));
         var perPair = table.Forward(tape, ids);                                        // [Tq Tk, H]
         return tape.Reshape(tape.Transpose(perPair, 0, 1), Heads, queries, keys);      // [H, Tq, Tk]
