@@ -4,7 +4,19 @@
 # slurm.conf (one node with this machine's CPUs and memory as `slurmd -C` reports them, cons_tres, linuxproc,
 # task/none, no accounting). Idempotent: a second call with the node already up changes nothing. Exits non-zero
 # with the daemons' log tails when the node does not come up idle. Needs root (or sudo without a password).
+#
+# --empty-queue: also cancel every job in the queue and wait until the node is idle, for a test that needs the
+# node's CPUs to itself. slurmctld's state outlives the run that submitted its jobs: after a run killed mid-test,
+# or a machine restarted with /var/spool kept, it shows their tasks running (with no process behind them) until
+# their time limit, and a new array waits behind them.
 set -euo pipefail
+
+empty_queue=false
+case ${1:-} in
+    --empty-queue) empty_queue=true ;;
+    "") ;;
+    *) echo "slurm-up: unknown option $1 (the one option is --empty-queue)" >&2; exit 2 ;;
+esac
 
 if [[ $(id -u) -ne 0 ]]; then
     if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then exec sudo -n -E "$0" "$@"; fi
@@ -115,4 +127,20 @@ for attempt in $(seq 120); do
     sleep 0.5
 done
 node_up || fail "the node did not come up idle in 60 s; sinfo says: $(sinfo -N 2>&1 | tail -n +2)"
+
+if $empty_queue; then
+    left=$(squeue -h -o %F | sort -u | tr '\n' ' ')
+    if [[ -n $left ]]; then
+        echo "slurm-up: cancelling jobs left in the queue by an earlier run: $left"
+        # shellcheck disable=SC2086 # one argument per job id
+        scancel $left
+    fi
+    # KillWait=30: a task that ignores SIGTERM is killed 30 s after it.
+    for _ in $(seq 180); do
+        [[ -z $(squeue -h) && $(sinfo -h -N -n localhost -o %t) == idle ]] && break
+        sleep 0.5
+    done
+    [[ -z $(squeue -h) && $(sinfo -h -N -n localhost -o %t) == idle ]] ||
+        fail "the queue did not empty in 90 s; squeue says: $(squeue 2>&1 | tail -n +2)"
+fi
 echo "slurm-up: localhost is $(sinfo -h -N -n localhost -o %t) with $cpus CPUs and $memory MB"

@@ -107,11 +107,15 @@ public sealed partial class SlurmSweepTests(ITestOutputHelper output) : IDisposa
         }
     }
 
-    /// <summary>Runs .ci/slurm-up.sh (idempotent: quick when the node is up); its failure is this test's, with its words.</summary>
+    /// <summary>
+    /// Runs .ci/slurm-up.sh (idempotent: quick when the node is up) with --empty-queue: the array's %2 limit and the
+    /// cancellations below assume the node's CPUs are this test's alone, so jobs an earlier, killed run left go
+    /// first. Its failure is this test's, with its words.
+    /// </summary>
     private void SlurmUp()
     {
         string script = Path.Combine(RepositoryRoot(), ".ci", "slurm-up.sh");
-        var (code, text) = Command("bash", [script], TimeSpan.FromMinutes(10));
+        var (code, text) = Command("bash", [script, "--empty-queue"], TimeSpan.FromMinutes(10));
         output.WriteLine(text.Trim());
         Assert.True(code == 0, $"Slurm could not be started for this test ({script} exited with {code}):\n{text}");
     }
