@@ -40,6 +40,9 @@ fail() {
 # The node is up when sinfo lists it idle (or running jobs: a second call while tests run).
 node_up() { [[ $(sinfo -h -N -n localhost -o %t 2>/dev/null) =~ ^(idle|mix|alloc|comp)$ ]]; }
 
+# Nothing queued and the node idle: what --empty-queue waits for.
+queue_empty() { [[ -z $(squeue -h 2>/dev/null) && $(sinfo -h -N -n localhost -o %t 2>/dev/null) == idle ]]; }
+
 # Runs when $1's pid file names a live process.
 running() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -136,11 +139,7 @@ if $empty_queue; then
         scancel $left
     fi
     # KillWait=30: a task that ignores SIGTERM is killed 30 s after it.
-    for _ in $(seq 180); do
-        [[ -z $(squeue -h) && $(sinfo -h -N -n localhost -o %t) == idle ]] && break
-        sleep 0.5
-    done
-    [[ -z $(squeue -h) && $(sinfo -h -N -n localhost -o %t) == idle ]] ||
-        fail "the queue did not empty in 90 s; squeue says: $(squeue 2>&1 | tail -n +2)"
+    for _ in $(seq 180); do queue_empty && break; sleep 0.5; done
+    queue_empty || fail "the queue did not empty in 90 s; squeue says: $(squeue 2>&1 | tail -n +2)"
 fi
 echo "slurm-up: localhost is $(sinfo -h -N -n localhost -o %t) with $cpus CPUs and $memory MB"
