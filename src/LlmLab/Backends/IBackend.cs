@@ -150,6 +150,20 @@ public interface IBackend : IDisposable
     /// </summary>
     Tensor LoraLinearQuantized(Tensor x, QuantizedWeight weight, Tensor? bias, Tensor loraA, Tensor loraB, float scale);
 
+    // ---- inference layout -----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A linear weight [out, in] (f32) stored the way this backend's inference products read it fastest: the cpu
+    /// backend interleaves 16 rows over k (docs/kernels.md), ILGPU keeps a copy as it is. The weight is not changed.
+    /// </summary>
+    InterleavedWeight Interleave(Tensor weight);
+    /// <summary>The f32 weight [out, in] an interleaved one stands for, bit for bit.</summary>
+    Tensor Deinterleave(InterleavedWeight weight);
+    /// <summary>x [..., in] times the interleaved weight transposed, + bias: <c>MatMul(x, weight, transposeB: true, bias)</c>'s bits.</summary>
+    Tensor MatMulInterleaved(Tensor x, InterleavedWeight weight, Tensor? bias = null);
+    /// <summary>Rows of an interleaved table [vocab, dim] picked by <paramref name="ids"/>: <see cref="Embedding"/>'s values.</summary>
+    Tensor EmbeddingInterleaved(InterleavedWeight table, Tensor ids);
+
     // ---- sampling -------------------------------------------------------------------------------------------
 
     /// <summary>

@@ -73,6 +73,13 @@ internal static partial class Check
         return LinearShapes("matmul_integer_dot", x, weight.Shape, bias);
     }
 
+    /// <summary>x [..., K] f32 times an interleaved weight [N, K], bias [N]; returns (rows of x, N, K).</summary>
+    public static (int Rows, int N, int K) MatMulInterleaved(Tensor x, InterleavedWeight weight, Tensor? bias)
+    {
+        F32(x, "matmul_interleaved's input");
+        return LinearShapes("matmul_interleaved", x, weight.Shape, bias);
+    }
+
     private static (int Rows, int N, int K) LinearShapes(string op, Tensor x, Shape w, Tensor? bias)
     {
         if (w.Rank != 2)

@@ -31,7 +31,7 @@ internal static unsafe class Gemm
             return;
         }
         // Tiles run vectors along N: a C narrower than a vector is computed as C^T = B^T A^T (the same bits).
-        if (problem.N < 16 && problem.M > problem.N) problem = problem.Transposed();
+        if (problem.N < 16 && problem.M > problem.N && problem.Segments.All(s => s.BPanelStride == 0)) problem = problem.Transposed();
         if (!vector256 && Vector512.IsHardwareAccelerated) Run<GemmKernel512>(parallel, problem);
         else Run<GemmKernel256>(parallel, problem);
     }
@@ -103,7 +103,10 @@ internal static unsafe class Gemm
                     {
                         int nc = Math.Min(NC, n1 - jc);
                         for (int jr = 0; jr < nc; jr += nr)
-                            GemmPacking.Panel(packedB + jr * kc, nr, Math.Min(nr, nc - jr), kc, b.At(pc, jc + jr), b.ColStride, b.RowStride, segment.ScaleB);
+                            if (segment.BPanelStride > 0)
+                                GemmPacking.FromInterleaved(packedB + jr * kc, nr, kc, b.Data, segment.BPanelStride, pc, jc + jr, p.N);
+                            else
+                                GemmPacking.Panel(packedB + jr * kc, nr, Math.Min(nr, nc - jr), kc, b.At(pc, jc + jr), b.ColStride, b.RowStride, segment.ScaleB);
 
                         for (int ir = 0; ir < mc; ir += mr)
                         {

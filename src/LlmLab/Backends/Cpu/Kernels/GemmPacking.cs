@@ -28,6 +28,32 @@ internal static unsafe class GemmPacking
                 new Span<float>(dst + k * width + lanes, width - lanes).Clear();
     }
 
+    /// <summary>
+    /// The B panel of columns j0..j0+width-1 over k0..k0+kc-1 from a weight stored interleaved
+    /// (<see cref="Interleaved"/>, the same layout in 16-wide strips): 16 floats copied per k and strip, zero past
+    /// column n (the strips are padded with zeros already).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void FromInterleaved(float* dst, int width, int kc, float* panels, long panelStride, int k0, int j0, int n)
+    {
+        const int strip = Interleaved.Width;
+        for (int g = 0; g < width; g += strip)
+        {
+            int column = j0 + g;
+            if (column >= n)
+            {
+                for (int k = 0; k < kc; k++) new Span<float>(dst + k * width + g, strip).Clear();
+                continue;
+            }
+            float* src = panels + column / strip * panelStride + (long)k0 * strip;
+            for (int k = 0; k < kc; k++, src += strip)
+            {
+                Vector256.Store(Vector256.Load(src), dst + k * width + g);
+                Vector256.Store(Vector256.Load(src + 8), dst + k * width + g + 8);
+            }
+        }
+    }
+
     /// <summary>The lanes are contiguous in the source: copy <paramref name="lanes"/> floats per k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(float* dst, int width, int lanes, int kc, float* src, long kStride)

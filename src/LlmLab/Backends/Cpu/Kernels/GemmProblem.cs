@@ -14,9 +14,11 @@ internal readonly unsafe struct StridedMatrix(float* data, long rowStride, long 
 
 /// <summary>
 /// One stretch of the k sum: A [M, K] times B [K, N]. A batch stride of 0 means one matrix shared by every batch;
-/// a scale multiplies the operand as it is packed (LoRA's scale * B).
+/// a scale multiplies the operand as it is packed (LoRA's scale * B). With a panel stride, B is a weight stored
+/// interleaved (<see cref="Interleaved"/>): B(k, j) sits at B.Data + (j / 16) panelStride + 16 k + j % 16.
 /// </summary>
-internal readonly struct GemmSegment(StridedMatrix a, StridedMatrix b, int k, long aBatchStride = 0, long bBatchStride = 0, float scaleA = 1f, float scaleB = 1f)
+internal readonly struct GemmSegment(StridedMatrix a, StridedMatrix b, int k, long aBatchStride = 0, long bBatchStride = 0, float scaleA = 1f, float scaleB = 1f,
+    long bPanelStride = 0)
 {
     public StridedMatrix A { get; } = a;
     public StridedMatrix B { get; } = b;
@@ -25,8 +27,10 @@ internal readonly struct GemmSegment(StridedMatrix a, StridedMatrix b, int k, lo
     public long BBatchStride { get; } = bBatchStride;
     public float ScaleA { get; } = scaleA;
     public float ScaleB { get; } = scaleB;
+    /// <summary>Floats from one interleaved panel of B to the next; 0 for a B that <see cref="B"/>'s strides describe.</summary>
+    public long BPanelStride { get; } = bPanelStride;
 
-    /// <summary>The same products for C^T = B^T A^T.</summary>
+    /// <summary>The same products for C^T = B^T A^T (B not interleaved).</summary>
     public GemmSegment Transposed => new(B.Transposed, A.Transposed, K, BBatchStride, ABatchStride, ScaleB, ScaleA);
 }
 

@@ -21,7 +21,7 @@ internal static unsafe class Gemv
     /// <summary>Whether <paramref name="p"/> is a few plain rows against a B stored [N, K] (no scale, no accumulate).</summary>
     public static bool Fits(in GemmProblem p) =>
         p.M <= MaxRows && p.Segments.Length == 1 && !p.Accumulate && !p.BiasPerRow && p.C.ColStride == 1
-        && p.Segments[0] is { ScaleA: 1f, ScaleB: 1f, B.RowStride: 1 } && Avx.IsSupported && Fma.IsSupported;
+        && p.Segments[0] is { ScaleA: 1f, ScaleB: 1f, B.RowStride: 1, BPanelStride: 0 } && Avx.IsSupported && Fma.IsSupported;
 
     public static void Run(CpuParallel parallel, GemmProblem p)
     {
