@@ -14,20 +14,21 @@ using Spectre.Console;
 namespace LlmLab.Benchmarks.Inference;
 
 /// <summary>
-/// `inference [--backend B] [--threads LIST] [--tokens N] [--new M] [--repeats R] [--formats LIST]`: a GPT-2-shaped
+/// `inference [--backend B] [--threads LIST] [--tokens N] [--new M] [--repeats R] [--formats LIST] [--layout L]`: a GPT-2-shaped
 /// 124M-parameter model (12 layers, 12 heads, width 768, vocabulary 50257, random weights) built through the Hugging
 /// Face GPT-2 architecture, timed with its linear layers in f32, int8, Q8_0 and Q4_0, and in Q8_0 and Q4_0 with the
 /// tied head (wte) quantised too ("q8_0+head", "q4_0+head", as ggml's GPT-2 example stores it): prefill, the forward
 /// pass over N tokens (median of R, as tokens/s and GFLOP/s), and greedy generation of M tokens with the KV cache
 /// after a 16-token prompt (tokens/s of the decode steps: M / (min of R runs of prompt + M tokens - min of R runs of
 /// prompt + 1)), with the bytes the weights take; on cpu once per thread count of --threads (default: LLMLAB_THREADS,
-/// else every core).
+/// else every core). The weights left in f32 (all of them in f32, the head in the other formats) are in the backend's
+/// inference layout (<see cref="InferenceLayout"/>), or stored [out, in] with --layout plain.
 /// </summary>
 public static class InferenceRun
 {
     public static int Run(string[] args)
     {
-        string backendName = "cpu", formats = "f32,int8,q8_0,q4_0,q8_0+head,q4_0+head", threadList = "";
+        string backendName = "cpu", formats = "f32,int8,q8_0,q4_0,q8_0+head,q4_0+head", threadList = "", layout = "interleaved";
         int tokens = 128, newTokens = 32, repeats = 5;
         for (int i = 0; i < args.Length; i++)
         {
@@ -39,11 +40,12 @@ public static class InferenceRun
                 "--repeats" when hasValue => int.TryParse(args[++i], out repeats) && repeats > 0,
                 "--formats" when hasValue => !string.IsNullOrWhiteSpace(formats = args[++i]),
                 "--threads" when hasValue => !string.IsNullOrWhiteSpace(threadList = args[++i]),
+                "--layout" when hasValue => (layout = args[++i]) is "interleaved" or "plain",
                 _ => false,
             };
             if (!ok)
             {
-                Console.Error.WriteLine($"inference: unknown or bad argument '{args[i]}'; usage: inference [--backend B] [--threads 1,2] [--tokens N] [--new M] [--repeats R] [--formats f32,int8,q8_0,q4_0,q8_0+head,q4_0+head]");
+                Console.Error.WriteLine($"inference: unknown or bad argument '{args[i]}'; usage: inference [--backend B] [--threads 1,2] [--tokens N] [--new M] [--repeats R] [--formats f32,int8,q8_0,q4_0,q8_0+head,q4_0+head] [--layout interleaved|plain]");
                 return 2;
             }
         }
@@ -85,6 +87,7 @@ public static class InferenceRun
             foreach (var (row, format, head) in rows)
             {
                 var summary = WeightQuantizer.Quantize(model.Module, format, head ? model.TokenEmbedding : null);
+                if (layout == "interleaved") InferenceLayout.Interleave(model.Module);
                 double forwardMs = Median(repeats, () => Forward(model, tokens));
                 double decode = Decode(model, newTokens, repeats);
                 table.AddRow(row, threadLabel, $"{summary.ModelBytes / 1e6:F1} MB", forwardMs.ToString("F1", CultureInfo.InvariantCulture),

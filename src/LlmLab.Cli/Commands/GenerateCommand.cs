@@ -3,6 +3,7 @@ using LlmLab.Backends;
 using LlmLab.Cli.Engine;
 using LlmLab.Generation;
 using LlmLab.Models.HuggingFace;
+using LlmLab.Quantization;
 
 namespace LlmLab.Cli.Commands;
 
@@ -76,6 +77,7 @@ public sealed class GenerateCommand : ICommand
         var (model, _, softPrompt, prefix) = ModelFolder.Load(backend, folder, options.Value(ModelFolder.AdapterOption));
         if (model.Family == ModelFamily.EncoderOnly)   // say so before asking for a tokenizer it would not use
             throw new CliException($"{model.Architecture} is an encoder-only model: it scores tokens (forward) but does not generate");
+        InferenceLayout.Interleave(model.Module);   // f32 weights in the layout decode steps stream fastest (same tokens)
         var tokenizer = prompt is not null ? TokenizerFolder.Load(folder, "--prompt needs; give --prompt-ids instead")
             : format == "text" ? TokenizerFolder.Load(folder, "--format text needs; give --format json for the token ids")
             : null;

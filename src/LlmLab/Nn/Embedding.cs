@@ -35,6 +35,7 @@ public sealed class Embedding : Module
     {
         QuantizedParameter.CheckBlocks(format, Weight.Shape[1], "this embedding");
         var f32 = Weight.Data;
+        Interleaved.Drop();
         var next = format == WeightFormat.F32 ? null : WeightFormats.Quantize(f32, format);
         QuantizedWeight?.Release();
         QuantizedWeight = next;
@@ -48,15 +49,34 @@ public sealed class Embedding : Module
     public void InstallQuantized(QuantizedWeight weight)
     {
         QuantizedParameter.CheckFits(weight, Weight, "an embedding");
+        Interleaved.Drop();
         QuantizedWeight?.Release();
         QuantizedWeight = weight;
         Format = QuantizedParameter.FormatOf(weight);
         Weight.Defer(() => QuantizedWeight!.Dequantize());
     }
 
+    /// <summary>
+    /// Stores the f32 table in the backend's inference layout (<see cref="IBackend.Interleave"/>) in place of
+    /// [count, dim], as <see cref="Linear.Interleave"/> does: a tied head (<see cref="Project"/>) on an inference
+    /// tape decodes through it, and lookups pick rows from it, with the same bits. Reading <see cref="Weight"/>'s
+    /// tensor makes it the table again. A quantised table stays as it is (returns false).
+    /// </summary>
+    public bool Interleave()
+    {
+        if (QuantizedWeight is not null) return false;
+        Interleaved.Interleave();
+        return true;
+    }
+
+    private InterleavedParameter? _interleaved;
+    private InterleavedParameter Interleaved => _interleaved ??= new(Weight);
+
     /// <summary>The rows of the table that <paramref name="ids"/> pick: [..ids, dim].</summary>
     public Variable Forward(Tape tape, Tensor ids) =>
-        QuantizedWeight is { } quantized ? tape.QuantizedEmbedding(quantized, ids) : tape.Embedding(Weight, ids);
+        QuantizedWeight is { } quantized ? tape.QuantizedEmbedding(quantized, ids)
+        : !tape.RecordsGradients && Interleaved.Current is { } interleaved ? tape.InterleavedEmbedding(interleaved, ids)
+        : tape.Embedding(Weight, ids);
 
     /// <summary>
     /// The table as a tied output layer: <paramref name="hidden"/> [..., dim] times the tableᵀ, plus
@@ -64,5 +84,7 @@ public sealed class Embedding : Module
     /// uses integer dots as ggml does.
     /// </summary>
     public Variable Project(Tape tape, Variable hidden, Variable? bias = null) =>
-        QuantizedWeight is { } quantized ? tape.QuantizedLinear(hidden, quantized, bias) : tape.MatMul(hidden, Weight, transposeB: true, bias: bias);
+        QuantizedWeight is { } quantized ? tape.QuantizedLinear(hidden, quantized, bias)
+        : !tape.RecordsGradients && Interleaved.Current is { } interleaved ? tape.InterleavedLinear(hidden, interleaved, bias)
+        : tape.MatMul(hidden, Weight, transposeB: true, bias: bias);
 }

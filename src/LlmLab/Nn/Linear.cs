@@ -53,6 +53,7 @@ public sealed partial class Linear : Module
     public void Quantize(WeightFormat format)
     {
         var f32 = Weight.Data;
+        Interleaved.Drop();
         var next = format == WeightFormat.F32 ? null : WeightFormats.Quantize(f32, format);
         QuantizedWeight?.Release();
         QuantizedWeight = next;
@@ -68,11 +69,29 @@ public sealed partial class Linear : Module
     public void InstallQuantized(QuantizedWeight weight)
     {
         QuantizedParameter.CheckFits(weight, Weight, "a linear layer");
+        Interleaved.Drop();
         QuantizedWeight?.Release();
         QuantizedWeight = weight;
         Format = QuantizedParameter.FormatOf(weight);
         Weight.Defer(() => QuantizedWeight!.Dequantize());
     }
+
+    /// <summary>
+    /// Stores the f32 weight in the backend's inference layout (<see cref="IBackend.Interleave"/>: on the cpu
+    /// backend, panels a decode step streams without transposes) in place of [out, in]: forward passes on inference
+    /// tapes read it, with the same bits. <see cref="Weight"/>'s tensor is freed and remade from it when read; a
+    /// weight read that way (to train, merge or quantise it) is the layer's weight again and the interleaved copy is
+    /// dropped. A quantised layer, or one under an unmerged adapter, stays as it is (returns false).
+    /// </summary>
+    public bool Interleave()
+    {
+        if (QuantizedWeight is not null || (LoraA is not null && !LoraMerged)) return false;
+        Interleaved.Interleave();
+        return true;
+    }
+
+    private InterleavedParameter? _interleaved;
+    private InterleavedParameter Interleaved => _interleaved ??= new(Weight);
 
     /// <summary>LoRA's down-projection A [r, in] ("lora_A"), or null without an adapter.</summary>
     public Linear? LoraA { get; private set; }
@@ -98,7 +117,10 @@ public sealed partial class Linear : Module
                 return tape.QuantizedLoraLinear(x, quantized, Bias, LoraA.Weight, LoraB.Weight, LoraScale);
             return tape.QuantizedLinear(x, quantized, Bias);
         }
-        if (LoraA is null || LoraB is null || LoraMerged || LoraDisabled) return tape.MatMul(x, Weight, transposeB: true, bias: Bias);
+        if (LoraA is null || LoraB is null || LoraMerged || LoraDisabled)
+            return !tape.RecordsGradients && Interleaved.Current is { } interleaved
+                ? tape.InterleavedLinear(x, interleaved, Bias)
+                : tape.MatMul(x, Weight, transposeB: true, bias: Bias);
         if (!Weight.RequiresGrad && Bias is not { RequiresGrad: true })
             return tape.LoraLinear(x, Weight, Bias, LoraA.Weight, LoraB.Weight, LoraScale);
         // The base layer trains too: the same sum from plain ops, so that W and b get their gradients as well.
