@@ -17,15 +17,15 @@ namespace LlmLab.Tests.Quantization;
 [Collection("backends")]
 public class InferenceLayoutTests
 {
-    public static TheoryData<string> Backends => TestBackends.All;
-
     // A vocabulary of 45 cuts the head's last 16-row panel.
     private static GptConfig Tiny() => new() { VocabularySize = 45, Context = 16, Layers = 2, Heads = 2, Width = 32 };
 
-    [Theory, MemberData(nameof(Backends))]
-    public void A_gpt_gives_the_same_logits_and_tokens(string backendName)
+    // The cpu backend only: ILGPU's layout is a plain copy read by MatMul (InterleavedTests checks its ops), and a
+    // whole model on the simulator takes minutes.
+    [Fact]
+    public void A_gpt_gives_the_same_logits_and_tokens()
     {
-        var backend = TestBackends.Get(backendName);
+        var backend = TestBackends.Get("cpu");
         var plain = new Gpt(backend, Tiny(), seed: 4);
         var interleaved = new Gpt(backend, Tiny(), seed: 4);
         int count = InferenceLayout.Interleave(interleaved);
@@ -36,7 +36,7 @@ public class InferenceLayoutTests
         foreach (var (rows, length) in new[] { (1, 3), (2, 12) })
         {
             using var ids = Tensor.From(backend, TestData.Integers(rows + length, rows * length, 0, 45), rows, length);
-            AssertClose.BitIdentical(Logits(plain, ids), Logits(interleaved, ids), $"{backendName} logits of {rows} x {length}");
+            AssertClose.BitIdentical(Logits(plain, ids), Logits(interleaved, ids), $"logits of {rows} x {length}");
         }
         var options = new GenerationOptions { MaxNewTokens = 6, StopTokens = [] };
         int[][] prompts = [[1, 2, 3], [40, 7]];
