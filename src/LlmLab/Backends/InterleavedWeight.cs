@@ -14,7 +14,6 @@ public sealed class InterleavedWeight(Tensor data, Shape shape) : IDisposable
     public Tensor Data { get; } = data;
     /// <summary>The weight's shape, [out, in].</summary>
     public Shape Shape { get; } = shape;
-    public long ByteLength => Data.ByteLength;
 
     public void Dispose() => Data.Dispose();
 }
