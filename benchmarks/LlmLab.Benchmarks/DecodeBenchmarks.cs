@@ -1,9 +1,6 @@
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using LlmLab.Backends;
 using LlmLab.Backends.Cpu;
 using LlmLab.Tensors;
@@ -76,27 +73,6 @@ public sealed class WeightBytesAttribute(long bytes) : Attribute
 /// <summary>Adds a GB/s column: a method's <see cref="WeightBytesAttribute"/> over its Mean.</summary>
 public sealed class BandwidthConfig : ManualConfig
 {
-    public BandwidthConfig() => AddColumn(new BandwidthColumn());
-
-    private sealed class BandwidthColumn : IColumn
-    {
-        public string Id => nameof(BandwidthColumn);
-        public string ColumnName => "GB/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "weight bytes read per call divided by Mean";
-        public bool IsAvailable(Summary summary) => true;
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var mean = summary[benchmarkCase]?.ResultStatistics?.Mean;   // nanoseconds
-            var bytes = benchmarkCase.Descriptor.WorkloadMethod.GetCustomAttribute<WeightBytesAttribute>()?.Bytes;
-            return mean is > 0 && bytes is { } b ? $"{b / mean.Value:F1}" : "-";
-        }
-    }
+    public BandwidthConfig() => AddColumn(new RateColumn("GB/s", "weight bytes read per call divided by Mean",
+        c => c.Descriptor.WorkloadMethod.GetCustomAttribute<WeightBytesAttribute>()?.Bytes));
 }

@@ -1,8 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using LlmLab.Backends;
 using LlmLab.Tensors;
 
@@ -98,26 +95,5 @@ public class MatMulBenchmarks
 /// <summary>Adds a GFLOP/s column to benchmarks whose OperationsPerInvoke counts units of 2^20 flops.</summary>
 public sealed class FlopsConfig : ManualConfig
 {
-    public FlopsConfig() => AddColumn(new GflopsColumn());
-
-    private sealed class GflopsColumn : IColumn
-    {
-        public string Id => nameof(GflopsColumn);
-        public string ColumnName => "GFLOP/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "2^20 flops divided by Mean (the time per unit of work)";
-        public bool IsAvailable(Summary summary) => true;
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
-            return mean is > 0 ? $"{(1 << 20) / mean.Value:F1}" : "-";
-        }
-    }
+    public FlopsConfig() => AddColumn(new RateColumn("GFLOP/s", "2^20 flops divided by Mean (the time per unit of work)", _ => 1 << 20));
 }
