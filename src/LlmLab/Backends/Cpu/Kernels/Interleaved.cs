@@ -73,6 +73,7 @@ internal static unsafe class Interleaved
                     }
                 else
                     Scalar(m, k, a, lda, w, target, ldt);
+                if (!cut && bias == null) continue;   // the sums are in C already
                 for (int i = 0; i < m; i++)
                     for (int jj = 0; jj < columns; jj++)
                     {
